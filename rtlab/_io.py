@@ -1,0 +1,49 @@
+"""Small file helpers shared by every stage: atomic writes and the user cache folder."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kwargs: object) -> Iterator[IO]:
+    """Open a temporary file beside ``path`` and move it into place only if the block succeeds.
+
+    A crash or exception inside the block leaves any existing file at ``path`` untouched and no
+    half-written file behind.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "x.json"
+    >>> with atomic_write(target) as f:
+    ...     _ = f.write("{}")
+    >>> target.read_text()
+    '{}'
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, mode, **kwargs) as handle:  # type: ignore[call-overload]
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def cache_dir() -> Path:
+    """Where rtlab caches computed values: ``$RTLAB_CACHE_DIR`` or ``~/.cache/rtlab``."""
+    root = os.environ.get("RTLAB_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "rtlab"
+    )
+    return Path(root)

@@ -1,0 +1,142 @@
+"""The exceptions rtlab raises.
+
+Every error rtlab raises on purpose is a subclass of :class:`RtlabError`, and also of the
+builtin exception a user would catch for the same mistake::
+
+    RtlabError(Exception)
+    ├── ConfigError(RtlabError, ValueError)        a session / option value is not allowed
+    ├── AudioFormatError(RtlabError, ValueError)   audio that cannot be read or is malformed
+    ├── ModelNotFoundError(RtlabError, LookupError)  a model file is not installed
+    └── ProtocolError(RtlabError)                  a realtime message breaks the protocol
+
+Each error carries ``field`` (what was wrong), ``value`` (what was given) and ``allowed``
+(what would have been accepted), and its message is written by :func:`describe`, so every
+message has the same shape::
+
+    The 'threshold' parameter of ServerVad must be a float in [0.0, 1.0]. Got 1.5.
+
+Examples
+--------
+>>> from rtlab.errors import ConfigError
+>>> err = ConfigError("threshold", 1.5, "a float in [0.0, 1.0]", owner="ServerVad")
+>>> str(err)
+"The 'threshold' parameter of ServerVad must be a float in [0.0, 1.0]. Got 1.5."
+>>> isinstance(err, ValueError)
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AudioFormatError",
+    "ConfigError",
+    "ModelNotFoundError",
+    "ProtocolError",
+    "RtlabError",
+    "describe",
+]
+
+_MAX_VALUE_CHARS = 80
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    if len(text) > _MAX_VALUE_CHARS:
+        text = text[: _MAX_VALUE_CHARS - 3] + "..."
+    return text
+
+
+def describe(
+    field: str | None,
+    value: Any,
+    allowed: str | None,
+    *,
+    owner: str | None = None,
+    fix: str | None = None,
+) -> str:
+    """Write the one-sentence message every rtlab error uses.
+
+    Parameters
+    ----------
+    field : str or None
+        Name of the offending parameter, e.g. ``"threshold"``.
+    value : object
+        The value that was given (shown with ``repr``, shortened).
+    allowed : str or None
+        What would have been accepted, e.g. ``"a float in [0.0, 1.0]"``.
+    owner : str, optional
+        The type or function the parameter belongs to, e.g. ``"ServerVad"``.
+    fix : str, optional
+        A sentence telling the user how to fix it.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> describe("law", "mulaw", "'ulaw' or 'alaw'", owner="to_g711")
+    "The 'law' parameter of to_g711 must be 'ulaw' or 'alaw'. Got 'mulaw'."
+    """
+    where = f"The '{field}' parameter" if field else "The value"
+    if owner:
+        where += f" of {owner}"
+    text = f"{where} must be {allowed}. Got {_short(value)}." if allowed else f"{where} is invalid: {_short(value)}."
+    if fix:
+        text += f" {fix}"
+    return text
+
+
+class RtlabError(Exception):
+    """Base class of every error rtlab raises on purpose.
+
+    Parameters
+    ----------
+    field : str or None
+        The parameter that was wrong.
+    value : object
+        The value given.
+    allowed : str or None
+        What is accepted.
+    owner : str, optional
+        The type or function the parameter belongs to.
+    fix : str, optional
+        How to fix it.
+    message : str, optional
+        A complete message, used instead of the one :func:`describe` writes.
+    """
+
+    def __init__(
+        self,
+        field: str | None = None,
+        value: Any = None,
+        allowed: str | None = None,
+        *,
+        owner: str | None = None,
+        fix: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        self.owner = owner
+        self.fix = fix
+        super().__init__(message or describe(field, value, allowed, owner=owner, fix=fix))
+
+
+class ConfigError(RtlabError, ValueError):
+    """A session or emulator option has a value that is not allowed."""
+
+
+class AudioFormatError(RtlabError, ValueError):
+    """Audio that cannot be decoded, or bytes/arrays that are not valid audio."""
+
+
+class ModelNotFoundError(RtlabError, LookupError):
+    """A model file (Silero VAD, Smart Turn, pocketsphinx) is not installed."""
+
+
+class ProtocolError(RtlabError):
+    """A realtime protocol message is malformed or not supported."""
