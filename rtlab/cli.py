@@ -1,0 +1,204 @@
+"""The ``rtlab`` command line.
+
+::
+
+    rtlab demo [--out out]                       the turn-detection tuning walkthrough, headless
+    rtlab session validate FILE.json             print the normalised session, or the error (exit 1)
+    rtlab session show [--preset NAME] [--api beta|ga]
+    rtlab datasets                               the shipped clips
+    rtlab detect FILE --session S.json [--plot out.png] [--out log.jsonl]
+    rtlab sweep [--clips PATTERN] [--threshold 0.3,0.5] [--silence 300,500] [--out table.csv]
+    rtlab serve [--host 127.0.0.1] [--port 8765] local Realtime-protocol server (emulator)
+    rtlab record FILE --session S.json --out log.jsonl   the live API (needs OPENAI_API_KEY)
+
+Every command exits with status 1 and a one-line message when rtlab rejects its input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rtlab.errors import RtlabError
+
+
+def _floats(text: str) -> list[float]:
+    return [float(part) for part in text.split(",") if part.strip()]
+
+
+def _ints(text: str) -> list[int]:
+    return [int(float(part)) for part in text.split(",") if part.strip()]
+
+
+def _load_session(path: str | None):
+    from rtlab.session import Session
+
+    return Session.load(path) if path else Session()
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from rtlab.demo import run_demo
+
+    run_demo(Path(args.out), quick=args.quick, notebook=not args.no_notebook)
+    return 0
+
+
+def _cmd_session_validate(args: argparse.Namespace) -> int:
+    session = _load_session(args.file)
+    print(json.dumps(session.to_dict(), indent=2))
+    return 0
+
+
+def _cmd_session_show(args: argparse.Namespace) -> int:
+    from rtlab import presets
+
+    session = presets.PRESETS[args.preset]() if args.preset else _load_session(None)
+    print(json.dumps(session.to_event(api=args.api), indent=2))
+    return 0
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    from rtlab import datasets
+
+    print(datasets.list().to_string(index=False))
+    return 0
+
+
+def _cmd_detect(args: argparse.Namespace) -> int:
+    from rtlab.audio import load_audio
+    from rtlab.turns import detect
+
+    audio = load_audio(args.file)
+    session = _load_session(args.session)
+    log = detect(audio, session)
+    if args.out:
+        log.to_jsonl(args.out)
+    print(log.turns().to_string(index=False))
+    if args.plot:
+        from rtlab import plot
+
+        fig = plot.timeline(audio, log)
+        fig.savefig(args.plot, dpi=120)
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from rtlab import datasets
+    from rtlab._io import atomic_write
+    from rtlab.sweeps import recommend, summarize, sweep
+
+    clips = datasets.load_all(args.clips)
+    grid = {
+        "turn_detection.threshold": _floats(args.threshold),
+        "turn_detection.silence_duration_ms": _ints(args.silence),
+        "turn_detection.prefix_padding_ms": _ints(args.prefix),
+    }
+    table = sweep(clips, grid, base=_load_session(args.session), n_jobs=args.jobs)
+    summary = summarize(table)
+    print(summary.to_string(index=False, max_rows=40))
+    if args.out:
+        with atomic_write(args.out) as handle:
+            table.to_csv(handle, index=False)
+    best = recommend(table, max_latency_ms=args.max_latency_ms)
+    print(json.dumps(best.to_dict(), indent=2))
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from rtlab.realtime import serve_forever
+
+    serve_forever(args.host, args.port, allow_remote=args.allow_remote)
+    return 0
+
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    from rtlab.realtime import record_file
+
+    log = record_file(
+        args.file,
+        args.session,
+        args.out,
+        api=args.api,
+        model=args.model,
+        realtime=not args.fast,
+    )
+    print(log.turns().to_string(index=False))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``rtlab`` console script."""
+    parser = argparse.ArgumentParser(prog="rtlab", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run the turn-detection tuning walkthrough headless")
+    demo.add_argument("--out", default="out", help="folder for plots and tables (default: out)")
+    demo.add_argument("--quick", action="store_true", help="a smaller sweep")
+    demo.add_argument("--no-notebook", action="store_true", help="skip executing notebook 03")
+    demo.set_defaults(func=_cmd_demo)
+
+    session = sub.add_parser("session", help="validate or show session configurations")
+    session_sub = session.add_subparsers(dest="session_command", required=True)
+    validate = session_sub.add_parser("validate", help="print the normalised session or the error")
+    validate.add_argument("file")
+    validate.set_defaults(func=_cmd_session_validate)
+    show = session_sub.add_parser("show", help="print a session.update event")
+    show.add_argument("--preset", choices=["api_defaults", "patient", "noisy_room", "telephony"])
+    show.add_argument("--api", choices=["beta", "ga"], default="ga")
+    show.set_defaults(func=_cmd_session_show)
+
+    ds = sub.add_parser("datasets", help="list the shipped clips")
+    ds.set_defaults(func=_cmd_datasets)
+
+    detect = sub.add_parser("detect", help="emulate turn detection on an audio file")
+    detect.add_argument("file")
+    detect.add_argument("--session", help="session JSON (default: API defaults)")
+    detect.add_argument("--out", help="write the event log as JSONL")
+    detect.add_argument("--plot", help="write a timeline PNG")
+    detect.set_defaults(func=_cmd_detect)
+
+    sweep = sub.add_parser("sweep", help="sweep server_vad parameters over shipped clips")
+    sweep.add_argument("--clips", default="ami-debug/*", help="clip name pattern")
+    sweep.add_argument("--session", help="base session JSON")
+    sweep.add_argument("--threshold", default="0.3,0.5,0.7")
+    sweep.add_argument("--silence", default="300,500,800,1200")
+    sweep.add_argument("--prefix", default="300")
+    sweep.add_argument("--jobs", type=int, default=1)
+    sweep.add_argument("--max-latency-ms", type=float, default=1500.0)
+    sweep.add_argument("--out", help="write the tidy table as CSV")
+    sweep.set_defaults(func=_cmd_sweep)
+
+    serve = sub.add_parser("serve", help="run the local Realtime-protocol server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback bind")
+    serve.set_defaults(func=_cmd_serve)
+
+    record = sub.add_parser("record", help="record the live API's events for an audio file")
+    record.add_argument("file")
+    record.add_argument("--session", required=True)
+    record.add_argument("--out", required=True)
+    record.add_argument("--api", choices=["beta", "ga"], default="ga")
+    record.add_argument("--model", default=None)
+    record.add_argument("--fast", action="store_true", help="stream faster than real time")
+    record.set_defaults(func=_cmd_record)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``rtlab`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except RtlabError as error:
+        print(f"rtlab: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
