@@ -1,0 +1,821 @@
+"""The real speech clips shipped with rtlab, loaded by name with their ground truth.
+
+Every clip is a recording of real people (see ``datasets/SOURCE.md`` for origin, licence
+and how each annotation was made):
+
+================================ ========================================================
+name                             what
+================================ ========================================================
+``ami-debug/trn01`` … ``trn09``, 11 × 30 s of AMI meetings (several speakers, overlapping
+``ami-debug/dev00``, ``dev01``   speech); manual speaker turns (RTTM)
+``ami-lhotse/ES2011a``           6 s of an AMI headset; two hand-timed supervisions with text
+``librivox/0870`` … ``0930``     5 read utterances (one reader); speech on/off marks, exact
+                                 transcript, machine word timings
+``jfk``                          11 s of J. F. Kennedy; transcript only, no timing
+================================ ========================================================
+
+:func:`list` tables them, :func:`load` returns a :class:`Clip` (audio as
+:class:`rtlab.Audio`, 24 kHz mono int16, plus its :class:`rtlab.annotation.Annotation`),
+:func:`load_all` loads those whose names match a pattern. :func:`utterances` cuts a clip into
+single-speaker turns and :func:`compose` joins utterances into a conversation track with
+known pauses and exactly known turn ends; :func:`conversation` does both for benchmarks.
+
+The clips are found in ``$RTLAB_DATASETS`` if set, else in the ``datasets/`` folder beside
+the ``rtlab`` package (an editable install or a checkout); see :func:`root`. The folder's
+``manifest.json`` lists the clips, so a folder of your own clips with a manifest in the same
+shape works too.
+
+Examples
+--------
+>>> import rtlab
+>>> clip = rtlab.datasets.load("librivox/0870")
+>>> clip
+Clip('librivox/0870', 7.10 s, speech+turns+words+transcript)
+>>> clip.truth.transcript[:33]
+'and mister john dashwood had then'
+>>> track = rtlab.datasets.compose(["librivox/0880", "librivox/0930"], gaps_ms=800)
+>>> [(round(t.start_s, 3), round(t.end_s, 3)) for t in track.truth.turns]
+[(0.5, 3.023), (3.823, 6.591)]
+"""
+
+from __future__ import annotations
+
+import builtins
+import difflib
+import fnmatch
+import hashlib
+import html
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rtlab.annotation import (
+    MIN_TURN_GAP_MS,
+    Annotation,
+    Turn,
+    read_lab,
+    read_lhotse,
+    read_rttm,
+    read_transcript,
+    read_words,
+)
+from rtlab.annotation import (
+    read_csv as _read_csv,
+)
+from rtlab.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from rtlab.audio import Audio
+
+__all__ = [
+    "Clip",
+    "compose",
+    "conversation",
+    "list",
+    "load",
+    "load_all",
+    "root",
+    "utterances",
+]
+
+_MANIFEST = "manifest.json"
+_NOISE_KINDS = ("white", "pink", "babble")
+# A turn this close (ms) to either end of its recording may have been cut by the excerpt.
+_EDGE_MS = 50.0
+
+
+# --------------------------------------------------------------------------------------
+# the clip type
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A clip of audio with its ground truth.
+
+    Parameters
+    ----------
+    name : str
+        The clip's name, e.g. ``"librivox/0870"``; composed clips are ``"composed/..."``.
+    audio : rtlab.Audio
+        24 kHz mono int16 samples.
+    truth : rtlab.annotation.Annotation
+        Speech spans, turns, words and transcript, in seconds from the start of ``audio``.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> clip = rtlab.datasets.load("jfk")
+    >>> clip.truth.kinds, round(clip.duration_s, 2)
+    (('transcript',), 11.0)
+    """
+
+    name: str
+    audio: Audio
+    truth: Annotation
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the audio in seconds."""
+        return float(self.audio.duration_s)
+
+    def __repr__(self) -> str:
+        kinds = "+".join(self.truth.kinds) or "no truth"
+        return f"Clip({self.name!r}, {self.duration_s:.2f} s, {kinds})"
+
+    def _repr_html_(self) -> str:
+        player = getattr(self.audio, "_repr_html_", None)
+        return (
+            f"<div><p><b>{html.escape(self.name)}</b> ({self.duration_s:.2f} s)</p>"
+            f"{player() if player else ''}{self.truth._repr_html_()}</div>"
+        )
+
+
+# --------------------------------------------------------------------------------------
+# finding and listing
+
+
+def root() -> Path:
+    """The folder the clips are read from.
+
+    ``$RTLAB_DATASETS`` when set, else ``datasets/`` beside the ``rtlab`` package (an editable
+    install or a checkout of the repository).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    rtlab.errors.ConfigError
+        If the folder or its ``manifest.json`` does not exist.
+
+    Examples
+    --------
+    >>> (root() / "manifest.json").is_file()
+    True
+    """
+    import rtlab
+
+    env = os.environ.get("RTLAB_DATASETS")
+    folder = Path(env) if env else Path(rtlab.__file__).resolve().parents[1] / "datasets"
+    if not (folder / _MANIFEST).is_file():
+        where = "$RTLAB_DATASETS" if env else "the datasets/ folder beside the rtlab package"
+        raise ConfigError(
+            "RTLAB_DATASETS",
+            str(folder),
+            f"a folder holding rtlab's clips and their {_MANIFEST}",
+            owner="rtlab.datasets",
+            fix=f"No {_MANIFEST} in {where} ({folder}). Install rtlab from a checkout "
+            "(pip install -e .) or set RTLAB_DATASETS to the datasets/ folder of one.",
+        )
+    return folder
+
+
+def list() -> pd.DataFrame:
+    """Table of the clips that :func:`load` knows, one row per clip.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: ``name``; ``duration_s``, ``sample_rate_hz`` and ``channels`` of the
+        original file (before :func:`load` converts it to 24 kHz mono); ``kinds`` (the
+        truth available, among ``speech``, ``turns``, ``words``, ``transcript``, joined with
+        ``+``); ``n_turns``; ``n_speakers``; ``speech_s`` (total annotated speech, NaN when
+        unknown); ``annotation`` (what the truth is and how it was made); ``licence``;
+        ``path`` (the audio file).
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> table = rtlab.datasets.list()
+    >>> len(table), table["duration_s"].sum().round(1)
+    (18, np.float64(371.7))
+    >>> jfk = table.set_index("name").loc["jfk"]
+    >>> int(jfk.sample_rate_hz), int(jfk.channels), jfk.kinds
+    (44100, 2, 'transcript')
+    """
+    import pandas as pd
+    import soundfile
+
+    folder, manifest = _manifest()
+    rows = []
+    for entry in manifest["clips"]:
+        path = folder / entry["audio"]
+        info = soundfile.info(str(path))
+        truth = _truth(folder, entry, duration_s=info.frames / info.samplerate)
+        meta = manifest["collections"].get(entry.get("collection", ""), {})
+        rows.append(
+            {
+                "name": entry["name"],
+                "duration_s": info.frames / info.samplerate,
+                "sample_rate_hz": int(info.samplerate),
+                "channels": int(info.channels),
+                "kinds": "+".join(truth.kinds),
+                "n_turns": len(truth.turns),
+                "n_speakers": len(truth.speakers),
+                "speech_s": truth.speech_duration_s if truth.speech_known else math.nan,
+                "annotation": meta.get("annotation", ""),
+                "licence": meta.get("licence", ""),
+                "path": str(path),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def load(name: str) -> Clip:
+    """Load a shipped clip and its ground truth by name.
+
+    Parameters
+    ----------
+    name : str
+        One of the names in :func:`list`, e.g. ``"ami-debug/trn01"``, ``"ami-lhotse/ES2011a"``,
+        ``"librivox/0870"``, ``"jfk"``.
+
+    Returns
+    -------
+    Clip
+        Audio via :func:`rtlab.load_audio` (24 kHz mono int16); truth with ``duration_s`` set
+        to the audio's length.
+
+    Raises
+    ------
+    rtlab.errors.ConfigError
+        Unknown name (the message suggests close matches and lists every name), or the
+        datasets folder is missing.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> clip = rtlab.datasets.load("ami-lhotse/ES2011a")
+    >>> clip.audio.sample_rate_hz, [t.text for t in clip.truth.turns]
+    (24000, ["I'M ABIGAIL CLAFLIN", 'YOU CAN CALL ME ABBIE'])
+    """
+    from rtlab.audio import load_audio
+
+    folder, manifest = _manifest()
+    entry = _entry(manifest, name)
+    audio = load_audio(folder / entry["audio"])
+    return Clip(name=entry["name"], audio=audio, truth=_truth(folder, entry, audio.duration_s))
+
+
+def load_all(pattern: str = "*") -> builtins.list[Clip]:
+    """Load every clip whose name matches a shell-style pattern, sorted by name.
+
+    Parameters
+    ----------
+    pattern : str, default "*"
+        :func:`fnmatch.fnmatchcase` pattern, e.g. ``"librivox/*"`` or ``"ami-*"``.
+
+    Returns
+    -------
+    list of Clip
+
+    Raises
+    ------
+    rtlab.errors.ConfigError
+        If no clip matches.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> [clip.name for clip in rtlab.datasets.load_all("ami-debug/dev*")]
+    ['ami-debug/dev00', 'ami-debug/dev01']
+    """
+    _, manifest = _manifest()
+    names = sorted(e["name"] for e in manifest["clips"])
+    chosen = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
+    if not chosen:
+        raise ConfigError(
+            "pattern",
+            pattern,
+            "a pattern matching at least one clip name",
+            owner="rtlab.datasets.load_all",
+            fix=f"Available: {', '.join(names)}.",
+        )
+    return [load(n) for n in chosen]
+
+
+# --------------------------------------------------------------------------------------
+# utterances and composed conversations
+
+
+def utterances(
+    clip: Clip | str,
+    *,
+    min_turn_gap_ms: float = MIN_TURN_GAP_MS,
+    single_speaker: bool = True,
+) -> builtins.list[Clip]:
+    """Cut a clip into its turns, each trimmed to exactly its annotated speech.
+
+    Turns are the clip's floor turns (:meth:`Annotation.floor_turns`: all speech, silences
+    shorter than ``min_turn_gap_ms`` bridged). Turns within 50 ms of either end of the
+    recording are left out, since the excerpt may have cut them; with ``single_speaker``,
+    turns where more than one speaker talks are left out too. Pauses inside a turn stay in it
+    (non-speech in ``truth.speech``, inside the one ``truth.turns`` span).
+
+    Parameters
+    ----------
+    clip : Clip or str
+        A clip or the name of a shipped one.
+    min_turn_gap_ms : float >= 0, default 500
+        Silences shorter than this stay inside a turn.
+    single_speaker : bool, default True
+        Keep only turns with one known speaker (clips with no speaker labels count as one).
+
+    Returns
+    -------
+    list of Clip
+        Named ``"<clip name>#<k>"`` (k = 1, 2, ... among the turns kept), each with one turn
+        ``[0, duration)`` whose text is the turn's text or, for a single-turn clip, its
+        transcript.
+
+    Raises
+    ------
+    rtlab.errors.ConfigError
+        If the clip has no timed speech (e.g. ``"jfk"``).
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> parts = rtlab.datasets.utterances("ami-lhotse/ES2011a")
+    >>> [(p.name, round(p.duration_s, 2)) for p in parts]
+    [('ami-lhotse/ES2011a#1', 1.36), ('ami-lhotse/ES2011a#2', 1.0)]
+    >>> [p.truth.turns[0].text for p in parts]
+    ["I'M ABIGAIL CLAFLIN", 'YOU CAN CALL ME ABBIE']
+    """
+    from rtlab.audio import Audio
+
+    clip = load(clip) if isinstance(clip, str) else clip
+    truth = clip.truth
+    _require_timed(clip, "rtlab.datasets.utterances")
+    floor = truth.floor_turns(min_turn_gap_ms)
+    rate = int(clip.audio.sample_rate_hz)
+    n_samples = len(clip.audio.samples)
+    labelled = bool(truth.speakers)
+    out = []
+    for turn in floor:
+        s0 = round(turn.start_s * rate)
+        s1 = min(round(turn.end_s * rate), n_samples)
+        if s0 * 1000.0 / rate < _EDGE_MS or (n_samples - s1) * 1000.0 / rate < _EDGE_MS:
+            continue
+        if single_speaker and labelled and turn.speaker is None:
+            continue
+        part = truth.crop(s0 / rate, s1 / rate)
+        text = turn.text if turn.text else (truth.transcript if len(floor) == 1 else None)
+        one = Turn(0.0, (s1 - s0) / rate, speaker=turn.speaker, text=text)
+        part_truth = Annotation(
+            part.speech,
+            turns=(one,),
+            words=part.words,
+            transcript=text,
+            duration_s=(s1 - s0) / rate,
+            source=truth.source,
+        )
+        audio = Audio(clip.audio.samples[s0:s1], source=f"{clip.audio.source}[{s0}:{s1}]")
+        out.append(Clip(name=f"{clip.name}#{len(out) + 1}", audio=audio, truth=part_truth))
+    return out
+
+
+def compose(
+    clips: Sequence[Clip | str],
+    *,
+    gaps_ms: float | tuple[float, float] | Sequence[float] = (1500.0, 3000.0),
+    noise: Audio | str | None = None,
+    snr_db: float | None = None,
+    seed: int = 0,
+    lead_ms: float = 500.0,
+    tail_ms: float = 3000.0,
+    name: str | None = None,
+) -> Clip:
+    """Join real utterances into one track with chosen pauses and exactly known turn ends.
+
+    Each clip contributes one turn: its audio from the start of its first speech span to the
+    end of its last (so pass single utterances, e.g. from :func:`utterances`), copied sample
+    for sample. Pauses inside an utterance stay inside its turn: they are where a detector
+    can cut a speaker off too early. Between turns, and before the first (``lead_ms``) and
+    after the last (``tail_ms``), the track is digital silence, or the given noise mixed in
+    with :func:`rtlab.noise.mix` (which adds it over the whole track, gaps included).
+
+    Parameters
+    ----------
+    clips : sequence of Clip or str
+        Utterances in order (names are loaded with :func:`load`). Each needs timed speech.
+    gaps_ms : float, (low, high) tuple, or list of float, default (1500, 3000)
+        Silence between consecutive turns in ms: one number for every gap; a 2-*tuple* for
+        gaps drawn uniformly from ``[low, high]`` with ``seed``; a *list* (or array) giving
+        each of the ``len(clips) - 1`` gaps. Each gap is rounded to whole samples.
+    noise : rtlab.Audio or {"white", "pink", "babble"}, optional
+        Background noise, generated with the seed when given by name.
+    snr_db : float, optional
+        Speech-to-noise ratio for ``noise`` in dB; required with ``noise``.
+    seed : int, default 0
+        Seeds the gap draw and the noise.
+    lead_ms : float >= 0, default 500
+        Silence before the first turn.
+    tail_ms : float >= 0, default 3000
+        Silence after the last turn; keep it longer than the longest ``silence_duration_ms``
+        you test, so the last turn's end can be detected.
+    name : str, optional
+        Default ``"composed/<12 hex digits>"``, a hash of the inputs.
+
+    Returns
+    -------
+    Clip
+        Truth: one turn per utterance (speaker and text when known; turn starts and ends fall
+        on exact sample positions), speech spans and words of each utterance moved into
+        place, transcript = the turn texts joined (when every turn has one), ``duration_s`` =
+        the track's length.
+
+    Raises
+    ------
+    rtlab.errors.ConfigError
+        Bad gaps, a clip without timed speech, ``noise`` without ``snr_db`` or the reverse.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> track = rtlab.datasets.compose(
+    ...     ["librivox/0880", "librivox/0930", "librivox/0870"], gaps_ms=[700, 1200], tail_ms=1000)
+    >>> [round(t.start_s, 3) for t in track.truth.turns], round(track.duration_s, 3)
+    ([0.5, 3.723, 7.691], 15.217)
+    """
+    from rtlab.audio import SAMPLE_RATE_HZ, Audio
+
+    owner = "rtlab.datasets.compose"
+    items = [load(c) if isinstance(c, str) else c for c in clips]
+    if not items:
+        raise ConfigError("clips", clips, "at least one clip", owner=owner)
+    rate = int(SAMPLE_RATE_HZ)
+    rng = np.random.default_rng(seed)
+    gaps = _gaps(gaps_ms, len(items) - 1, rng, owner)
+    lead = _samples(lead_ms, "lead_ms", rate, owner)
+    tail = _samples(tail_ms, "tail_ms", rate, owner)
+    if (noise is None) != (snr_db is None):
+        raise ConfigError(
+            "snr_db",
+            snr_db,
+            "a number of dB when noise is given, and None without noise",
+            owner=owner,
+        )
+
+    pieces: builtins.list[np.ndarray] = [np.zeros(lead, dtype=np.int16)]
+    turns, words, speech, texts = [], [], [], []
+    pos = lead
+    for i, clip in enumerate(items):
+        _require_timed(clip, owner)
+        if int(clip.audio.sample_rate_hz) != rate:
+            raise ConfigError("clips", clip.name, f"clips at {rate} Hz", owner=owner)
+        truth = clip.truth
+        n_src = len(clip.audio.samples)
+        s0 = min(round(truth.speech[0, 0] * rate), n_src)
+        s1 = min(round(truth.speech[-1, 1] * rate), n_src)
+        piece = np.asarray(clip.audio.samples[s0:s1], dtype=np.int16)
+        inner = truth.crop(s0 / rate, s1 / rate)
+        at_s = pos / rate
+        speech.append(inner.speech + at_s)
+        words += [Turn(w.start_s + at_s, w.end_s + at_s, w.speaker, w.text) for w in inner.words]
+        text = _text_of(truth)
+        texts.append(text)
+        speakers = truth.speakers
+        turns.append(
+            Turn(
+                at_s,
+                (pos + len(piece)) / rate,
+                speaker=speakers[0] if len(speakers) == 1 else None,
+                text=text,
+            )
+        )
+        pieces.append(piece)
+        pos += len(piece)
+        if i < len(gaps):
+            pieces.append(np.zeros(gaps[i], dtype=np.int16))
+            pos += gaps[i]
+    pieces.append(np.zeros(tail, dtype=np.int16))
+    samples = np.concatenate(pieces)
+
+    noise_id: Any = None
+    if noise is not None:
+        noise_id = noise if isinstance(noise, str) else noise.fingerprint
+    if name is None:
+        key = json.dumps(
+            {
+                "clips": [[c.name, c.audio.fingerprint] for c in items],
+                "gaps": gaps,
+                "lead": lead,
+                "tail": tail,
+                "noise": noise_id,
+                "snr_db": snr_db,
+                "seed": seed,
+            },
+            sort_keys=True,
+        )
+        name = "composed/" + hashlib.sha1(key.encode()).hexdigest()[:12]
+    audio = Audio(samples, source=name)
+    if noise is not None:
+        audio = _add_noise(audio, noise, float(snr_db), seed, owner)  # type: ignore[arg-type]
+    all_speech = np.concatenate(speech) if speech else np.empty((0, 2))
+    truth = Annotation(
+        all_speech,
+        turns=tuple(turns),
+        words=tuple(words),
+        transcript=" ".join(texts) if all(texts) else None,  # type: ignore[arg-type]
+        duration_s=len(samples) / rate,
+        source=name,
+    )
+    return Clip(name=name, audio=audio, truth=truth)
+
+
+def conversation(
+    minutes: float = 5.0,
+    *,
+    seed: int = 0,
+    gaps_ms: float | tuple[float, float] | Sequence[float] = (1500.0, 3000.0),
+    noise: Audio | str | None = None,
+    snr_db: float | None = None,
+    lead_ms: float = 500.0,
+    tail_ms: float = 3000.0,
+    pool: Sequence[Clip] | None = None,
+) -> Clip:
+    """Compose at least ``minutes`` of conversation from the shipped real utterances.
+
+    The default pool is every single-speaker turn the shipped clips have with known timing:
+    the 5 LibriVox utterances, the 2 AMI-lhotse supervisions and the 10 single-speaker turns
+    of the AMI debug excerpts that lie wholly inside their excerpt (:func:`utterances`), about
+    33 s of distinct speech. The pool is shuffled with ``seed`` and repeated, a new shuffle
+    each round, with gaps drawn again every time, until the track lasts ``minutes``. So a long
+    track repeats the same utterances many times (with the default gaps each one comes back
+    about once per minute of track: an hour holds about 860 turns and 28 min of speech) with
+    varied neighbours and pauses; that is enough to measure turn-end latency and false
+    cut-offs across settings, but it is not a wider sample of voices (one LibriVox reader and
+    9 AMI speakers).
+    For an hour of audio, compose several tracks with different seeds, e.g.
+    ``[conversation(5, seed=s) for s in range(12)]``, which also lets sweeps run them in
+    parallel.
+
+    Parameters
+    ----------
+    minutes : float > 0, default 5.0
+        Minimum length of the track.
+    seed : int, default 0
+        Seeds the order, the gaps and the noise.
+    gaps_ms, noise, snr_db, lead_ms, tail_ms
+        As in :func:`compose`. A list of gaps is cycled.
+    pool : sequence of Clip, optional
+        Utterances to draw from instead of the default pool.
+
+    Returns
+    -------
+    Clip
+        Named ``"composed/conversation-<minutes>min-seed<seed>"`` (plus the noise and SNR
+        when noise is given by name).
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> track = rtlab.datasets.conversation(0.5, seed=1)
+    >>> track.name, track.duration_s >= 30.0, len(track.truth.turns) >= 8
+    ('composed/conversation-0.5min-seed1', True, True)
+    """
+    owner = "rtlab.datasets.conversation"
+    target_s = _float(minutes, "minutes", owner) * 60.0
+    if not target_s > 0:
+        raise ConfigError("minutes", minutes, "a length in minutes > 0", owner=owner)
+    items = builtins.list(pool) if pool is not None else _default_pool()
+    if not items:
+        raise ConfigError("pool", pool, "at least one utterance", owner=owner)
+    for clip in items:
+        _require_timed(clip, owner)
+    lengths = [c.truth.speech[-1, 1] - c.truth.speech[0, 0] for c in items]
+    rng = np.random.default_rng(seed)
+    rate = 24000
+    order: builtins.list[int] = []
+    gaps: builtins.list[float] = []
+    total_s = (
+        _samples(lead_ms, "lead_ms", rate, owner) + _samples(tail_ms, "tail_ms", rate, owner)
+    ) / rate
+    explicit = _explicit_gaps(gaps_ms, owner)
+    while total_s < target_s:
+        for k in rng.permutation(len(items)):
+            if order:
+                gap = _draw_gap(gaps_ms, explicit, len(gaps), rng, owner)
+                gaps.append(gap)
+                total_s += gap / 1000.0
+            order.append(int(k))
+            total_s += lengths[k]
+            if total_s >= target_s:
+                break
+    name = f"composed/conversation-{minutes:g}min-seed{seed}"
+    if isinstance(noise, str):
+        name += f"-{noise}-{snr_db:g}dB"
+    elif noise is not None:
+        name += f"-noise{noise.fingerprint[:8]}-{snr_db:g}dB"
+    return compose(
+        [items[k] for k in order],
+        gaps_ms=gaps,
+        noise=noise,
+        snr_db=snr_db,
+        seed=seed,
+        lead_ms=lead_ms,
+        tail_ms=tail_ms,
+        name=name,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# helpers
+
+
+def _manifest() -> tuple[Path, dict[str, Any]]:
+    folder = root()
+    path = folder / _MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ConfigError(
+            f"{path}:{err.lineno}",
+            err.msg,
+            "valid JSON",
+            message=f"Line {err.lineno} of {path} is not valid JSON: {err.msg}.",
+        ) from err
+    if not isinstance(data, dict) or not isinstance(data.get("clips"), builtins.list):
+        raise ConfigError(str(path), type(data).__name__, "an object with a 'clips' list")
+    data.setdefault("collections", {})
+    return folder, data
+
+
+def _entry(manifest: dict[str, Any], name: str) -> dict[str, Any]:
+    by_name = {e["name"]: e for e in manifest["clips"]}
+    if name in by_name:
+        return by_name[name]
+    names = sorted(by_name)
+    close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.5)
+    hint = f"Did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    raise ConfigError(
+        "name",
+        name,
+        "the name of a shipped clip",
+        owner="rtlab.datasets.load",
+        fix=f"{hint}Available: {', '.join(names)}.",
+    )
+
+
+def _truth(folder: Path, entry: dict[str, Any], duration_s: float) -> Annotation:
+    """Combine the annotation files a manifest entry names into one Annotation."""
+    spec = entry.get("truth", {})
+    source = entry["name"]
+    timed: Annotation | None = None
+    if "rttm" in spec:
+        timed = read_rttm(folder / spec["rttm"], uri=spec.get("uri"))
+        source = f"{spec['rttm']}#{spec['uri']}" if spec.get("uri") else spec["rttm"]
+    elif "lhotse" in spec:
+        timed = read_lhotse(folder / spec["lhotse"], cut_id=spec.get("cut_id"))
+        source = spec["lhotse"]
+    elif "csv" in spec:
+        timed = _read_csv(folder / spec["csv"])
+        source = spec["csv"]
+    elif "lab" in spec:
+        timed = read_lab(folder / spec["lab"], duration_s=duration_s)
+        source = spec["lab"]
+    words = read_words(folder / spec["words"]).words if "words" in spec else ()
+    transcript = None
+    if "transcript" in spec:
+        transcript = read_transcript(folder / spec["transcript"]).transcript
+    elif "text" in spec:
+        transcript = " ".join(str(spec["text"]).split()) or None
+    if timed is None:
+        return Annotation(
+            np.empty((0, 2)),
+            transcript=transcript,
+            duration_s=duration_s,
+            source=spec.get("transcript", source),
+            speech_known=False,
+        )
+    turns = timed.turns
+    if transcript is not None and len(turns) == 1 and turns[0].text is None:
+        only = turns[0]
+        turns = (Turn(only.start_s, only.end_s, speaker=only.speaker, text=transcript),)
+    return Annotation(
+        timed.speech,
+        turns=turns,
+        words=words,
+        transcript=transcript if transcript is not None else timed.transcript,
+        duration_s=duration_s,
+        source=source,
+    )
+
+
+def _default_pool() -> builtins.list[Clip]:
+    pool: builtins.list[Clip] = []
+    for pattern in ("librivox/*", "ami-lhotse/*", "ami-debug/*"):
+        for clip in load_all(pattern):
+            pool += utterances(clip)
+    return pool
+
+
+def _require_timed(clip: Clip, owner: str) -> None:
+    if not clip.truth.speech_known or not len(clip.truth.speech):
+        raise ConfigError(
+            "clips",
+            clip.name,
+            "clips with timed speech in their truth",
+            owner=owner,
+            fix="A clip with a transcript only (like 'jfk') has no speech times to cut at.",
+        )
+
+
+def _text_of(truth: Annotation) -> str | None:
+    if truth.transcript:
+        return truth.transcript
+    texts = [t.text for t in truth.turns if t.text]
+    return " ".join(texts) if texts else None
+
+
+def _float(value: Any, name: str, owner: str) -> float:
+    if isinstance(value, bool):
+        raise ConfigError(name, value, "a finite number", owner=owner)
+    try:
+        out = float(value)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(name, value, "a finite number", owner=owner) from err
+    if not math.isfinite(out):
+        raise ConfigError(name, value, "a finite number", owner=owner)
+    return out
+
+
+def _samples(ms: Any, name: str, rate: int, owner: str) -> int:
+    value = _float(ms, name, owner)
+    if value < 0:
+        raise ConfigError(name, ms, "a duration in ms >= 0", owner=owner)
+    return round(value * rate / 1000.0)
+
+
+_GAPS_ALLOWED = "a number of ms >= 0, a (low, high) tuple with 0 <= low <= high, or a list of ms"
+
+
+def _explicit_gaps(gaps_ms: Any, owner: str) -> builtins.list[float] | None:
+    if isinstance(gaps_ms, tuple) and len(gaps_ms) == 2:
+        low, high = (_float(g, "gaps_ms", owner) for g in gaps_ms)
+        if not 0 <= low <= high:
+            raise ConfigError("gaps_ms", gaps_ms, _GAPS_ALLOWED, owner=owner)
+        return None
+    if isinstance(gaps_ms, int | float | np.integer | np.floating) and not isinstance(
+        gaps_ms, bool
+    ):
+        value = _float(gaps_ms, "gaps_ms", owner)
+        if value < 0:
+            raise ConfigError("gaps_ms", gaps_ms, _GAPS_ALLOWED, owner=owner)
+        return [value]
+    if isinstance(gaps_ms, str) or not isinstance(gaps_ms, Sequence | np.ndarray):
+        raise ConfigError("gaps_ms", gaps_ms, _GAPS_ALLOWED, owner=owner)
+    values = [_float(g, "gaps_ms", owner) for g in gaps_ms]
+    if any(v < 0 for v in values) or not values:
+        raise ConfigError("gaps_ms", gaps_ms, _GAPS_ALLOWED, owner=owner)
+    return values
+
+
+def _draw_gap(
+    gaps_ms: Any,
+    explicit: builtins.list[float] | None,
+    index: int,
+    rng: np.random.Generator,
+    owner: str,
+) -> float:
+    if explicit is not None:
+        return explicit[index % len(explicit)]
+    low, high = (float(g) for g in gaps_ms)
+    return float(rng.uniform(low, high))
+
+
+def _gaps(gaps_ms: Any, count: int, rng: np.random.Generator, owner: str) -> builtins.list[int]:
+    """Gaps between ``count + 1`` turns, in samples at 24 kHz."""
+    explicit = _explicit_gaps(gaps_ms, owner)
+    is_list = explicit is not None and not isinstance(
+        gaps_ms, int | float | np.integer | np.floating
+    )
+    if is_list and len(explicit) != count:  # type: ignore[arg-type]
+        raise ConfigError(
+            "gaps_ms",
+            gaps_ms,
+            f"a list of {count} gaps (one between each pair of the {count + 1} clips)",
+            owner=owner,
+        )
+    values = [_draw_gap(gaps_ms, explicit, i, rng, owner) for i in range(count)]
+    return [round(v * 24000 / 1000.0) for v in values]
+
+
+def _add_noise(audio: Audio, noise: Audio | str, snr_db: float, seed: int, owner: str) -> Audio:
+    from rtlab import noise as noise_module
+
+    if isinstance(noise, str):
+        if noise not in _NOISE_KINDS:
+            raise ConfigError("noise", noise, f"an Audio or one of {_NOISE_KINDS}", owner=owner)
+        noise = getattr(noise_module, noise)(audio.duration_s, seed=seed)
+    return noise_module.mix(audio, noise, snr_db=snr_db, seed=seed)

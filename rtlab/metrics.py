@@ -1,0 +1,1053 @@
+"""How well turn detection did on a clip: frame metrics and the turn metrics users feel.
+
+Every function compares one :class:`rtlab.events.EventLog` (from the emulator, the live API or
+a saved file) with the clip's :class:`rtlab.annotation.Annotation`. All times are in ms unless
+a name ends in ``_s``.
+
+What is compared
+----------------
+**Detected turns.** Each ``speech_started`` opens a detected turn (its ``audio_start_ms`` is
+where the committed audio begins, prefix padding included); the ``speech_stopped`` of the same
+item closes it (its ``audio_end_ms`` includes the silence the detector waited for, as the API
+documents). A turn that never stopped runs to the end of the audio. The *speech part* of a
+detected turn removes what the detector added around the speech it heard:
+
+- ``server_vad`` (parameters read from ``log.session``): speech onset =
+  ``audio_start_ms + prefix_padding_ms``; speech end = ``audio_end_ms -
+  silence_duration_ms``. In emulator logs (``log.source == "emulator"``) the onset is
+  capped at the time ``speech_started`` was emitted, since the padding may have been clipped
+  (at 0, or at the end of the previous commit) and the onset can be no later than that.
+- any other session (``semantic_vad``, unknown): the committed span
+  ``audio_start_ms .. audio_end_ms`` as it is.
+
+**True turns** (:func:`truth_turns`). The annotation's ``turns`` when they do not overlap
+(single-speaker turns, or turns already derived from speech spans; a pause inside such a turn
+belongs to it however long it is); otherwise -- overlapping speakers, as in meeting RTTMs --
+the speaker-agnostic *floor turns* of the mono mix: the union of all speech with silences
+shorter than ``min_turn_gap_ms`` (500 ms) bridged (:meth:`Annotation.floor_turns`).
+
+Frame metrics (:func:`frame_metrics`)
+-------------------------------------
+Speech = the annotation's speech spans; detection = the speech parts of the detected turns.
+Durations are measured exactly on the time axis (``hop_ms=None``), or on a frame grid where a
+frame is speech when its centre lies in a span (``hop_ms`` given). ``collar_ms`` removes
+``collar_ms / 2`` on each side of every true speech boundary from the evaluation, as
+``pyannote.metrics`` does; with ``collar_ms=0`` and exact durations the four numbers equal
+``pyannote.metrics.detection.DetectionPrecision``, ``DetectionRecall`` and
+``DetectionErrorRate``, including their conventions for empty inputs:
+
+- ``precision`` = correct / detected speech (1.0 when nothing was detected);
+- ``recall`` = correct / true speech (1.0 when there is no true speech);
+- ``f1`` = harmonic mean of the two (0.0 when both are 0);
+- ``detection_error_rate`` = (false alarm + missed speech) / true speech (with no true
+  speech: 0.0 without false alarm, else 1.0);
+- ``true_speech_ms``, ``false_alarm_ms``, ``missed_speech_ms``: the durations behind them
+  (used to pool clips in :func:`rtlab.sweeps.summarize`).
+
+Turn metrics (:func:`turn_metrics`)
+-----------------------------------
+Each ``speech_stopped`` at time ``t`` (its ``audio_end_ms``) is placed against the true turns
+``[start, end]``:
+
+- ``start < t < end - tolerance_ms``: a **false cut-off** of that turn -- the detector ended
+  the turn while the speaker still had speech to say in it; an agent would barge in;
+- ``end - tolerance_ms <= t <= next turn's start`` (or the end of the audio), when the
+  detected turn it closes began (its speech part) before ``end``: the turn's **end
+  detection**; only the first one counts. **End-of-turn latency** = ``t - end`` (negative
+  within the tolerance). A turn with no end detection (the detector ran on into the next
+  turn, missed the turn, or the audio ended) has no latency.
+
+Then:
+
+- ``false_cutoffs``: number of false cut-offs; ``false_cutoff_rate``: share of true turns with
+  at least one;
+- ``missed_turns``: true turns that no detected speech part overlaps; ``missed_turn_rate``:
+  their share of the true turns;
+- ``false_turns``: detected turns whose speech part overlaps no true speech;
+- ``n_true_turns``, ``n_detected_turns`` (``speech_started`` events);
+- ``latency_ms_median``, ``latency_ms_p90`` over turns with an end detection;
+- ``onset_clipping_ms_mean``: for each true turn that is not missed, take the first detected
+  turn overlapping it; speech lost before its buffer = ``max(0, audio_start_ms - start)``;
+  the mean over those turns; ``onset_clipped_rate``: share of them with more than 0 ms lost;
+- ``time_to_commit_ms_median``: for turns with an end detection, the time the
+  ``input_audio_buffer.committed`` of that item was emitted minus the true end.
+
+Rates and statistics with nothing to count are NaN (no true turns: ``false_cutoff_rate``,
+``missed_turn_rate``, latencies, onset values; counts stay defined). An annotation without
+timing (a transcript only, ``speech_known=False``) gives NaN for everything but
+``n_detected_turns``.
+
+Examples
+--------
+>>> import rtlab
+>>> from rtlab import metrics
+>>> clip = rtlab.datasets.load("ami-lhotse/ES2011a")
+>>> log = rtlab.detect(rtlab.vad.score(clip.audio), rtlab.Session())
+>>> row = metrics.score(log, clip.truth)
+>>> int(row["n_true_turns"]), int(row["missed_turns"])
+(2, 0)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rtlab.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from rtlab.annotation import Annotation
+    from rtlab.events import EventLog
+
+__all__ = [
+    "FRAME_METRICS",
+    "METRIC_NAMES",
+    "TURN_METRICS",
+    "frame_metrics",
+    "normalize_text",
+    "score",
+    "transcript_table",
+    "truth_turns",
+    "turn_metrics",
+    "turn_outcomes",
+    "turn_table",
+    "wer",
+]
+
+_STARTED = "input_audio_buffer.speech_started"
+_STOPPED = "input_audio_buffer.speech_stopped"
+_COMMITTED = "input_audio_buffer.committed"
+_TRANSCRIBED = "conversation.item.input_audio_transcription.completed"
+
+#: Frame-level metric names, in the order :func:`score` returns them.
+FRAME_METRICS = (
+    "precision",
+    "recall",
+    "f1",
+    "detection_error_rate",
+    "true_speech_ms",
+    "false_alarm_ms",
+    "missed_speech_ms",
+)
+#: Turn-level metric names, in the order :func:`score` returns them.
+TURN_METRICS = (
+    "false_cutoff_rate",
+    "false_cutoffs",
+    "missed_turn_rate",
+    "missed_turns",
+    "false_turns",
+    "n_true_turns",
+    "n_detected_turns",
+    "latency_ms_median",
+    "latency_ms_p90",
+    "onset_clipping_ms_mean",
+    "onset_clipped_rate",
+    "time_to_commit_ms_median",
+)
+#: Every name :func:`score` returns.
+METRIC_NAMES = FRAME_METRICS + TURN_METRICS
+
+#: Default silence (ms) bridged when true turns are floor turns (see :func:`truth_turns`).
+MIN_TURN_GAP_MS = 500.0
+#: Default tolerance (ms) before a true turn's end within which a stop is not a cut-off.
+TOLERANCE_MS = 200.0
+
+_OUTCOME_COLUMNS = ("outcome", "time_s", "start_s", "end_s", "item_id")
+_TURN_TABLE_COLUMNS = (
+    "start_s",
+    "end_s",
+    "false_cutoffs",
+    "missed",
+    "item_id",
+    "latency_ms",
+    "onset_clipping_ms",
+    "time_to_commit_ms",
+)
+
+
+# --------------------------------------------------------------------------------------
+# parsed inputs
+
+
+@dataclass(frozen=True)
+class _Detections:
+    """The turns of one log as arrays (ms), in order of their ``speech_started``."""
+
+    item_ids: tuple[Any, ...]
+    start_ms: np.ndarray  # audio_start_ms (buffer start, padding included)
+    end_ms: np.ndarray  # audio_end_ms of the stop (end of audio if it never stopped)
+    speech_start_ms: np.ndarray  # speech part
+    speech_end_ms: np.ndarray
+    stop_ms: np.ndarray  # every speech_stopped audio_end_ms, sorted
+    stop_items: tuple[Any, ...]
+    stop_commit_ms: np.ndarray  # emitted_ms of the committed event of each stop's item (NaN)
+    stop_onset_ms: np.ndarray  # speech onset of the detected turn each stop ends (NaN: unknown)
+
+
+@dataclass(frozen=True)
+class _Truth:
+    """The annotation as arrays (ms), prepared once per clip."""
+
+    known: bool
+    speech_ms: np.ndarray  # (n, 2) union of true speech
+    turns_ms: np.ndarray  # (m, 2) true turns, sorted, non-overlapping
+    duration_ms: float | None
+
+
+def _finite(value: Any) -> float:
+    if value is None or isinstance(value, bool):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _padding(session: Any) -> tuple[float, float]:
+    """(prefix padding, silence duration) a session's detector adds around speech, in ms."""
+    detection = getattr(session, "turn_detection", None) if session is not None else None
+    if getattr(detection, "type", None) == "server_vad":
+        return float(detection.prefix_padding_ms), float(detection.silence_duration_ms)
+    return 0.0, 0.0
+
+
+def _build_detections(
+    items: Sequence[Any],
+    start_ms: np.ndarray,
+    started_at_ms: np.ndarray,
+    stopped_ms: np.ndarray,
+    stop_ms: np.ndarray,
+    stop_items: Sequence[Any],
+    stop_commit_ms: np.ndarray,
+    *,
+    padding_ms: float,
+    silence_ms: float,
+    duration_ms: float | None,
+    emulated: bool,
+) -> _Detections:
+    """Detected turns from arrays (one entry per speech_started; NaN = never stopped)."""
+    closed = np.isfinite(stopped_ms)
+    open_end = math.inf if duration_ms is None else duration_ms
+    end = np.where(closed, stopped_ms, open_end)
+    onset = start_ms + padding_ms
+    if emulated and padding_ms > 0:
+        # the padding may have been clipped (at 0, or at the previous commit): the onset
+        # cannot be later than when speech_started was sent
+        onset = np.minimum(onset, started_at_ms)
+    speech_end = np.where(closed, end - silence_ms, end)
+    speech_end = np.maximum(speech_end, onset)
+    index = {}
+    for k, item in enumerate(items):
+        index.setdefault(item, k)
+    stop_onset = np.asarray(
+        [onset[index[item]] if item in index else math.nan for item in stop_items], dtype=np.float64
+    )
+    return _Detections(
+        item_ids=tuple(items),
+        start_ms=start_ms,
+        end_ms=end,
+        speech_start_ms=onset,
+        speech_end_ms=speech_end,
+        stop_ms=stop_ms,
+        stop_items=tuple(stop_items),
+        stop_commit_ms=stop_commit_ms,
+        stop_onset_ms=stop_onset,
+    )
+
+
+def _parse_log(log: EventLog, duration_ms: float | None) -> _Detections:
+    items: list[Any] = []
+    starts: list[float] = []
+    started_at: list[float] = []
+    stops: dict[Any, float] = {}
+    commits: dict[Any, float] = {}
+    stop_list: list[tuple[float, Any]] = []
+    for event, emitted in zip(log.events, log.emitted_ms, strict=True):
+        kind = event["type"]
+        if kind == _STARTED:
+            items.append(event.get("item_id"))
+            starts.append(_finite(event.get("audio_start_ms")))
+            started_at.append(emitted)
+        elif kind == _STOPPED:
+            end = _finite(event.get("audio_end_ms"))
+            item = event.get("item_id")
+            if math.isfinite(end):
+                stop_list.append((end, item))
+                stops.setdefault(item, end)
+        elif kind == _COMMITTED:
+            commits.setdefault(event.get("item_id"), emitted)
+    stop_list.sort(key=lambda pair: pair[0])
+    padding, silence = _padding(log.session)
+    if duration_ms is None:
+        # no length known: an open turn ends with the last thing the log saw
+        seen = [*log.emitted_ms, *starts, *(t for t, _ in stop_list)]
+        duration_ms = max(seen) if seen else None
+    return _build_detections(
+        items,
+        np.asarray(starts, dtype=np.float64),
+        np.asarray(started_at, dtype=np.float64),
+        np.asarray([stops.get(item, math.nan) for item in items], dtype=np.float64),
+        np.asarray([t for t, _ in stop_list], dtype=np.float64),
+        [item for _, item in stop_list],
+        np.asarray([commits.get(item, math.nan) for _, item in stop_list], dtype=np.float64),
+        padding_ms=padding,
+        silence_ms=silence,
+        duration_ms=duration_ms,
+        emulated=log.source == "emulator",
+    )
+
+
+def _check_ms(value: Any, name: str, owner: str, *, allow_none: bool = False) -> float | None:
+    if value is None and allow_none:
+        return None
+    ok = not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
+    if not ok or not math.isfinite(float(value)) or float(value) < 0:
+        raise ConfigError(name, value, "a finite number of ms >= 0", owner=owner)
+    return float(value)
+
+
+def truth_turns(truth: Annotation, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) -> np.ndarray:
+    """The true turns detection is judged against, as ``[start_s, end_s]`` rows.
+
+    The annotation's ``turns`` when they do not overlap one another (one speaker at a time,
+    or turns an annotation already derived from its speech spans); otherwise the floor turns
+    of the mono mix, :meth:`rtlab.annotation.Annotation.floor_turns` with
+    ``min_turn_gap_ms``: all speech, whoever speaks, with shorter silences bridged. Without
+    turns, floor turns too.
+
+    Parameters
+    ----------
+    truth : Annotation
+        Ground truth with timing (``speech_known``).
+    min_turn_gap_ms : float >= 0, default 500
+        Silences shorter than this stay inside a floor turn.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, 2)
+        Sorted, non-overlapping turns in seconds (empty without timing).
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> truth = rtlab.datasets.load("ami-debug/trn01").truth
+    >>> truth_turns(truth).round(3).tolist()
+    [[2.977, 3.368], [18.705, 19.669], [22.269, 22.726], [28.474, 30.0]]
+    """
+    if not getattr(truth, "speech_known", True):
+        return np.empty((0, 2), dtype=np.float64)
+    _check_ms(min_turn_gap_ms, "min_turn_gap_ms", "truth_turns")
+    turns = sorted((t.start_s, t.end_s) for t in truth.turns)
+    overlapping = any(b[0] < a[1] for a, b in zip(turns, turns[1:], strict=False))
+    if not turns or overlapping:
+        turns = [(t.start_s, t.end_s) for t in truth.floor_turns(min_turn_gap_ms)]
+    return np.asarray(turns, dtype=np.float64).reshape(-1, 2)
+
+
+def _prepare_truth(truth: Annotation, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) -> _Truth:
+    duration = truth.duration_s * 1000.0 if truth.duration_s is not None else None
+    known = bool(getattr(truth, "speech_known", True))
+    speech = np.asarray(truth.speech, dtype=np.float64).reshape(-1, 2) * 1000.0
+    turns = truth_turns(truth, min_turn_gap_ms=min_turn_gap_ms) * 1000.0
+    return _Truth(known=known, speech_ms=speech, turns_ms=turns, duration_ms=duration)
+
+
+def _duration(log: EventLog, truth: _Truth) -> float | None:
+    if log.duration_ms is not None:
+        return float(log.duration_ms)
+    return truth.duration_ms
+
+
+# --------------------------------------------------------------------------------------
+# interval arithmetic
+
+
+def _union(spans: np.ndarray) -> np.ndarray:
+    """Sorted, merged spans (rows [start, end]); empty ones dropped."""
+    spans = spans[spans[:, 1] > spans[:, 0]]
+    if len(spans) < 2:
+        return spans
+    spans = spans[np.argsort(spans[:, 0], kind="stable")]
+    running_end = np.maximum.accumulate(spans[:, 1])
+    new = np.empty(len(spans), dtype=bool)
+    new[0] = True
+    new[1:] = spans[1:, 0] > running_end[:-1]
+    group = np.cumsum(new) - 1
+    out = np.empty((int(group[-1]) + 1, 2), dtype=np.float64)
+    out[:, 0] = spans[new, 0]
+    out[:, 1] = np.maximum.reduceat(spans[:, 1], np.flatnonzero(new))
+    return out
+
+
+def _snap(spans: np.ndarray, hop_ms: float | None) -> np.ndarray:
+    """Round span edges to frame edges: a frame belongs to a span when its centre does."""
+    if hop_ms is None or not len(spans):
+        return spans
+    first = np.ceil(spans / hop_ms - 0.5 - 1e-9)
+    return first * hop_ms
+
+
+def _inside(points: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """Whether each point lies in the union of sorted, disjoint ``spans`` (start <= p < end)."""
+    if not len(spans):
+        return np.zeros(len(points), dtype=bool)
+    index = np.searchsorted(spans[:, 0], points, side="right") - 1
+    hit = index >= 0
+    hit[hit] = points[hit] < spans[index[hit], 1]
+    return hit
+
+
+def _durations(
+    reference: np.ndarray, hypothesis: np.ndarray, collar_ms: float, hop_ms: float | None
+) -> tuple[float, float, float]:
+    """(true speech, false alarm, missed speech) in ms over the evaluated time."""
+    reference = _union(_snap(reference, hop_ms))
+    hypothesis = _union(_snap(hypothesis, hop_ms))
+    if collar_ms > 0 and len(reference):
+        edges = reference.reshape(-1)
+        collars = np.stack([edges - collar_ms / 2, edges + collar_ms / 2], axis=1)
+        collars = _union(_snap(collars, hop_ms))
+    else:
+        collars = np.empty((0, 2))
+    cuts = np.unique(np.concatenate([reference.ravel(), hypothesis.ravel(), collars.ravel()]))
+    if len(cuts) < 2:
+        return 0.0, 0.0, 0.0
+    length = np.diff(cuts)
+    middle = cuts[:-1] + length / 2
+    keep = ~_inside(middle, collars)
+    in_ref = _inside(middle, reference) & keep
+    in_hyp = _inside(middle, hypothesis) & keep
+    true = float(length[in_ref].sum())
+    false_alarm = float(length[in_hyp & ~in_ref].sum())
+    missed = float(length[in_ref & ~in_hyp].sum())
+    return true, false_alarm, missed
+
+
+def _frame_values(true: float, false_alarm: float, missed: float) -> dict[str, float]:
+    correct = true - missed
+    detected = correct + false_alarm
+    precision = correct / detected if detected > 0 else 1.0
+    recall = correct / true if true > 0 else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    if true > 0:
+        error_rate = (false_alarm + missed) / true
+    else:
+        error_rate = 0.0 if false_alarm + missed == 0 else 1.0
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "detection_error_rate": error_rate,
+        "true_speech_ms": true,
+        "false_alarm_ms": false_alarm,
+        "missed_speech_ms": missed,
+    }
+
+
+def _frame_dict(
+    det: _Detections, truth: _Truth, duration: float | None, collar_ms: float, hop_ms: float | None
+) -> dict[str, float]:
+    if not truth.known:
+        return dict.fromkeys(FRAME_METRICS, math.nan)
+    hypothesis = np.stack([det.speech_start_ms, det.speech_end_ms], axis=1).reshape(-1, 2)
+    reference = truth.speech_ms
+    if duration is not None:
+        hypothesis = np.clip(hypothesis, 0.0, duration)
+        reference = np.clip(reference, 0.0, duration)
+    hypothesis = hypothesis[np.all(np.isfinite(hypothesis), axis=1)]
+    return _frame_values(*_durations(reference, hypothesis, collar_ms, hop_ms))
+
+
+# --------------------------------------------------------------------------------------
+# turn matching
+
+
+@dataclass(frozen=True)
+class _TurnMatch:
+    """Per true turn and per stop: what happened (all arrays aligned with turns or stops)."""
+
+    turns_ms: np.ndarray
+    cutoff_turn: np.ndarray  # per stop: index of the turn it cut, or -1
+    cutoffs: np.ndarray  # per turn: number of false cut-offs
+    end_stop: np.ndarray  # per turn: index of its end-detection stop, or -1
+    latency_ms: np.ndarray  # per turn (NaN without end detection)
+    commit_ms: np.ndarray  # per turn: commit time - true end (NaN)
+    missed: np.ndarray  # per turn: bool
+    first_detection: np.ndarray  # per turn: index of the first detected turn overlapping it, or -1
+    onset_ms: np.ndarray  # per turn: speech lost before audio_start_ms (NaN if missed)
+    false_turn: np.ndarray  # per detected turn: bool
+
+
+def _match(det: _Detections, truth: _Truth, duration: float | None, tolerance_ms: float) -> _TurnMatch:
+    turns = truth.turns_ms
+    n = len(turns)
+    starts, ends = turns[:, 0], turns[:, 1]
+    stops = det.stop_ms
+    # each stop: the last true turn that began before it
+    owner = np.searchsorted(starts, stops, side="left") - 1
+    has_owner = owner >= 0
+    owner_end = np.where(has_owner, ends[np.maximum(owner, 0)], np.nan)
+    is_cut = has_owner & (stops < owner_end - tolerance_ms)
+    cutoff_turn = np.where(is_cut, owner, -1)
+    cutoffs = np.bincount(owner[is_cut], minlength=n) if n else np.zeros(0, dtype=np.int64)
+    # end detection: first stop in [end - tolerance, next start] (or the end of the audio)
+    # that ends a detected turn which began before the true turn ended
+    is_end = has_owner & ~is_cut & ~(det.stop_onset_ms > owner_end)
+    if n:
+        next_start = np.append(starts[1:], math.inf if duration is None else max(duration, ends[-1]))
+        is_end &= stops <= next_start[np.maximum(owner, 0)]
+    end_stop = np.full(n, -1, dtype=np.int64)
+    candidates = np.flatnonzero(is_end)
+    if len(candidates):
+        turn_of, first = np.unique(owner[candidates], return_index=True)
+        end_stop[turn_of] = candidates[first]
+    ended = end_stop >= 0
+    latency = np.full(n, np.nan)
+    latency[ended] = stops[end_stop[ended]] - ends[ended]
+    commit = np.full(n, np.nan)
+    commit[ended] = det.stop_commit_ms[end_stop[ended]] - ends[ended]
+    # overlap between true turns and the speech parts of detected turns
+    order = np.argsort(det.speech_start_ms, kind="stable")
+    d_start = det.speech_start_ms[order]
+    d_end = det.speech_end_ms[order]
+    first_detection = np.full(n, -1, dtype=np.int64)
+    if len(d_start) and n:
+        reach = np.maximum.accumulate(d_end)
+        first = np.searchsorted(reach, starts, side="left")  # first k with d_end[k] >= start
+        limit = np.searchsorted(d_start, ends, side="right")  # detections with d_start <= end
+        found = first < limit
+        first_detection[found] = order[first[found]]
+    missed = first_detection < 0
+    onset = np.full(n, np.nan)
+    hit = ~missed
+    onset[hit] = np.maximum(0.0, det.start_ms[first_detection[hit]] - starts[hit])
+    # detected turns overlapping no true speech
+    speech = truth.speech_ms
+    if len(speech):
+        last = np.searchsorted(speech[:, 0], det.speech_end_ms, side="right") - 1
+        overlaps = last >= 0
+        overlaps[overlaps] = speech[last[overlaps], 1] >= det.speech_start_ms[overlaps]
+        false_turn = ~overlaps
+    else:
+        false_turn = np.ones(len(det.speech_start_ms), dtype=bool)
+    return _TurnMatch(
+        turns_ms=turns,
+        cutoff_turn=cutoff_turn,
+        cutoffs=cutoffs,
+        end_stop=end_stop,
+        latency_ms=latency,
+        commit_ms=commit,
+        missed=missed,
+        first_detection=first_detection,
+        onset_ms=onset,
+        false_turn=false_turn,
+    )
+
+
+def _median(values: np.ndarray) -> float:
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if len(values) else math.nan
+
+
+def _turn_dict(det: _Detections, truth: _Truth, duration: float | None, tolerance_ms: float) -> dict[str, float]:
+    n_detected = float(len(det.item_ids))
+    if not truth.known:
+        out = dict.fromkeys(TURN_METRICS, math.nan)
+        out["n_detected_turns"] = n_detected
+        return out
+    match = _match(det, truth, duration, tolerance_ms)
+    n = len(match.turns_ms)
+    latency = match.latency_ms[np.isfinite(match.latency_ms)]
+    onset = match.onset_ms[~match.missed]
+    return {
+        "false_cutoff_rate": float(np.count_nonzero(match.cutoffs)) / n if n else math.nan,
+        "false_cutoffs": float(match.cutoffs.sum()),
+        "missed_turn_rate": float(match.missed.sum()) / n if n else math.nan,
+        "missed_turns": float(match.missed.sum()),
+        "false_turns": float(match.false_turn.sum()),
+        "n_true_turns": float(n),
+        "n_detected_turns": n_detected,
+        "latency_ms_median": float(np.median(latency)) if len(latency) else math.nan,
+        "latency_ms_p90": float(np.percentile(latency, 90)) if len(latency) else math.nan,
+        "onset_clipping_ms_mean": float(onset.mean()) if len(onset) else math.nan,
+        "onset_clipped_rate": float(np.count_nonzero(onset > 0)) / len(onset) if len(onset) else math.nan,
+        "time_to_commit_ms_median": _median(match.commit_ms),
+    }
+
+
+def _score_dict(
+    log: EventLog,
+    truth: _Truth,
+    *,
+    collar_ms: float = 0.0,
+    hop_ms: float | None = None,
+    tolerance_ms: float = TOLERANCE_MS,
+) -> dict[str, float]:
+    """Every metric of :data:`METRIC_NAMES` for a prepared truth, as a plain dict (fast path)."""
+    duration = _duration(log, truth)
+    return _values(_parse_log(log, duration), truth, duration, collar_ms, hop_ms, tolerance_ms)
+
+
+def _values(
+    det: _Detections,
+    truth: _Truth,
+    duration: float | None,
+    collar_ms: float,
+    hop_ms: float | None,
+    tolerance_ms: float,
+) -> dict[str, float]:
+    out = _frame_dict(det, truth, duration, collar_ms, hop_ms)
+    out.update(_turn_dict(det, truth, duration, tolerance_ms))
+    return out
+
+
+def _check_options(collar_ms: Any, hop_ms: Any, tolerance_ms: Any, min_turn_gap_ms: Any, owner: str) -> None:
+    _check_ms(collar_ms, "collar_ms", owner)
+    _check_ms(tolerance_ms, "tolerance_ms", owner)
+    _check_ms(min_turn_gap_ms, "min_turn_gap_ms", owner)
+    hop = _check_ms(hop_ms, "hop_ms", owner, allow_none=True)
+    if hop is not None and hop <= 0:
+        raise ConfigError("hop_ms", hop_ms, "a frame hop in ms > 0, or None", owner=owner)
+
+
+# --------------------------------------------------------------------------------------
+# public functions
+
+
+def score(
+    log: EventLog,
+    truth: Annotation,
+    *,
+    collar_ms: float = 0.0,
+    hop_ms: float | None = None,
+    tolerance_ms: float = TOLERANCE_MS,
+    min_turn_gap_ms: float = MIN_TURN_GAP_MS,
+) -> pd.Series:
+    """Every frame and turn metric of one event log against the clip's ground truth.
+
+    The definitions are in the module docstring (``help(rtlab.metrics)``).
+
+    Parameters
+    ----------
+    log : EventLog
+        Turn-detection events (emulator, live recording or file). Its ``session`` tells the
+        ``server_vad`` padding and silence to remove for frame metrics; its ``duration_ms``
+        ends turns that never stopped.
+    truth : Annotation
+        Ground truth of the same audio.
+    collar_ms : float >= 0, default 0
+        Frame metrics only: time around each true speech boundary (half before, half after)
+        left out of the evaluation.
+    hop_ms : float > 0 or None, default None
+        Frame metrics only: measure on frames of this hop (a frame is speech when its centre
+        is); None measures durations exactly.
+    tolerance_ms : float >= 0, default 200
+        A ``speech_stopped`` less than this before a true turn's end is its end detection
+        (negative latency), not a false cut-off.
+    min_turn_gap_ms : float >= 0, default 500
+        Silence bridged inside floor turns (see :func:`truth_turns`).
+
+    Returns
+    -------
+    pandas.Series of float
+        Indexed by :data:`METRIC_NAMES`; counts are whole numbers stored as floats.
+
+    Raises
+    ------
+    rtlab.errors.ConfigError
+        If an option is out of range.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> clip = rtlab.datasets.load("librivox/0870")
+    >>> log = rtlab.detect(rtlab.vad.score(clip.audio), rtlab.Session())
+    >>> row = rtlab.metrics.score(log, clip.truth)
+    >>> bool(row["recall"] > 0.9), int(row["n_true_turns"])
+    (True, 1)
+    """
+    import pandas as pd
+
+    _check_options(collar_ms, hop_ms, tolerance_ms, min_turn_gap_ms, "score")
+    prepared = _prepare_truth(truth, min_turn_gap_ms=min_turn_gap_ms)
+    values = _score_dict(
+        log, prepared, collar_ms=float(collar_ms), hop_ms=hop_ms, tolerance_ms=float(tolerance_ms)
+    )
+    return pd.Series([values[name] for name in METRIC_NAMES], index=list(METRIC_NAMES), dtype="float64")
+
+
+def frame_metrics(
+    log: EventLog, truth: Annotation, *, collar_ms: float = 0.0, hop_ms: float | None = None
+) -> pd.Series:
+    """Frame-level precision, recall, F1 and detection error rate (see :func:`score`).
+
+    Parameters
+    ----------
+    log : EventLog
+    truth : Annotation
+    collar_ms : float >= 0, default 0
+    hop_ms : float > 0 or None, default None
+
+    Returns
+    -------
+    pandas.Series of float
+        Indexed by :data:`FRAME_METRICS`.
+
+    Examples
+    --------
+    >>> from rtlab.annotation import Annotation
+    >>> from rtlab.events import EventLog
+    >>> truth = Annotation([[1.0, 3.0]], duration_s=5.0)
+    >>> log = EventLog(({"type": "input_audio_buffer.speech_started", "audio_start_ms": 1500,
+    ...                  "item_id": "item_0001"},
+    ...                 {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 4000,
+    ...                  "item_id": "item_0001"}), (1500.0, 4000.0), duration_ms=5000.0)
+    >>> frame_metrics(log, truth)[["precision", "recall", "detection_error_rate"]].tolist()
+    [0.6, 0.75, 0.75]
+    """
+    import pandas as pd
+
+    _check_options(collar_ms, hop_ms, 0.0, 0.0, "frame_metrics")
+    prepared = _prepare_truth(truth)
+    duration = _duration(log, prepared)
+    values = _frame_dict(_parse_log(log, duration), prepared, duration, float(collar_ms), hop_ms)
+    return pd.Series(values, index=list(FRAME_METRICS), dtype="float64")
+
+
+def turn_metrics(
+    log: EventLog,
+    truth: Annotation,
+    *,
+    tolerance_ms: float = TOLERANCE_MS,
+    min_turn_gap_ms: float = MIN_TURN_GAP_MS,
+) -> pd.Series:
+    """Turn-level metrics: false cut-offs, missed and false turns, latency, onset clipping.
+
+    Parameters
+    ----------
+    log : EventLog
+    truth : Annotation
+    tolerance_ms : float >= 0, default 200
+    min_turn_gap_ms : float >= 0, default 500
+
+    Returns
+    -------
+    pandas.Series of float
+        Indexed by :data:`TURN_METRICS` (definitions in :func:`score`).
+
+    Examples
+    --------
+    >>> from rtlab.annotation import Annotation
+    >>> from rtlab.events import EventLog
+    >>> truth = Annotation.from_segments([[1.0, 3.0]], duration_s=5.0)
+    >>> log = EventLog(({"type": "input_audio_buffer.speech_started", "audio_start_ms": 700,
+    ...                  "item_id": "item_0001"},
+    ...                 {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 3500,
+    ...                  "item_id": "item_0001"}), (1000.0, 3500.0), duration_ms=5000.0)
+    >>> turn_metrics(log, truth)[["false_cutoffs", "latency_ms_median"]].tolist()
+    [0.0, 500.0]
+    """
+    import pandas as pd
+
+    _check_options(0.0, None, tolerance_ms, min_turn_gap_ms, "turn_metrics")
+    prepared = _prepare_truth(truth, min_turn_gap_ms=min_turn_gap_ms)
+    duration = _duration(log, prepared)
+    values = _turn_dict(_parse_log(log, duration), prepared, duration, float(tolerance_ms))
+    return pd.Series(values, index=list(TURN_METRICS), dtype="float64")
+
+
+def turn_table(
+    log: EventLog,
+    truth: Annotation,
+    *,
+    tolerance_ms: float = TOLERANCE_MS,
+    min_turn_gap_ms: float = MIN_TURN_GAP_MS,
+) -> pd.DataFrame:
+    """One row per true turn: what the detector did with it.
+
+    Parameters
+    ----------
+    log : EventLog
+    truth : Annotation
+    tolerance_ms : float >= 0, default 200
+    min_turn_gap_ms : float >= 0, default 500
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``start_s``, ``end_s`` (the true turn), ``false_cutoffs`` (int),
+        ``missed`` (bool), ``item_id`` (the item whose ``speech_stopped`` ended it, else
+        None), ``latency_ms``, ``onset_clipping_ms``, ``time_to_commit_ms`` (NaN where
+        undefined).
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> clip = rtlab.datasets.load("ami-lhotse/ES2011a")
+    >>> log = rtlab.detect(rtlab.vad.score(clip.audio), rtlab.Session())
+    >>> turn_table(log, clip.truth)[["start_s", "end_s", "missed"]].values.tolist()
+    [[1.46, 2.82, False], [3.36, 4.36, False]]
+    """
+    import pandas as pd
+
+    _check_options(0.0, None, tolerance_ms, min_turn_gap_ms, "turn_table")
+    prepared = _prepare_truth(truth, min_turn_gap_ms=min_turn_gap_ms)
+    duration = _duration(log, prepared)
+    det = _parse_log(log, duration)
+    match = _match(det, prepared, duration, float(tolerance_ms))
+    n = len(match.turns_ms)
+    items = [det.stop_items[k] if k >= 0 else None for k in match.end_stop]
+    frame = pd.DataFrame(
+        {
+            "start_s": match.turns_ms[:, 0] / 1000.0,
+            "end_s": match.turns_ms[:, 1] / 1000.0,
+            "false_cutoffs": match.cutoffs.astype(np.int64),
+            "missed": match.missed.astype(bool),
+            "item_id": pd.Series(items, dtype=object),
+            "latency_ms": match.latency_ms,
+            "onset_clipping_ms": match.onset_ms,
+            "time_to_commit_ms": match.commit_ms,
+        },
+        columns=list(_TURN_TABLE_COLUMNS),
+        index=pd.RangeIndex(n),
+    )
+    return frame
+
+
+def turn_outcomes(
+    log: EventLog,
+    truth: Annotation,
+    *,
+    tolerance_ms: float = TOLERANCE_MS,
+    min_turn_gap_ms: float = MIN_TURN_GAP_MS,
+) -> pd.DataFrame:
+    """Where to mark what happened, for timelines: one row per outcome, in time order.
+
+    Outcomes (definitions in :func:`score`):
+
+    - ``"false_cutoff"``: one row per false cut-off; ``time_s`` = the ``speech_stopped``
+      (its ``audio_end_ms``), ``start_s``/``end_s`` = the true turn that was cut,
+      ``item_id`` = the item that stopped;
+    - ``"missed"``: a true turn no detected speech overlaps; ``time_s`` = its middle,
+      ``start_s``/``end_s`` = the turn, ``item_id`` None;
+    - ``"false_turn"``: a detected turn over no true speech; ``time_s`` = its
+      ``audio_start_ms``, ``start_s``/``end_s`` = its committed span, ``item_id`` its item;
+    - ``"hit"``: a true turn detected without a false cut-off; ``time_s`` = its end
+      detection (the true end if it has none), ``start_s``/``end_s`` = the turn,
+      ``item_id`` = the item that ended it (or the first detection overlapping it).
+
+    Parameters
+    ----------
+    log : EventLog
+    truth : Annotation
+    tolerance_ms : float >= 0, default 200
+    min_turn_gap_ms : float >= 0, default 500
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``outcome``, ``time_s``, ``start_s``, ``end_s``, ``item_id``; empty (with
+        these columns) when the annotation has no timing.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> clip = rtlab.datasets.load("ami-lhotse/ES2011a")
+    >>> log = rtlab.detect(rtlab.vad.score(clip.audio), rtlab.Session())
+    >>> turn_outcomes(log, clip.truth)["outcome"].tolist()
+    ['hit', 'hit']
+    """
+    import pandas as pd
+
+    _check_options(0.0, None, tolerance_ms, min_turn_gap_ms, "turn_outcomes")
+    prepared = _prepare_truth(truth, min_turn_gap_ms=min_turn_gap_ms)
+    rows: list[tuple[str, float, float, float, Any]] = []
+    if prepared.known:
+        duration = _duration(log, prepared)
+        det = _parse_log(log, duration)
+        match = _match(det, prepared, duration, float(tolerance_ms))
+        turns_s = match.turns_ms / 1000.0
+        for k in np.flatnonzero(match.cutoff_turn >= 0):
+            j = match.cutoff_turn[k]
+            rows.append(
+                ("false_cutoff", det.stop_ms[k] / 1000.0, turns_s[j, 0], turns_s[j, 1], det.stop_items[k])
+            )
+        for j in range(len(turns_s)):
+            start, end = turns_s[j]
+            if match.missed[j]:
+                rows.append(("missed", (start + end) / 2, start, end, None))
+            elif match.cutoffs[j] == 0:
+                k = match.end_stop[j]
+                if k >= 0:
+                    rows.append(("hit", det.stop_ms[k] / 1000.0, start, end, det.stop_items[k]))
+                else:
+                    item = det.item_ids[match.first_detection[j]]
+                    rows.append(("hit", end, start, end, item))
+        for k in np.flatnonzero(match.false_turn):
+            end = det.end_ms[k] / 1000.0
+            rows.append(("false_turn", det.start_ms[k] / 1000.0, det.start_ms[k] / 1000.0, end, det.item_ids[k]))
+    rows.sort(key=lambda row: (row[1], row[0]))
+    frame = pd.DataFrame(rows, columns=list(_OUTCOME_COLUMNS))
+    for name in ("time_s", "start_s", "end_s"):
+        frame[name] = frame[name].astype("float64")
+    frame["outcome"] = frame["outcome"].astype(object)
+    frame["item_id"] = frame["item_id"].astype(object)
+    return frame
+
+
+# --------------------------------------------------------------------------------------
+# transcripts
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+def normalize_text(text: str) -> str:
+    """The text normalisation :func:`wer` applies to both sides.
+
+    Unicode NFKC, lower case (``str.casefold``); curly apostrophes become ``'``; every
+    character that is not a letter, digit or apostrophe becomes a space (so hyphenated words
+    split: ``well-known`` → ``well known``); apostrophes are kept only inside a word
+    (``don't``, not ``'quoted'``); runs of white space collapse to one space; no leading or
+    trailing space. Numbers are not spelled out.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> normalize_text("  And so, my fellow Americans: ask NOT -- 'what' I'M  doing!")
+    "and so my fellow americans ask not what i'm doing"
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
+    text = "".join(ch if ch.isalnum() or ch == "'" else " " for ch in text)
+    text = re.sub(r"(?<![^\W_])'|'(?![^\W_])", " ", text)
+    return " ".join(text.split())
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate of ``hypothesis`` against ``reference``, after :func:`normalize_text`.
+
+    (substitutions + deletions + insertions) / reference words, computed with ``jiwer``.
+
+    Parameters
+    ----------
+    reference, hypothesis : str
+
+    Returns
+    -------
+    float >= 0
+        May exceed 1 with many insertions. With an empty reference (after normalisation):
+        0.0 if the hypothesis is empty too, else NaN (undefined).
+
+    Raises
+    ------
+    rtlab.errors.ConfigError
+        If an argument is not a str.
+
+    Examples
+    --------
+    >>> wer("Ask not what your country can do for you.", "ask not what you're country can do")
+    0.25
+    """
+    import jiwer
+
+    for name, value in (("reference", reference), ("hypothesis", hypothesis)):
+        if not isinstance(value, str):
+            raise ConfigError(name, value, "a str", owner="wer")
+    ref, hyp = normalize_text(reference), normalize_text(hypothesis)
+    if not ref:
+        return 0.0 if not hyp else math.nan
+    if not hyp:
+        return 1.0
+    return float(jiwer.wer(ref, hyp))
+
+
+def _reference_text(truth: Annotation, start_ms: float, end_ms: float, n_turns: int) -> str | None:
+    def within(items: Sequence[Any]) -> list[str]:
+        return [
+            t.text
+            for t in items
+            if t.text and start_ms <= (t.start_s + t.end_s) * 500.0 < end_ms
+        ]
+
+    if truth.words:
+        return " ".join(within(truth.words))
+    if any(t.text for t in truth.turns):
+        return " ".join(within(truth.turns))
+    if truth.transcript is not None and n_turns == 1:
+        return truth.transcript
+    return None
+
+
+def transcript_table(log: EventLog, truth: Annotation) -> pd.DataFrame:
+    """Per detected turn: what was said, what the transcript says, and the WER.
+
+    The reference text of a detected turn is taken from the annotation, in this order: the
+    words whose middle lies in the turn's committed span (``audio_start_ms`` to
+    ``audio_end_ms``); else the texts of turns whose middle lies there; else the whole
+    transcript when the log has exactly one detected turn; else None. The hypothesis is the
+    ``transcript`` of the log's ``conversation.item.input_audio_transcription.completed``
+    event for the turn's item (None if there is none).
+
+    Parameters
+    ----------
+    log : EventLog
+    truth : Annotation
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``item_id``, ``start_s``, ``end_s``, ``reference``, ``hypothesis``, ``wer``
+        (:func:`wer`; NaN when either text is missing).
+
+    Examples
+    --------
+    >>> from rtlab.annotation import Annotation, Turn
+    >>> from rtlab.events import EventLog
+    >>> truth = Annotation([[0.2, 1.0]], words=(Turn(0.2, 0.5, text="hello"),
+    ...                                          Turn(0.6, 1.0, text="there")))
+    >>> log = EventLog(({"type": "input_audio_buffer.speech_started", "audio_start_ms": 0,
+    ...                  "item_id": "item_0001"},
+    ...                 {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 1500,
+    ...                  "item_id": "item_0001"},
+    ...                 {"type": "conversation.item.input_audio_transcription.completed",
+    ...                  "item_id": "item_0001", "content_index": 0, "transcript": "Hello!"}),
+    ...                (200.0, 1500.0, 1900.0))
+    >>> transcript_table(log, truth)[["reference", "hypothesis", "wer"]].values.tolist()
+    [['hello there', 'Hello!', 0.5]]
+    """
+    import pandas as pd
+
+    prepared = _prepare_truth(truth)
+    duration = _duration(log, prepared)
+    det = _parse_log(log, duration)
+    texts: dict[Any, str] = {}
+    for event in log.events:
+        if event["type"] == _TRANSCRIBED and isinstance(event.get("transcript"), str):
+            texts.setdefault(event.get("item_id"), event["transcript"])
+    rows = []
+    for k, item in enumerate(det.item_ids):
+        start, end = float(det.start_ms[k]), float(det.end_ms[k])
+        reference = _reference_text(truth, start, end, len(det.item_ids))
+        hypothesis = texts.get(item)
+        score_ = wer(reference, hypothesis) if reference is not None and hypothesis is not None else math.nan
+        rows.append((item, start / 1000.0, end / 1000.0, reference, hypothesis, score_))
+    frame = pd.DataFrame(rows, columns=["item_id", "start_s", "end_s", "reference", "hypothesis", "wer"])
+    for name in ("start_s", "end_s", "wer"):
+        frame[name] = frame[name].astype("float64")
+    for name in ("item_id", "reference", "hypothesis"):
+        frame[name] = frame[name].astype(object)
+    return frame

@@ -1,0 +1,534 @@
+"""Pictures of turn detection: timelines, comparisons, event swimlanes and sweep plots.
+
+matplotlib only. Every function takes its data first and options keyword-only, never calls
+``plt.show()`` and never changes ``rcParams``: colours come from :data:`PALETTE` (the
+Okabe–Ito colour-blind-safe set) and font sizes are passed to each text explicitly.
+
+- Single-axes plots (:func:`events`, :func:`sweep_heatmap`, :func:`pareto`,
+  :func:`tradeoff`) draw on ``ax`` or, when it is None, on ``plt.gca()``, and return the Axes.
+- Multi-lane plots (:func:`timeline`, :func:`compare`) return a
+  :class:`matplotlib.figure.Figure` built without pyplot (so nothing is left open in
+  pyplot's state; a notebook shows the returned Figure, ``fig.savefig(...)`` writes it).
+  Given ``ax``, the lanes take that Axes' place in its figure instead.
+
+The x axis of every time plot is in seconds.
+
+Examples
+--------
+>>> import rtlab
+>>> from rtlab import plot
+>>> clip = rtlab.datasets.load("librivox/0870")
+>>> scores = rtlab.vad.score(clip.audio)
+>>> log = rtlab.detect(scores, rtlab.Session())
+>>> fig = plot.timeline(clip.audio, log, scores=scores, truth=clip.truth)
+>>> [ax.get_ylabel() for ax in fig.axes]
+['audio', 'VAD', 'detected', 'truth']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from rtlab import _plot_lanes as lanes
+from rtlab._plot_style import FONTSIZE, PALETTE, style_axes
+from rtlab._plot_sweeps import pareto, sweep_heatmap, tradeoff
+from rtlab.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["PALETTE", "compare", "events", "pareto", "sweep_heatmap", "timeline", "tradeoff"]
+
+_LANE_HEIGHT_IN = {"audio": 1.3, "VAD": 1.0, "detected": 1.0, "truth": 0.45}
+
+
+def _window(duration_s: float, start_s: float | None, end_s: float | None, owner: str):
+    start = 0.0 if start_s is None else float(start_s)
+    end = duration_s if end_s is None else float(end_s)
+    if not (math.isfinite(start) and math.isfinite(end)) or start < 0 or end <= start:
+        raise ConfigError(
+            "start_s/end_s",
+            (start_s, end_s),
+            f"0 <= start_s < end_s (seconds; the audio lasts {duration_s:.2f} s)",
+            owner=owner,
+        )
+    return start, end
+
+
+def _lane_axes(heights: list[float], *, ax, kwargs: dict[str, Any]):
+    """Create stacked lanes sharing x: a new Figure, or in the place of ``ax``."""
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        kwargs.setdefault("figsize", (12.0, 0.9 + sum(heights)))
+        kwargs.setdefault("dpi", 100)
+        kwargs.setdefault("layout", "constrained")
+        fig = Figure(**kwargs)
+        axes = fig.subplots(
+            len(heights), 1, sharex=True, squeeze=False, gridspec_kw={"height_ratios": heights}
+        )[:, 0]
+        return fig, list(axes)
+    fig = ax.figure
+    spec = ax.get_subplotspec().subgridspec(len(heights), 1, height_ratios=heights, hspace=0.08)
+    ax.remove()
+    axes = []
+    for i in range(len(heights)):
+        axes.append(fig.add_subplot(spec[i, 0], sharex=axes[0] if axes else None))
+    return fig, axes
+
+
+def _finish_lanes(fig, axes, start_s: float, end_s: float, *, title: str | None, owns: bool):
+    for lane in axes:
+        style_axes(lane)
+        lane.set_xlim(start_s, end_s)
+        lane.yaxis.label.set_size(FONTSIZE["label"])
+    for lane in axes[:-1]:
+        lane.tick_params(labelbottom=False)
+    axes[-1].set_xlabel("time (s)", fontsize=FONTSIZE["label"])
+    handles, labels, seen = [], [], set()
+    for lane in axes:
+        for handle, label in zip(*lane.get_legend_handles_labels(), strict=True):
+            if label not in seen:
+                seen.add(label)
+                handles.append(handle)
+                labels.append(label)
+    if handles:
+        if owns:
+            fig.legend(
+                handles,
+                labels,
+                loc="outside upper center",
+                ncols=min(len(handles), 6),
+                fontsize=FONTSIZE["legend"],
+                frameon=False,
+            )
+        else:
+            axes[0].legend(
+                handles,
+                labels,
+                loc="lower left",
+                bbox_to_anchor=(0.0, 1.02),
+                ncols=min(len(handles), 6),
+                fontsize=FONTSIZE["legend"],
+                frameon=False,
+            )
+    if title and owns:
+        fig.suptitle(title, fontsize=FONTSIZE["title"])
+
+
+def _lane_label(ax, text: str) -> None:
+    ax.set_ylabel(text, rotation=0, ha="right", va="center", fontsize=FONTSIZE["label"])
+
+
+def _outcomes(log, truth):
+    if truth is None:
+        return None
+    from rtlab.metrics import turn_outcomes
+
+    return turn_outcomes(log, truth)
+
+
+def _describe_session(log) -> str:
+    detection = getattr(getattr(log, "session", None), "turn_detection", None)
+    kind = getattr(detection, "type", None)
+    if kind == "server_vad":
+        return (
+            f"server_vad: threshold {detection.threshold:g}, "
+            f"prefix_padding_ms {detection.prefix_padding_ms:g}, "
+            f"silence_duration_ms {detection.silence_duration_ms:g}"
+        )
+    if kind == "semantic_vad":
+        return f"semantic_vad: eagerness {detection.eagerness}"
+    return "turn detection off" if getattr(log, "session", None) is not None else ""
+
+
+def timeline(
+    audio,
+    log,
+    *,
+    scores=None,
+    truth=None,
+    transcript: Mapping[str, str] | bool | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    mark_outcomes: bool = True,
+    max_labels: int = 40,
+    title: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Figure:
+    """Draw one clip's turn detection as lanes on a shared time axis (seconds).
+
+    Lanes, top to bottom:
+
+    - **audio**: the waveform; for long windows (over 4 samples per pixel column, i.e. more
+      than ~0.3 s at 24 kHz per 1/2000 of the width) its min/max envelope;
+    - **VAD** (when ``scores`` is given): speech probability per frame and the session's
+      threshold line;
+    - **detected**: each turn from ``speech_started.audio_start_ms`` to
+      ``speech_stopped.audio_end_ms`` split into its prefix padding (sky blue), speech
+      (blue) and silence tail (orange, ``silence_duration_ms``); commits as black ticks at
+      the time they are emitted; idle timeouts as a purple ✕ over their silent stretch;
+      the transcript of each turn above it; with ``truth``, false cut-offs (▼) and false
+      turns (■) from :func:`rtlab.metrics.turn_outcomes`;
+    - **truth** (when ``truth`` is given): annotated speech, the annotated turns (a row
+      per speaker when there are at most four), missed turns (○, hatched).
+
+    Parameters
+    ----------
+    audio : Audio
+        The clip (24 kHz int16).
+    log : EventLog
+        What turn detection did on it (emulator, live recording or file). Padding and
+        silence tail come from ``log.session.turn_detection`` (``server_vad``); for
+        ``semantic_vad`` the tail is the audio after the last frame above 0.5 (needs
+        ``scores``) and no padding is drawn.
+    scores : FrameScores, optional
+        Speech probabilities to draw (lane omitted when None).
+    truth : Annotation, optional
+        Ground truth (lane and outcome markers omitted when None).
+    transcript : mapping of item_id to str, or bool, optional
+        Text per turn. Default: the log's ``…transcription.completed`` events; a mapping
+        adds or replaces texts; False draws none. Texts are shortened to their turn's room
+        and hidden (with a note) when more than ``max_labels`` turns are in view.
+    start_s, end_s : float, optional
+        Zoom window in seconds (default: the whole clip); only what lies inside is labelled.
+    mark_outcomes : bool, default True
+        With ``truth``, mark false cut-offs, missed and false turns.
+    max_labels : int, default 40
+        Most transcript / truth texts drawn in the window.
+    title : str, optional
+        Figure title (default: the audio source and the turn-detection settings).
+    ax : matplotlib Axes, optional
+        Put the lanes in this Axes' place in its figure (the Axes is removed). Default: a
+        new :class:`~matplotlib.figure.Figure` (not registered with pyplot).
+    **kwargs
+        Passed to :class:`~matplotlib.figure.Figure` (default ``figsize=(12, h)`` with
+        ``h`` growing with the lanes, ``dpi=100``, ``layout="constrained"``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.axes`` are the lanes, labelled ``audio``, ``VAD``, ``detected``, ``truth``.
+
+    Raises
+    ------
+    ConfigError
+        If the zoom window is empty or negative.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> clip = rtlab.datasets.load("jfk")
+    >>> log = rtlab.detect(clip.audio, rtlab.Session())
+    >>> fig = rtlab.plot.timeline(clip.audio, log, start_s=2.0, end_s=6.0)
+    >>> fig.axes[-1].get_xlim()
+    (2.0, 6.0)
+    """
+    start, end = _window(float(audio.duration_s), start_s, end_s, "timeline")
+    names = ["audio"] + (["VAD"] if scores is not None else []) + ["detected"]
+    heights = [_LANE_HEIGHT_IN[n] for n in names]
+    if truth is not None:
+        names.append("truth")
+        heights.append(_LANE_HEIGHT_IN["truth"] * len(lanes.truth_rows(truth)))
+    owns = ax is None
+    fig, axes = _lane_axes(heights, ax=ax, kwargs=kwargs)
+    lane = dict(zip(names, axes, strict=True))
+    width_in = fig.get_figwidth() * 0.85
+    lanes.draw_waveform(lane["audio"], audio, start, end)
+    if scores is not None:
+        lanes.draw_probability(lane["VAD"], scores, {"": lanes.threshold_of(log)}, start, end)
+    lanes.draw_detections(
+        lane["detected"],
+        log,
+        start,
+        end,
+        scores=scores,
+        transcript=transcript,
+        max_labels=max_labels,
+        axes_width_in=width_in,
+    )
+    if truth is not None:
+        lanes.draw_truth(
+            lane["truth"], truth, start, end, max_labels=max_labels, axes_width_in=width_in
+        )
+        if mark_outcomes:
+            lanes.draw_outcomes(lane["detected"], lane["truth"], _outcomes(log, truth))
+    for name, axis in lane.items():
+        _lane_label(axis, name)
+    if title is None:
+        title = " — ".join(
+            p for p in (str(getattr(audio, "source", "")), _describe_session(log)) if p
+        )
+    _finish_lanes(fig, axes, start, end, title=title, owns=owns)
+    return fig
+
+
+def compare(
+    audio,
+    logs: Mapping[str, Any],
+    *,
+    truth=None,
+    scores=None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    mark_outcomes: bool = True,
+    max_labels: int = 40,
+    title: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Figure:
+    """Stack several configurations' detections against the same audio and truth.
+
+    One lane for the audio, one for the speech probability (when ``scores`` is given, with
+    one threshold line per distinct threshold among the configurations), one for the truth
+    (when given), then one *detected* lane per configuration, drawn as in
+    :func:`timeline` (padding, speech, silence tail, commits, timeouts, false cut-offs,
+    false turns) and labelled with its name and, with ``truth``, its count of false
+    cut-offs. Missed turns are marked on each configuration's own lane.
+
+    Parameters
+    ----------
+    audio : Audio
+        The clip all logs were made from.
+    logs : mapping of str to EventLog
+        Configuration name → its event log, drawn top to bottom in this order.
+    truth : Annotation, optional
+        Ground truth for the clip.
+    scores : FrameScores, optional
+        Speech probabilities to draw with each configuration's threshold.
+    start_s, end_s : float, optional
+        Zoom window in seconds.
+    mark_outcomes : bool, default True
+        With ``truth``, mark false cut-offs, missed and false turns per configuration.
+    max_labels : int, default 40
+        Most transcript texts per lane in the window.
+    title : str, optional
+        Figure title (default: the audio source).
+    ax : matplotlib Axes, optional
+        Put the lanes in this Axes' place; default a new Figure.
+    **kwargs
+        Passed to :class:`~matplotlib.figure.Figure` (``figsize``, ``dpi``, ...).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Lanes labelled ``audio``, ``VAD``, ``truth``, then the configuration names.
+
+    Raises
+    ------
+    ConfigError
+        If ``logs`` is empty or the zoom window is empty.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> clip = rtlab.datasets.load("librivox/0870")
+    >>> vads = {f"silence {ms} ms": rtlab.ServerVad(silence_duration_ms=ms) for ms in (200, 500)}
+    >>> logs = {name: rtlab.detect(clip.audio, vad) for name, vad in vads.items()}
+    >>> fig = rtlab.plot.compare(clip.audio, logs, truth=clip.truth)
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['audio', 'truth', 'silence 200 ms', 'silence 500 ms']
+    """
+    if not logs:
+        raise ConfigError("logs", logs, "a non-empty mapping of name to EventLog", owner="compare")
+    start, end = _window(float(audio.duration_s), start_s, end_s, "compare")
+    names = ["audio"] + (["VAD"] if scores is not None else [])
+    heights = [_LANE_HEIGHT_IN[n] for n in names]
+    if truth is not None:
+        names.append("truth")
+        heights.append(_LANE_HEIGHT_IN["truth"] * len(lanes.truth_rows(truth)))
+    config_names = [str(name) for name in logs]
+    names += config_names
+    heights += [0.8] * len(config_names)
+    owns = ax is None
+    fig, axes = _lane_axes(heights, ax=ax, kwargs=kwargs)
+    lane = dict(zip(names, axes, strict=True))
+    width_in = fig.get_figwidth() * 0.85
+    lanes.draw_waveform(lane["audio"], audio, start, end)
+    if scores is not None:
+        thresholds = {
+            name: lanes.threshold_of(log)
+            for name, log in zip(config_names, logs.values(), strict=True)
+        }
+        lanes.draw_probability(lane["VAD"], scores, thresholds, start, end)
+    if truth is not None:
+        lanes.draw_truth(
+            lane["truth"], truth, start, end, max_labels=max_labels, axes_width_in=width_in
+        )
+    for name, log in zip(config_names, logs.values(), strict=True):
+        target = lane[name]
+        lanes.draw_detections(
+            target, log, start, end, scores=scores, max_labels=max_labels, axes_width_in=width_in
+        )
+        outcomes = _outcomes(log, truth) if mark_outcomes else None
+        if outcomes is not None:
+            lanes.draw_outcomes(target, None, outcomes)
+            n_cut = int((outcomes["outcome"] == "false_cutoff").sum())
+            n_missed = int((outcomes["outcome"] == "missed").sum())
+            target.text(
+                1.0,
+                0.98,
+                f"{n_cut} false cut-off{'s' if n_cut != 1 else ''}, {n_missed} missed",
+                transform=target.transAxes,
+                ha="right",
+                va="top",
+                fontsize=FONTSIZE["small"],
+                color=PALETTE["false_cutoff"] if n_cut else PALETTE["black"],
+                label="_summary",
+            )
+    for name, axis in lane.items():
+        _lane_label(axis, name)
+    if title is None:
+        title = str(getattr(audio, "source", "")) or None
+    _finish_lanes(fig, axes, start, end, title=title, owns=owns)
+    return fig
+
+
+_EVENT_ROWS = (
+    ("input_audio_buffer.speech_started", "speech_started", "^", "speech"),
+    ("input_audio_buffer.speech_stopped", "speech_stopped", "v", "silence"),
+    ("input_audio_buffer.committed", "committed", "D", "commit"),
+    ("conversation.item.input_audio_transcription.completed", "transcription", "s", "truth"),
+    ("input_audio_buffer.timeout_triggered", "timeout_triggered", "X", "timeout"),
+)
+
+
+def events(
+    log,
+    *,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    max_labels: int = 60,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Draw the event sequence as a swimlane: which server event arrives when.
+
+    One row per event type (speech_started, speech_stopped, committed, transcription,
+    timeout_triggered, then any other type in the log), a marker at each event's emitted
+    time in seconds, the events of one item joined by a faint line, and for events that
+    name an audio time (``audio_start_ms`` / ``audio_end_ms``) a thin line back to it, so
+    the lag between the audio and the event shows (``speech_started`` arrives after the
+    speech began, by the padding and the detection delay). Item numbers label the
+    ``speech_started`` markers when at most ``max_labels`` events are in view.
+
+    Parameters
+    ----------
+    log : EventLog
+        The events (``log.emitted_ms`` gives the x positions).
+    start_s, end_s : float, optional
+        Time window in seconds (default: all events, or the log's duration).
+    max_labels : int, default 60
+        Most item labels drawn.
+    ax : matplotlib Axes, optional
+        Where to draw; default ``plt.gca()``.
+    **kwargs
+        Passed to the marker ``scatter`` calls (default ``s=60``, ``zorder=3``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> from matplotlib.figure import Figure
+    >>> clip = rtlab.datasets.load("librivox/0870")
+    >>> log = rtlab.detect(clip.audio, rtlab.Session())
+    >>> ax = rtlab.plot.events(log, ax=Figure().add_subplot())
+    >>> [t.get_text() for t in ax.get_yticklabels()][:3]
+    ['speech_started', 'speech_stopped', 'committed']
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.gca()
+    kwargs.setdefault("s", 60)
+    kwargs.setdefault("zorder", 3)
+    known = [row[0] for row in _EVENT_ROWS]
+    extra = sorted({e["type"] for e in log.events} - set(known))
+    rows = list(_EVENT_ROWS) + [(t, t.split(".")[-1], "o", "grey") for t in extra]
+    y_of = {row[0]: len(rows) - 1 - i for i, row in enumerate(rows)}
+    times = [t / 1000.0 for t in log.emitted_ms]
+    last = max(times, default=0.0)
+    duration = float(log.duration_ms) / 1000.0 if getattr(log, "duration_ms", None) else last
+    lo = 0.0 if start_s is None else float(start_s)
+    hi = max(duration, last) if end_s is None else float(end_s)
+    if hi <= lo:
+        hi = lo + 1.0
+    by_item: dict[Any, list[tuple[float, float]]] = {}
+    for event, t in zip(log.events, times, strict=True):
+        y = y_of[event["type"]]
+        if event.get("item_id") is not None:
+            by_item.setdefault(event["item_id"], []).append((t, y))
+        for key in ("audio_start_ms", "audio_end_ms"):
+            if event.get(key) is not None:
+                ax.plot(
+                    [float(event[key]) / 1000.0, t],
+                    [y, y],
+                    color=PALETTE["grey"],
+                    linewidth=1.0,
+                    alpha=0.7,
+                    label="_audio time",
+                )
+                ax.plot(
+                    float(event[key]) / 1000.0,
+                    y,
+                    marker="|",
+                    markersize=8,
+                    color=PALETTE["grey"],
+                    label="_audio time tick",
+                )
+    for points in by_item.values():
+        points.sort()
+        ax.plot(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            color=PALETTE["grey"],
+            linewidth=0.6,
+            alpha=0.35,
+            label="_item",
+        )
+    for full, short, marker, colour in rows:
+        xs = [t for e, t in zip(log.events, times, strict=True) if e["type"] == full]
+        if xs:
+            ax.scatter(
+                xs,
+                [y_of[full]] * len(xs),
+                marker=marker,
+                color=PALETTE[colour],
+                edgecolors="black",
+                linewidths=0.5,
+                label=short,
+                **kwargs,
+            )
+    started = [
+        (t, e)
+        for e, t in zip(log.events, times, strict=True)
+        if e["type"] == _EVENT_ROWS[0][0] and lo <= t <= hi
+    ]
+    if 0 < len(started) <= max_labels:
+        for t, e in started:
+            item = str(e.get("item_id", ""))
+            ax.annotate(
+                item.removeprefix("item_").lstrip("0") or item,
+                (t, y_of[_EVENT_ROWS[0][0]]),
+                xytext=(0, 8),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=FONTSIZE["small"],
+                annotation_clip=True,
+            )
+    ax.set_yticks([y_of[r[0]] for r in rows], [r[1] for r in rows], fontsize=FONTSIZE["tick"])
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlim(lo, hi)
+    ax.set_xlabel("emitted at (s of audio)", fontsize=FONTSIZE["label"])
+    ax.set_title("server events", fontsize=FONTSIZE["title"], loc="left")
+    style_axes(ax, grid=True)
+    ax.grid(False, axis="y")
+    return ax

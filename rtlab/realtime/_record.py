@@ -1,0 +1,474 @@
+"""Recording a Realtime server's events for a clip through the official ``openai`` client."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from rtlab.errors import ConfigError, ProtocolError
+from rtlab.realtime import _protocol as proto
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rtlab.audio import Audio
+    from rtlab.events import EventLog
+    from rtlab.session import Session
+
+__all__ = ["arecord", "record", "record_file"]
+
+#: Seconds to wait for ``session.created`` / ``session.updated`` before streaming.
+HANDSHAKE_TIMEOUT_S = 15.0
+
+_SEMANTIC_CAP_S = {"low": 8.0, "medium": 4.0, "high": 2.0, "auto": 4.0}
+
+
+def _api_key(api_key: str | None) -> str:
+    key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
+    if not key:
+        raise ConfigError(
+            "OPENAI_API_KEY",
+            None,
+            "set to an OpenAI API key",
+            owner="record",
+            fix="Set the OPENAI_API_KEY environment variable (or pass api_key=...).",
+        )
+    return key
+
+
+def _check_api(api: str) -> proto.Api:
+    if api not in proto.API_VALUES:
+        raise ConfigError("api", api, "'ga' or 'beta'", owner="record")
+    return api  # type: ignore[return-value]
+
+
+def default_drain_s(session: Session) -> float:
+    """How long :func:`record` waits at most for events after the last audio was sent (s).
+
+    The turn detection's own wait (``silence_duration_ms`` for server_vad, the eagerness
+    cap for semantic_vad: 8 / 4 / 2 s for low / medium / high) plus 3 s, or 3 s with turn
+    detection off; 10 s more when the session asks for transcripts.
+    """
+    td = session.turn_detection
+    wait_s = 0.0
+    if td is not None and getattr(td, "type", None) == "semantic_vad":
+        wait_s = _SEMANTIC_CAP_S.get(str(getattr(td, "eagerness", "auto")), 4.0)
+    elif td is not None:
+        wait_s = float(getattr(td, "silence_duration_ms", 500) or 0) / 1000.0
+    extra = 10.0 if getattr(session, "input_audio_transcription", None) is not None else 0.0
+    return wait_s + 3.0 + extra
+
+
+class _JsonlStream:
+    """The log file while recording: a header line, then one event line per event, flushed."""
+
+    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.handle: IO[str] | None = path.open("w", encoding="utf-8")
+        self.write(header)
+
+    def write(self, obj: dict[str, Any]) -> None:
+        if self.handle is not None:
+            self.handle.write(json.dumps(obj, allow_nan=False) + "\n")
+            self.handle.flush()
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
+def _append_payloads(audio: Audio, chunk_ms: float, audio_format: str) -> list[str]:
+    """The base64 audio of each ``input_audio_buffer.append``, in the session's format."""
+    out = []
+    for event in audio.append_events(chunk_ms=chunk_ms, format=audio_format):
+        out.append(event["audio"] if isinstance(event, dict) else str(event))
+    return out
+
+
+async def arecord(
+    audio: Audio | str | os.PathLike[str],
+    session: Session | None = None,
+    *,
+    api: str = "ga",
+    model: str | None = None,
+    realtime: bool = True,
+    out: str | os.PathLike[str] | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    chunk_ms: float = 100.0,
+    drain_s: float | None = None,
+    settle_s: float = 1.0,
+) -> EventLog:
+    """Record the server events of a Realtime session fed with ``audio`` (async form of :func:`record`).
+
+    See :func:`record` for the parameters.
+    """
+    from rtlab.audio import Audio, load_audio
+    from rtlab.events import EventLog
+    from rtlab.session import Session
+
+    api = _check_api(api)
+    key = _api_key(api_key)
+    if not isinstance(audio, Audio):
+        audio = load_audio(audio)
+    if session is None:
+        session = Session()
+    if not isinstance(session, Session):
+        raise ConfigError("session", type(session).__name__, "an rtlab Session or None", owner="record")
+    if not (isinstance(chunk_ms, int | float) and 10 <= chunk_ms <= 5000):
+        raise ConfigError("chunk_ms", chunk_ms, "a number of ms in [10, 5000]", owner="record")
+    if drain_s is not None and not (isinstance(drain_s, int | float) and 0 <= drain_s <= 600):
+        raise ConfigError("drain_s", drain_s, "a number of seconds in [0, 600], or None", owner="record")
+    model = model or proto.DEFAULT_MODEL[api]
+    drain = default_drain_s(session) if drain_s is None else float(drain_s)
+    payloads = _append_payloads(audio, chunk_ms, session.input_audio_format)
+    update_event = session.to_event(api=api)
+
+    events: list[dict[str, Any]] = []
+    times: list[float] = []
+    pending: list[tuple[dict[str, Any], float]] = []  # received before the first append
+    stream: _JsonlStream | None = None
+    t0: float | None = None
+    n_sent = 0
+    last_event_at = time.monotonic()
+    state = {"committed": set(), "transcribed": set(), "updated": None, "error": None}
+    header = {
+        "type": "rtlab.event_log",
+        "version": 1,
+        "source": "realtime",
+        "duration_ms": float(audio.duration_ms),
+        "n_events": None,
+        "session": json.loads(session.to_json()),
+    }
+
+    def keep(event: dict[str, Any], received: float) -> None:
+        nonlocal last_event_at
+        last_event_at = received
+        kind = event.get("type")
+        if kind == "input_audio_buffer.committed":
+            state["committed"].add(event.get("item_id"))
+        elif kind in (
+            "conversation.item.input_audio_transcription.completed",
+            "conversation.item.input_audio_transcription.failed",
+        ):
+            state["transcribed"].add(event.get("item_id"))
+        elif kind in ("session.updated", "transcription_session.updated") and state["updated"] is None:
+            state["updated"] = event
+        elif kind == "error" and state["updated"] is None and state["error"] is None:
+            state["error"] = event
+        if t0 is None:
+            pending.append((event, received))
+            return
+        emitted = (received - t0) * 1000.0
+        if times and emitted < times[-1]:
+            emitted = times[-1]
+        events.append(event)
+        times.append(emitted)
+        if stream is not None:
+            stream.write({"emitted_ms": emitted, "event": event})
+
+    client = _client(key, base_url)
+    connect = _connect(client, api, model)
+    try:
+        conn = await connect.__aenter__()
+    except Exception as exc:
+        await _close_quietly(client)
+        raise ProtocolError(
+            "base_url",
+            _public_url(base_url),
+            None,
+            message=f"Could not open a Realtime connection to {_public_url(base_url)} "
+            f"({type(exc).__name__}: {_scrub(str(exc), key)}).",
+        ) from None
+    try:
+
+        async def receive() -> None:
+            while True:
+                raw = await conn.recv_bytes()
+                received = time.monotonic()
+                try:
+                    event = json.loads(raw)
+                except ValueError:
+                    event = {"type": "rtlab.unparsed", "data": _scrub(bytes(raw).decode("utf-8", "replace"), key)}
+                if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                    event = {"type": "rtlab.unparsed", "data": event}
+                keep(event, received)
+
+        receiver = asyncio.get_running_loop().create_task(receive())
+        try:
+            await conn.send(update_event)
+            deadline = time.monotonic() + HANDSHAKE_TIMEOUT_S
+            while state["updated"] is None and state["error"] is None:
+                if receiver.done() or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.005)
+            if state["updated"] is None:
+                reason = "no session.updated before the timeout"
+                if state["error"] is not None:
+                    err = state["error"].get("error") or {}
+                    reason = f"{err.get('code')}: {err.get('message')}"
+                elif receiver.done() and receiver.exception() is not None:
+                    reason = f"the connection closed ({type(receiver.exception()).__name__})"
+                raise ProtocolError(
+                    "session", None, None, message=f"The server did not accept the session: {_scrub(reason, key)}"
+                )
+            # stream
+            t0 = time.monotonic()
+            if out is not None:
+                stream = _JsonlStream(Path(out), header)
+            for event, received in pending:
+                t_ms = (received - t0) * 1000.0
+                events.append(event)
+                times.append(t_ms)
+                if stream is not None:
+                    stream.write({"emitted_ms": t_ms, "event": event})
+            pending.clear()
+            step_s = chunk_ms / 1000.0
+            for index, data in enumerate(payloads):
+                if realtime:
+                    delay = t0 + index * step_s - time.monotonic()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                if receiver.done():
+                    break
+                await conn.input_audio_buffer.append(audio=data)
+                n_sent += 1
+            if session.turn_detection is None and not receiver.done():
+                await conn.input_audio_buffer.commit()
+            # drain: until quiet (and every commit transcribed, if asked) or the bound
+            sent_at = time.monotonic()
+            wants_transcripts = getattr(session, "input_audio_transcription", None) is not None
+            while not receiver.done():
+                now = time.monotonic()
+                if now - sent_at >= drain:
+                    break
+                quiet = now - max(last_event_at, sent_at) >= settle_s
+                waiting = wants_transcripts and not state["committed"] <= state["transcribed"]
+                min_wait = _min_wait_s(session) if realtime else 0.0
+                if quiet and not waiting and now - sent_at >= min_wait:
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await receiver
+    finally:
+        with contextlib.suppress(Exception):
+            await connect.__aexit__(None, None, None)
+        await _close_quietly(client)
+        if stream is not None:
+            stream.close()
+    log = EventLog(
+        tuple(events),
+        tuple(times),
+        session=session,
+        source="realtime",
+        duration_ms=float(audio.duration_ms),
+    )
+    if out is not None:
+        log.to_jsonl(out)
+    if n_sent < len(payloads):
+        raise ProtocolError(
+            "connection",
+            f"closed after {n_sent} of {len(payloads)} audio chunks",
+            None,
+            message=f"The server closed the connection after {n_sent} of {len(payloads)} audio chunks "
+            f"and {len(events)} events" + (f"; they are saved in {out}." if out is not None else "."),
+        )
+    return log
+
+
+def _min_wait_s(session: Session) -> float:
+    td = session.turn_detection
+    if td is None:
+        return 0.0
+    return float(getattr(td, "silence_duration_ms", 0) or 0) / 1000.0
+
+
+def _client(key: str, base_url: str | None) -> Any:
+    import openai
+
+    kwargs: dict[str, Any] = {"api_key": key, "max_retries": 0}
+    if base_url is not None:
+        kwargs["websocket_base_url"] = base_url
+    return openai.AsyncOpenAI(**kwargs)
+
+
+def _connect(client: Any, api: proto.Api, model: str) -> Any:
+    from rtlab.realtime._server import redacting_logger
+
+    options: dict[str, Any] = {"logger": redacting_logger("rtlab.realtime.client.websockets")}
+    if api == "ga":
+        return client.realtime.connect(model=model, websocket_connection_options=options)
+    return client.beta.realtime.connect(model=model, websocket_connection_options=options)
+
+
+async def _close_quietly(client: Any) -> None:
+    with contextlib.suppress(Exception):
+        await client.close()
+
+
+def _public_url(base_url: str | None) -> str:
+    return base_url if base_url is not None else "the OpenAI Realtime API"
+
+
+def _scrub(text: str, key: str) -> str:
+    """Remove the key from a text that goes into an error or a log."""
+    from rtlab.realtime._server import _redact
+
+    return _redact(text.replace(key, "<redacted>")) if key else _redact(text)
+
+
+def record(
+    audio: Audio | str | os.PathLike[str],
+    session: Session | None = None,
+    *,
+    api: str = "ga",
+    model: str | None = None,
+    realtime: bool = True,
+    out: str | os.PathLike[str] | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    chunk_ms: float = 100.0,
+    drain_s: float | None = None,
+    settle_s: float = 1.0,
+) -> EventLog:
+    """Stream a clip to a Realtime server and record every server event it sends.
+
+    Connects with the official ``openai`` client (``AsyncOpenAI().realtime.connect`` for GA,
+    ``.beta.realtime.connect`` for beta), sends the session as ``session.update``, waits
+    for ``session.updated``, streams the audio as ``input_audio_buffer.append`` events in
+    the session's input format (then ``input_audio_buffer.commit`` if turn detection is
+    off), waits for the last events, and closes the connection.
+
+    Parameters
+    ----------
+    audio : Audio or path
+        The clip (a path is read with :func:`rtlab.load_audio`).
+    session : Session, optional
+        The configuration to send (default ``Session()``, the API defaults).
+    api : {"ga", "beta"}, default "ga"
+        Which API shape to speak.
+    model : str, optional
+        Realtime model (default ``gpt-realtime`` for GA, ``gpt-4o-realtime-preview`` for beta).
+    realtime : bool, default True
+        Send the audio at real time (one chunk every ``chunk_ms``); ``False`` sends it as
+        fast as the server takes it.
+    out : path, optional
+        JSONL file for the log. Each event is appended as it arrives (flushed line by line,
+        readable by :meth:`EventLog.read_jsonl`, so a crash loses nothing received after
+        streaming began); at the end the complete log replaces it atomically.
+    base_url : str, optional
+        Websocket base URL of another server speaking the protocol, e.g. the ``url`` of
+        :func:`rtlab.realtime.start_server` (``"ws://127.0.0.1:8765/v1"``). Default: the
+        OpenAI API.
+    api_key : str, optional
+        The key; default the ``OPENAI_API_KEY`` environment variable. It is sent only in
+        the connection's ``Authorization`` header: never logged, written or shown in errors.
+    chunk_ms : float in [10, 5000], default 100
+        Audio per append event, in ms.
+    drain_s : float in [0, 600], optional
+        Most seconds to wait for events after the last audio was sent (default
+        :func:`default_drain_s` of the session).
+    settle_s : float, default 1.0
+        Stop waiting once no event came for this many seconds (and every committed item
+        has its transcription, if the session asks for transcripts).
+
+    Returns
+    -------
+    EventLog
+        Every server event in arrival order, ``source="realtime"``, with ``emitted_ms`` =
+        receive time in ms since the first append was sent (events received before it,
+        ``session.created`` and ``session.updated``, have negative times).
+
+    Raises
+    ------
+    ConfigError
+        No key, or a bad option.
+    ProtocolError
+        The connection could not be opened, or the server rejected the session.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> from rtlab import datasets
+    >>> from rtlab.realtime import record, start_server
+    >>> clip = datasets.load("librivox/0930")
+    >>> with start_server() as server:
+    ...     log = record(clip.audio, rtlab.Session(), base_url=server.url, api_key="local",
+    ...                  realtime=False, settle_s=0.3)
+    >>> log.turns()[["start_ms", "end_ms"]].values.tolist() == (
+    ...     rtlab.detect(clip.audio, rtlab.Session()).turns()[["start_ms", "end_ms"]].values.tolist())
+    True
+    """
+    coroutine = arecord(
+        audio,
+        session,
+        api=api,
+        model=model,
+        realtime=realtime,
+        out=out,
+        base_url=base_url,
+        api_key=api_key,
+        chunk_ms=chunk_ms,
+        drain_s=drain_s,
+        settle_s=settle_s,
+    )
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    # a loop runs in this thread (a notebook): run on a fresh loop in a worker thread
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="rtlab-record") as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def record_file(
+    path: str | os.PathLike[str],
+    session_path: str | os.PathLike[str] | None,
+    out_path: str | os.PathLike[str],
+    *,
+    api: str = "ga",
+    model: str | None = None,
+    realtime: bool = True,
+    base_url: str | None = None,
+    api_key: str | None = None,
+) -> EventLog:
+    """``rtlab record FILE --session S.json --out log.jsonl``: record a file with a saved session.
+
+    Parameters
+    ----------
+    path : path
+        The audio file.
+    session_path : path or None
+        A session JSON (``Session.save``, a ``session.update`` event or a bare session
+        dict, either API shape); ``None`` for the API defaults.
+    out_path : path
+        Where the JSONL log goes (streamed, then replaced atomically).
+    api, model, realtime, base_url, api_key
+        As for :func:`record`.
+
+    Returns
+    -------
+    EventLog
+    """
+    from rtlab.session import Session
+
+    if session_path is None:
+        session = Session()
+    else:
+        text = Path(session_path).read_text(encoding="utf-8")
+        try:
+            payload = json.loads(text)
+        except ValueError as exc:
+            raise ConfigError("session_path", str(session_path), "a JSON file with a session", owner="record_file") from exc
+        session = Session.from_event(payload)
+    return record(
+        path, session, api=api, model=model, realtime=realtime, out=out_path, base_url=base_url, api_key=api_key
+    )

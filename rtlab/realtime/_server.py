@@ -1,0 +1,811 @@
+"""The local Realtime-protocol server (``rtlab serve``), backed by the turn-detection emulator.
+
+It speaks the subset of the Realtime API's websocket protocol that turn detection needs, so
+any Realtime client (the official ``openai`` client included) can be pointed at it:
+
+- ``session.update`` (beta and GA shapes) -> ``session.updated`` with the full session;
+- ``input_audio_buffer.append`` -> the streaming detector's VAD events
+  (``speech_started`` / ``speech_stopped`` / ``committed`` / ``timeout_triggered``);
+- every commit (by VAD, or the client's ``input_audio_buffer.commit``) ->
+  ``input_audio_buffer.committed`` and the user item (beta ``conversation.item.created``;
+  GA ``conversation.item.added`` + ``conversation.item.done``), then, when the session has
+  ``input_audio_transcription``, ``conversation.item.input_audio_transcription.completed``
+  from the offline transcriber;
+- ``input_audio_buffer.clear`` -> ``input_audio_buffer.cleared``;
+- anything else, or anything it cannot parse -> an ``error`` event; the connection stays open.
+
+CPU-bound work (decoding, Silero scoring, transcription) runs in a thread pool, so one
+event loop serves many sessions at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import logging
+import os
+import re
+import secrets
+import threading
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from rtlab.errors import ConfigError, RtlabError
+from rtlab.realtime import _protocol as proto
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+    from rtlab.session import Session
+    from rtlab.turns import EmulatorOptions
+
+__all__ = ["Server", "ServerThread", "serve", "serve_forever", "start_server"]
+
+log = logging.getLogger("rtlab.realtime.server")
+
+#: Largest websocket message accepted (bytes); the API accepts appends up to 15 MiB.
+MAX_MESSAGE_BYTES = 16 * 2**20
+
+#: Request paths served: the openai client appends ``/realtime`` to its websocket base URL.
+PATHS = ("/v1/realtime", "/realtime")
+
+#: Audio kept before an open turn or while idle, so a late ``speech_started`` still has its
+#: prefix padding (ms).
+_KEEP_IDLE_MS = 5000.0
+
+_SAMPLE_RATE_HZ = 24000
+
+
+# -- logging that never shows a key ----------------------------------------------------------
+
+_BEARER = re.compile(r"(?i)(bearer\s+)\S+")
+_KEY = re.compile(r"sk-[A-Za-z0-9_\-]{4,}")
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return _KEY.sub("sk-<redacted>", _BEARER.sub(r"\1<redacted>", value))
+    return value
+
+
+class RedactingLogger(logging.LoggerAdapter):
+    """A logger adapter that hides ``Authorization`` header values and API keys.
+
+    ``websockets`` logs every request header at DEBUG level; the server and the recorder
+    hand it this adapter, so a key never reaches a log record.
+    """
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:  # noqa: D102
+        if not self.isEnabledFor(level):
+            return
+        if len(args) >= 2 and isinstance(args[0], str) and args[0].lower() in ("authorization", "cookie"):
+            args = (args[0], "<redacted>", *args[2:])
+        args = tuple(_redact(a) for a in args)
+        super().log(level, _redact(msg), *args, **kwargs)
+
+
+def redacting_logger(name: str) -> RedactingLogger:
+    """A :class:`RedactingLogger` over the standard logger ``name``."""
+    return RedactingLogger(logging.getLogger(name), {})
+
+
+# -- the server ----------------------------------------------------------------------------
+
+
+def check_host(host: str, *, allow_remote: bool) -> None:
+    """Refuse a non-loopback bind unless ``allow_remote`` is true.
+
+    Raises
+    ------
+    ConfigError
+        For an address outside 127.0.0.0/8 and ::1 (and other than ``localhost``).
+
+    Examples
+    --------
+    >>> check_host("127.0.0.1", allow_remote=False)
+    >>> check_host("0.0.0.0", allow_remote=False)
+    Traceback (most recent call last):
+    ...
+    rtlab.errors.ConfigError: The 'host' parameter of serve must be a loopback address (127.0.0.1, ::1 or localhost). Got '0.0.0.0'. The server has no authentication: pass allow_remote=True only on a trusted network.
+    """
+    if allow_remote or host == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ConfigError(
+            "host",
+            host,
+            "a loopback address (127.0.0.1, ::1 or localhost)",
+            owner="serve",
+            fix="The server has no authentication: pass allow_remote=True only on a trusted network.",
+        )
+
+
+@dataclass(eq=False)
+class Server:
+    """A running local Realtime server (from :func:`serve`).
+
+    Attributes
+    ----------
+    host : str
+        The address it listens on.
+    port : int
+        The TCP port (the one chosen when ``port=0`` was asked).
+    url : str
+        The websocket base URL to give a client, e.g. ``"ws://127.0.0.1:8765/v1"``; the
+        ``openai`` client appends ``/realtime?model=...`` to it.
+    """
+
+    host: str
+    port: int
+    _ws_server: Any = field(repr=False)
+    _state: _ServerState = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        """The websocket base URL: pass it as ``websocket_base_url`` to ``openai.AsyncOpenAI``."""
+        return _base_url(self.host, self.port)
+
+    @property
+    def n_connections(self) -> int:
+        """How many clients are connected now."""
+        return len(self._state.connections)
+
+    def __repr__(self) -> str:
+        return f"Server(url={self.url!r}, connections={self.n_connections})"
+
+
+def _base_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"ws://{shown}:{port}/v1"
+
+
+@dataclass(eq=False)
+class _ServerState:
+    executor: ThreadPoolExecutor
+    options: EmulatorOptions | None
+    connections: set[_Connection] = field(default_factory=set)
+
+
+@contextlib.asynccontextmanager
+async def serve(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    allow_remote: bool = False,
+    options: EmulatorOptions | None = None,
+    max_workers: int | None = None,
+) -> AsyncIterator[Server]:
+    """Run the local Realtime server while the ``async with`` block runs.
+
+    Parameters
+    ----------
+    host : str, default "127.0.0.1"
+        Address to listen on. Only loopback addresses are allowed unless ``allow_remote``.
+    port : int, default 0
+        TCP port; 0 picks a free one (read it from ``server.port`` / ``server.url``).
+    allow_remote : bool, default False
+        Allow a non-loopback ``host``. The server checks no key (it accepts any
+        ``Authorization`` and never logs it), so only do this on a trusted network.
+    options : EmulatorOptions, optional
+        Options of the streaming detector of every connection.
+    max_workers : int, optional
+        Threads for decoding, scoring and transcription (default: the number of CPUs, at
+        least 2).
+
+    Yields
+    ------
+    Server
+        With ``.url``, the websocket base URL for clients.
+
+    Notes
+    -----
+    The API shape of a connection is the GA one unless the client sends the header
+    ``OpenAI-Beta: realtime=v1`` (the ``openai`` client's ``beta.realtime`` does) or the
+    query parameter ``api=beta``; ``api=ga`` forces GA. Paths ``/v1/realtime`` and
+    ``/realtime`` are served, with any ``model`` query parameter (echoed in the session).
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> from rtlab.realtime import serve
+    >>> async def main():
+    ...     async with serve() as server:
+    ...         return server.url.startswith("ws://127.0.0.1:")
+    >>> asyncio.run(main())
+    True
+    """
+    from websockets.asyncio.server import serve as ws_serve
+
+    check_host(host, allow_remote=allow_remote)
+    workers = max_workers or max(2, os.cpu_count() or 2)
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rtlab-serve")
+    state = _ServerState(executor=executor, options=options)
+
+    async def handler(ws: Any) -> None:
+        await _handle(ws, state)
+
+    try:
+        async with ws_serve(
+            handler,
+            host,
+            port,
+            process_request=_process_request,
+            max_size=MAX_MESSAGE_BYTES,
+            compression=None,
+            logger=redacting_logger("rtlab.realtime.server.websockets"),
+            server_header="rtlab-serve",
+        ) as ws_server:
+            sockname = ws_server.sockets[0].getsockname()
+            server = Server(host=host, port=int(sockname[1]), _ws_server=ws_server, _state=state)
+            log.info("rtlab serve listening on %s", server.url)
+            yield server
+            for connection in list(state.connections):
+                connection.cancel_tasks()
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _process_request(connection: Any, request: Any) -> Any:
+    from http import HTTPStatus
+
+    path = urlsplit(request.path).path.rstrip("/")
+    if path not in PATHS:
+        return connection.respond(
+            HTTPStatus.NOT_FOUND, f"rtlab serve: no Realtime endpoint at {path!r}; use /v1/realtime.\n"
+        )
+    try:
+        proto.api_from_request(request.path, request.headers)
+    except proto.RequestError as exc:
+        return connection.respond(HTTPStatus.BAD_REQUEST, f"rtlab serve: {exc}\n")
+    return None
+
+
+class ServerThread:
+    """A local server running on its own event loop in a background thread.
+
+    Made by :func:`start_server`; use it from notebooks and synchronous code. ``url`` is
+    the websocket base URL; ``close()`` stops the server (also on leaving a ``with`` block).
+    """
+
+    def __init__(self, host: str, port: int, *, allow_remote: bool, options: EmulatorOptions | None) -> None:
+        check_host(host, allow_remote=allow_remote)
+        self._ready = threading.Event()
+        self._server: Server | None = None
+        self._error: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(host, port, allow_remote, options), name="rtlab-serve", daemon=True
+        )
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+
+    def _run(self, host: str, port: int, allow_remote: bool, options: EmulatorOptions | None) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            try:
+                async with serve(host, port, allow_remote=allow_remote, options=options) as server:
+                    self._server = server
+                    self._ready.set()
+                    await self._stop.wait()
+            except BaseException as exc:
+                self._error = exc
+                raise
+            finally:
+                self._ready.set()
+
+        with contextlib.suppress(Exception):
+            asyncio.run(main())
+
+    @property
+    def url(self) -> str:
+        """The websocket base URL, e.g. ``"ws://127.0.0.1:8765/v1"``."""
+        assert self._server is not None
+        return self._server.url
+
+    @property
+    def port(self) -> int:
+        """The TCP port."""
+        assert self._server is not None
+        return self._server.port
+
+    @property
+    def n_connections(self) -> int:
+        """How many clients are connected now."""
+        return 0 if self._server is None else self._server.n_connections
+
+    @property
+    def running(self) -> bool:
+        """True until :meth:`close` finished."""
+        return self._thread.is_alive()
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Stop the server and wait (at most ``timeout_s``) for its thread to end."""
+        if self._loop is not None and self._stop is not None and self._thread.is_alive():
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout_s)
+
+    def __enter__(self) -> ServerThread:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        url = self._server.url if self._server is not None else None
+        return f"ServerThread(url={url!r}, running={self.running})"
+
+
+def start_server(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    allow_remote: bool = False,
+    options: EmulatorOptions | None = None,
+) -> ServerThread:
+    """Start the local Realtime server in a background thread and return at once.
+
+    Parameters
+    ----------
+    host, port, allow_remote, options
+        As for :func:`serve`.
+
+    Returns
+    -------
+    ServerThread
+        ``.url`` is the websocket base URL; call ``.close()`` when done (or use ``with``).
+
+    Raises
+    ------
+    ConfigError
+        For a non-loopback ``host`` without ``allow_remote=True``.
+    OSError
+        If the port cannot be bound.
+
+    Examples
+    --------
+    >>> from rtlab.realtime import start_server
+    >>> with start_server() as server:
+    ...     server.url.startswith("ws://127.0.0.1:")
+    True
+    """
+    return ServerThread(host, port, allow_remote=allow_remote, options=options)
+
+
+def serve_forever(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    allow_remote: bool = False,
+    options: EmulatorOptions | None = None,
+    on_ready: Callable[[str], object] | None = None,
+) -> None:
+    """Run the local Realtime server until interrupted (Ctrl-C or SIGTERM): ``rtlab serve``.
+
+    Parameters
+    ----------
+    host, port, allow_remote, options
+        As for :func:`serve` (``port`` defaults to 8765 here).
+    on_ready : callable, optional
+        Called with the websocket base URL once the server listens (the CLI prints it).
+    """
+    import signal
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        async with serve(host, port, allow_remote=allow_remote, options=options) as server:
+            if on_ready is not None:
+                on_ready(server.url)
+            await stop.wait()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+
+
+# -- one connection ------------------------------------------------------------------------
+
+
+async def _handle(ws: Any, state: _ServerState) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    request = ws.request
+    api = proto.api_from_request(request.path, request.headers)
+    model = proto.model_from_path(request.path, api)
+    connection = _Connection(ws, api=api, model=model, state=state)
+    state.connections.add(connection)
+    log.info("connection opened: api=%s model=%s", api, model)
+    try:
+        await connection.send(connection.session_event("session.created"))
+        async for raw in ws:
+            await connection.handle(raw)
+    except ConnectionClosed:
+        pass
+    finally:
+        state.connections.discard(connection)
+        connection.cancel_tasks()
+        log.info("connection closed: %d events sent", connection.n_sent)
+
+
+class _Connection:
+    """The state of one client connection: its session, audio buffer and streaming detector."""
+
+    def __init__(self, ws: Any, *, api: proto.Api, model: str, state: _ServerState) -> None:
+        from rtlab.session import Session
+
+        self.ws = ws
+        self.api = api
+        self.model = model
+        self.state = state
+        self.session: Session = Session()
+        self.session_id = "sess_" + secrets.token_hex(8)
+        self.n_sent = 0
+        self._n_events = 0
+        self._n_items = 0
+        self.previous_item_id: str | None = None
+        # audio: every sample appended since the connection opened is numbered; the buffer
+        # holds samples [buffer_start, total) as chunks
+        self.total = 0
+        self.buffer: list[np.ndarray] = []
+        self.buffer_start = 0
+        self.commit_start = 0  # first sample not yet committed or cleared
+        # the streaming detector, fed from sample `detector_start` on
+        self.detector: Any = None
+        self.detector_start = 0
+        self.detector_items: dict[str, str] = {}
+        self.open_turn_start: int | None = None  # sample where the open turn's audio starts
+        self.turn_spans: dict[str, list[int]] = {}
+        self.resampler: tuple[str, proto.G711Resampler] | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.pending: list[tuple[str, np.ndarray]] = []
+        self.send_lock = asyncio.Lock()
+
+    # -- ids and sending ---------------------------------------------------------------
+
+    def next_event_id(self) -> str:
+        self._n_events += 1
+        return f"event_{self._n_events:04d}"
+
+    def next_item_id(self) -> str:
+        self._n_items += 1
+        return f"item_{self._n_items:04d}"
+
+    async def send(self, event: dict[str, Any]) -> None:
+        text = json.dumps(event, allow_nan=False)
+        async with self.send_lock:
+            await self.ws.send(text)
+        self.n_sent += 1
+
+    def session_event(self, kind: Any) -> dict[str, Any]:
+        return proto.session_event(
+            kind, self.next_event_id(), self.session, self.api, session_id=self.session_id, model=self.model
+        )
+
+    def error(self, exc: proto.RequestError) -> dict[str, Any]:
+        return proto.error_event(
+            self.next_event_id(),
+            code=exc.code,
+            message=str(exc),
+            param=exc.param,
+            client_event_id=exc.client_event_id,
+        )
+
+    def cancel_tasks(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+
+    # -- dispatch ----------------------------------------------------------------------
+
+    async def handle(self, raw: str | bytes) -> None:
+        """Answer one client message; every failure becomes an ``error`` event."""
+        from websockets.exceptions import ConnectionClosed
+
+        client_event_id: str | None = None
+        try:
+            event = proto.parse_client_event(raw)
+            client_event_id = event.get("event_id")
+            kind = event["type"]
+            if kind == "input_audio_buffer.append":
+                out = await self.append(event)
+            elif kind == "session.update":
+                out = await self.update_session(event)
+            elif kind == "input_audio_buffer.commit":
+                out = await self.commit(client_event_id)
+            elif kind == "input_audio_buffer.clear":
+                out = self.clear()
+            else:
+                raise proto.RequestError(
+                    "unsupported_event",
+                    f"rtlab serve emulates turn detection only: the client event {kind[:80]!r} is not "
+                    f"supported (supported: {', '.join(proto.SUPPORTED_CLIENT_EVENTS)}).",
+                    param="type",
+                    client_event_id=client_event_id,
+                )
+        except proto.RequestError as exc:
+            out = [self.error(exc)]
+        except ConnectionClosed:
+            raise
+        except Exception as exc:  # keep serving: report, log without the message's content
+            log.exception("internal error while handling a %s message", type(raw).__name__)
+            out = [
+                proto.error_event(
+                    self.next_event_id(),
+                    code="internal_error",
+                    message=f"rtlab serve failed on this event ({type(exc).__name__}); the session goes on.",
+                    client_event_id=client_event_id,
+                    error_type="server_error",
+                )
+            ]
+        for server_event in out:
+            await self.send(server_event)
+        self.start_transcriptions()
+
+    # -- session.update ----------------------------------------------------------------
+
+    async def update_session(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        from rtlab.session import Session
+
+        client_event_id = event.get("event_id")
+        payload = event.get("session")
+        if not isinstance(payload, dict):
+            raise proto.RequestError(
+                "invalid_value" if "session" in event else "missing_required_parameter",
+                "session.update needs a 'session' object.",
+                param="session",
+                client_event_id=client_event_id,
+            )
+        try:
+            update = Session.from_event({"type": "session.update", "session": payload})
+        except RtlabError as exc:
+            field_name = getattr(exc, "field", None)
+            raise proto.RequestError(
+                "invalid_value",
+                str(exc),
+                param=f"session.{field_name}" if field_name else "session",
+                client_event_id=client_event_id,
+            ) from exc
+        except (ValueError, TypeError) as exc:
+            raise proto.RequestError(
+                "invalid_value",
+                f"The session is not valid: {str(exc)[:500]}",
+                param="session",
+                client_event_id=client_event_id,
+            ) from exc
+        previous = self.session
+        changes = {name: getattr(update, name) for name in update.model_fields_set}
+        self.session = previous.model_copy(update=changes)
+        if (
+            self.session.turn_detection != previous.turn_detection
+            or self.session.input_audio_noise_reduction != previous.input_audio_noise_reduction
+        ):
+            self.detector = None  # a new detector from the next append on
+            self.detector_start = self.total
+            self.open_turn_start = None
+        return [self.session_event("session.updated")]
+
+    # -- audio -------------------------------------------------------------------------
+
+    async def append(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        client_event_id = event.get("event_id")
+        if "audio" not in event:
+            raise proto.RequestError(
+                "missing_required_parameter",
+                "input_audio_buffer.append needs 'audio' (base64).",
+                param="audio",
+                client_event_id=client_event_id,
+            )
+        fmt = self.session.input_audio_format
+        data = event["audio"]
+        loop = asyncio.get_running_loop()
+        if fmt == "pcm16" and isinstance(data, str) and len(data) < 65536:
+            samples = proto.decode_audio(data, fmt, client_event_id=client_event_id)  # cheap
+        else:
+            samples = await loop.run_in_executor(
+                self.state.executor,
+                lambda: proto.decode_audio(data, fmt, client_event_id=client_event_id),
+            )
+        if fmt != "pcm16":
+            if self.resampler is None or self.resampler[0] != fmt:
+                self.resampler = (fmt, proto.G711Resampler())
+            samples = self.resampler[1].push(samples)
+        if samples.size == 0:
+            return []
+        self.buffer.append(samples)
+        self.total += int(samples.size)
+        if self.session.turn_detection is None:
+            return []
+        if self.detector is None:
+            self.detector_start = self.total - int(samples.size)
+            self.detector_items = {}
+            session, options = self.session, self.state.options
+            self.detector = await loop.run_in_executor(self.state.executor, lambda: _make_detector(session, options))
+        detector = self.detector
+        raw_events = await loop.run_in_executor(self.state.executor, detector.feed, samples)
+        out: list[dict[str, Any]] = []
+        for raw_event in raw_events:
+            out.extend(self.detector_event(raw_event))
+        self.trim()
+        return out
+
+    def detector_event(self, raw_event: dict[str, Any]) -> list[dict[str, Any]]:
+        """Renumber a detector event into this connection and add what follows a commit."""
+        event = dict(raw_event)
+        event["event_id"] = self.next_event_id()
+        offset_ms = proto.ms(self.detector_start)
+        for name in ("audio_start_ms", "audio_end_ms"):
+            if proto.is_finite_number(event.get(name)):
+                value = event[name] + offset_ms
+                event[name] = int(round(value)) if isinstance(raw_event[name], int) else value
+        raw_item = event.get("item_id")
+        if isinstance(raw_item, str):
+            if raw_item not in self.detector_items:
+                self.detector_items[raw_item] = self.next_item_id()
+            event["item_id"] = self.detector_items[raw_item]
+        item_id = event.get("item_id")
+        kind = event["type"]
+        out = [event]
+        if kind == "input_audio_buffer.speech_started":
+            start = self._sample(event.get("audio_start_ms"))
+            self.open_turn_start = start
+            self.turn_spans[item_id] = [start, self.total]
+        elif kind == "input_audio_buffer.speech_stopped":
+            end = self._sample(event.get("audio_end_ms"))
+            span = self.turn_spans.setdefault(item_id, [self.commit_start, end])
+            span[1] = end
+            self.open_turn_start = None
+        elif kind == "input_audio_buffer.timeout_triggered":
+            self.turn_spans[item_id] = [
+                self._sample(event.get("audio_start_ms")),
+                self._sample(event.get("audio_end_ms")),
+            ]
+        elif kind == "input_audio_buffer.committed":
+            event["previous_item_id"] = self.previous_item_id
+            out.extend(self.after_commit(item_id))
+            span = self.turn_spans.pop(item_id, None)
+            if span is not None:
+                self.commit_start = max(self.commit_start, span[1])
+                self.transcribe_later(item_id, span[0], span[1])
+        return out
+
+    def _sample(self, value_ms: Any) -> int:
+        if not proto.is_finite_number(value_ms):
+            return self.total
+        return max(0, min(self.total, int(round(value_ms * _SAMPLE_RATE_HZ / 1000.0))))
+
+    def after_commit(self, item_id: str) -> list[dict[str, Any]]:
+        ids = [self.next_event_id() for _ in range(1 if self.api == "beta" else 2)]
+        events = proto.item_created_events(self.api, ids, item_id, self.previous_item_id)
+        self.previous_item_id = item_id
+        return events
+
+    async def commit(self, client_event_id: str | None) -> list[dict[str, Any]]:
+        start = max(self.commit_start, self.buffer_start)
+        n = self.total - start
+        if proto.ms(n) < proto.MIN_COMMIT_MS:
+            raise proto.RequestError(
+                "input_audio_buffer_commit_empty",
+                "Error committing input audio buffer: buffer too small. Expected at least "
+                f"{proto.MIN_COMMIT_MS:.0f}ms of audio, but buffer only has {proto.ms(n):.2f}ms of audio.",
+                client_event_id=client_event_id,
+            )
+        item_id = self.next_item_id()
+        committed = proto.committed_event(self.next_event_id(), item_id, self.previous_item_id)
+        out = [committed, *self.after_commit(item_id)]
+        self.transcribe_later(item_id, start, self.total)
+        self.commit_start = self.total
+        self.restart_detector()
+        return out
+
+    def clear(self) -> list[dict[str, Any]]:
+        self.buffer = []
+        self.buffer_start = self.total
+        self.commit_start = self.total
+        self.restart_detector()
+        return [proto.cleared_event(self.next_event_id())]
+
+    def restart_detector(self) -> None:
+        self.detector = None
+        self.detector_start = self.total
+        self.open_turn_start = None
+        self.turn_spans.clear()
+
+    def trim(self) -> None:
+        """Drop buffered audio no commit or transcription can need any more."""
+        keep_from = self.total - int(_KEEP_IDLE_MS * _SAMPLE_RATE_HZ / 1000)
+        if self.open_turn_start is not None:
+            keep_from = min(keep_from, self.open_turn_start)
+        for span in self.turn_spans.values():
+            keep_from = min(keep_from, span[0])
+        while self.buffer and self.buffer_start + self.buffer[0].size <= keep_from:
+            self.buffer_start += int(self.buffer.pop(0).size)
+
+    def span(self, start: int, end: int) -> np.ndarray:
+        import numpy as np
+
+        if not self.buffer:
+            return np.zeros(0, dtype=np.int16)
+        joined = np.concatenate(self.buffer)
+        lo = max(0, start - self.buffer_start)
+        hi = max(lo, end - self.buffer_start)
+        return joined[lo:hi]
+
+    # -- transcription -----------------------------------------------------------------
+
+    def transcribe_later(self, item_id: str, start: int, end: int) -> None:
+        """Queue a transcription of samples [start, end); it starts once the commit is sent."""
+        if getattr(self.session, "input_audio_transcription", None) is None:
+            return
+        self.pending.append((item_id, self.span(start, end)))
+
+    def start_transcriptions(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.pending:
+            item_id, samples = self.pending.pop(0)
+            task = loop.create_task(self._transcribe(item_id, samples))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _transcribe(self, item_id: str, samples: np.ndarray) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        session = self.session
+        loop = asyncio.get_running_loop()
+        try:
+            transcript = await loop.run_in_executor(self.state.executor, _transcribe_samples, samples, session)
+            event = proto.transcription_completed_event(
+                self.next_event_id(), item_id, transcript, duration_s=samples.size / _SAMPLE_RATE_HZ
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("offline transcription failed: %s", type(exc).__name__)
+            event = proto.transcription_failed_event(
+                self.next_event_id(), item_id, f"offline transcription failed ({type(exc).__name__})"
+            )
+        with contextlib.suppress(ConnectionClosed):
+            await self.send(event)
+
+
+def _make_detector(session: Session, options: EmulatorOptions | None) -> Any:
+    from rtlab.turns import Detector
+
+    if options is None:
+        return Detector(session)
+    return Detector(session, options=options)
+
+
+def _transcribe_samples(samples: np.ndarray, session: Session) -> str:
+    """Transcribe one committed span (24 kHz int16) with the offline transcriber."""
+    from rtlab.audio import Audio
+    from rtlab.events import EventLog
+    from rtlab.transcription import transcribe
+
+    audio = Audio(samples.astype("int16", copy=True), source="rtlab-serve")
+    end_ms = float(audio.duration_ms)
+    commit = {
+        "type": "input_audio_buffer.committed",
+        "event_id": "event_0001",
+        "previous_item_id": None,
+        "item_id": "item_0001",
+    }
+    done = transcribe(audio, EventLog((commit,), (end_ms,), session=session, duration_ms=end_ms), progress=False)
+    for event in done:
+        if event["type"] == "conversation.item.input_audio_transcription.completed":
+            return str(event.get("transcript") or "")
+    return ""

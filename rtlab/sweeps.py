@@ -1,0 +1,1149 @@
+"""Parameter sweeps: many turn-detection configurations × many clips → one tidy table.
+
+:func:`sweep` runs every configuration of a grid on every clip through the local emulator
+(:func:`rtlab.detect`) and scores it (:func:`rtlab.metrics.score`); :func:`summarize`
+pools the clips per configuration; :func:`pareto` keeps the configurations no other beats on
+both latency and false cut-offs; :func:`recommend` picks the one to try.
+
+Grids
+-----
+A grid is a dict of *dotted session paths* to lists of values, or a list of such dicts (one
+per kind of turn detection), exactly like scikit-learn's ``ParameterGrid``: each dict is
+expanded to the product of its lists, keys in sorted order, the last key varying fastest;
+sub-grids follow one another. :class:`ParameterGrid` does the expansion and knows its size
+before anything runs. Short keys are aliases (:data:`ALIASES`):
+
+==================== ====================================
+key                  path
+==================== ====================================
+``threshold``        ``turn_detection.threshold``
+``prefix_padding_ms`` ``turn_detection.prefix_padding_ms``
+``silence_duration_ms`` ``turn_detection.silence_duration_ms``
+``idle_timeout_ms``  ``turn_detection.idle_timeout_ms``
+``eagerness``        ``turn_detection.eagerness``
+``type``             ``turn_detection.type``
+==================== ====================================
+
+Any other path :meth:`rtlab.Session.replace` accepts works too (``input_audio_format``,
+``input_audio_noise_reduction.type``, ...). Every configuration is built as
+``base.replace(**params)`` before the sweep starts, so a bad value raises
+:class:`~rtlab.errors.ConfigError` at once. :func:`sample_grid` draws random configurations
+from lists, ranges and ``(low, high)`` intervals instead.
+
+How it runs
+-----------
+Frame scores are computed once per clip (:func:`rtlab.vad.score_many`, cached on disk;
+once per clip and input format / noise reduction when the grid changes those) and shared
+by every configuration. ``server_vad`` configurations without an idle timeout take a fast
+path that computes the turn boundaries and the metrics from arrays without building event
+logs; it gives exactly the numbers ``metrics.score(detect(clip.audio, session), truth)``
+gives (the tests check it). Other configurations run :func:`rtlab.detect`;
+``semantic_vad`` runs the Smart Turn model on the clip audio, which the emulator memoises
+per clip, so all semantic configurations are run together in one task.
+
+Configurations are cut into chunks; each task runs one chunk over every clip:
+
+- ``n_jobs=1``: in this process;
+- ``n_jobs=k``: ``k`` local worker processes (``concurrent.futures``, spawned); the scores
+  are sent to each worker once, when it starts;
+- ``scheduler=client``: a ``dask.distributed.Client``. The scores are scattered once to
+  every worker (``client.scatter(..., broadcast=True)``), the chunks mapped over the
+  cluster and the results gathered. The table is identical to the local one.
+
+Running on a real cluster
+-------------------------
+Install rtlab (the same version) in the workers' environment, connect a client and pass
+it::
+
+    from dask.distributed import Client
+    client = Client("tcp://scheduler-host:8786")   # or Client(SLURMCluster(...)), ...
+    table = rtlab.sweep(clips, grid, scheduler=client)
+
+The clips are loaded and scored on the machine that calls :func:`sweep` (so the score
+cache there is used); the workers receive the frame scores and the ground truth (plus the
+audio, only when the grid has ``semantic_vad`` configurations) and never touch files.
+
+Examples
+--------
+>>> import rtlab
+>>> clips = rtlab.datasets.load_all("ami-debug/trn0[1-3]")
+>>> table = rtlab.sweep(clips, {"threshold": [0.4, 0.6], "silence_duration_ms": [300, 800]},
+...                     progress=False)
+>>> table.shape[0], table["config_id"].nunique()
+(12, 4)
+>>> len(rtlab.summarize(table))
+4
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import math
+import numbers
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from rtlab import metrics as _metrics
+from rtlab.errors import ConfigError, RtlabError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from rtlab.annotation import Annotation
+    from rtlab.datasets import Clip
+    from rtlab.session import Session
+    from rtlab.turns import EmulatorOptions
+    from rtlab.vad import FrameScores
+
+__all__ = [
+    "ALIASES",
+    "ParameterGrid",
+    "pareto",
+    "recommend",
+    "sample_grid",
+    "session_for",
+    "summarize",
+    "sweep",
+]
+
+#: Short grid keys and the session paths they stand for.
+ALIASES: dict[str, str] = {
+    "threshold": "turn_detection.threshold",
+    "prefix_padding_ms": "turn_detection.prefix_padding_ms",
+    "silence_duration_ms": "turn_detection.silence_duration_ms",
+    "idle_timeout_ms": "turn_detection.idle_timeout_ms",
+    "eagerness": "turn_detection.eagerness",
+    "type": "turn_detection.type",
+}
+
+_BASE_ATTR = "rtlab.base_session"
+_PARAM = "param_"
+# metrics pooled over clips by summing
+_COUNTS = (
+    "false_cutoffs",
+    "missed_turns",
+    "false_turns",
+    "n_true_turns",
+    "n_detected_turns",
+    "true_speech_ms",
+    "false_alarm_ms",
+    "missed_speech_ms",
+)
+# metrics summarised by their median over clips
+_MEDIANS = ("latency_ms_median", "latency_ms_p90", "time_to_commit_ms_median")
+_TYPE_PATH = "turn_detection.type"
+
+
+# --------------------------------------------------------------------------------------
+# grids
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python values, so sessions and tables see ints, floats, strs."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _path(key: Any, owner: str) -> str:
+    if not isinstance(key, str) or not key:
+        raise ConfigError("grid", key, "keys that are dotted session paths (str)", owner=owner)
+    return ALIASES.get(key, key)
+
+
+def _value_list(path: str, values: Any, owner: str) -> tuple[Any, ...]:
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise ConfigError(
+            path, values, "a list of values to try", owner=owner,
+            fix=f"Write [{values!r}] to try one value.",
+        )  # fmt: skip
+    out = tuple(_plain(v) for v in values)
+    if not out:
+        raise ConfigError(path, values, "a non-empty list of values", owner=owner)
+    return out
+
+
+class ParameterGrid:
+    """The configurations of a grid, in a fixed order, sized before anything runs.
+
+    Parameters
+    ----------
+    grid : dict or list of dict
+        Dotted session paths (or the short keys of :data:`ALIASES`) to lists of values;
+        a list of such dicts is the concatenation of their grids. An empty dict is one
+        configuration (the base session unchanged).
+
+    Raises
+    ------
+    rtlab.errors.ConfigError
+        If the grid is not a dict or a non-empty list of dicts, a value is not a non-empty
+        list, or two keys of one dict name the same path.
+
+    Examples
+    --------
+    >>> grid = ParameterGrid([{"threshold": [0.3, 0.5], "silence_duration_ms": [200, 800]},
+    ...                       {"type": ["semantic_vad"], "eagerness": ["low", "high"]}])
+    >>> len(grid)
+    6
+    >>> grid[1]
+    {'turn_detection.silence_duration_ms': 200, 'turn_detection.threshold': 0.5}
+    >>> grid[5]
+    {'turn_detection.eagerness': 'high', 'turn_detection.type': 'semantic_vad'}
+    >>> grid.keys
+    ('turn_detection.eagerness', 'turn_detection.silence_duration_ms', 'turn_detection.threshold', 'turn_detection.type')
+    """
+
+    def __init__(self, grid: Mapping[str, Any] | Sequence[Mapping[str, Any]] | ParameterGrid) -> None:
+        owner = "ParameterGrid"
+        if isinstance(grid, ParameterGrid):
+            self._grids: tuple[tuple[tuple[str, tuple[Any, ...]], ...], ...] = grid._grids
+            return
+        if isinstance(grid, Mapping):
+            grids: list[Any] = [grid]
+        elif isinstance(grid, Sequence) and not isinstance(grid, str | bytes) and len(grid):
+            grids = list(grid)
+        else:
+            raise ConfigError(
+                "grid", grid, "a dict of lists, or a non-empty list of such dicts", owner=owner
+            )
+        parsed = []
+        for sub in grids:
+            if not isinstance(sub, Mapping):
+                raise ConfigError("grid", sub, "a dict of lists (one per sub-grid)", owner=owner)
+            items: dict[str, tuple[Any, ...]] = {}
+            for key, values in sub.items():
+                path = _path(key, owner)
+                if path in items:
+                    raise ConfigError(
+                        "grid", key, f"one key per path ({path!r} is given twice)", owner=owner
+                    )
+                items[path] = _value_list(path, values, owner)
+            parsed.append(tuple(sorted(items.items())))
+        self._grids = tuple(parsed)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every path any sub-grid sets, sorted."""
+        return tuple(sorted({key for grid in self._grids for key, _ in grid}))
+
+    def _size(self, grid: tuple[tuple[str, tuple[Any, ...]], ...]) -> int:
+        return math.prod(len(values) for _, values in grid)
+
+    def __len__(self) -> int:
+        return sum(self._size(grid) for grid in self._grids)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for grid in self._grids:
+            keys = [key for key, _ in grid]
+            for combo in itertools.product(*(values for _, values in grid)):
+                yield dict(zip(keys, combo, strict=True))
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(f"ParameterGrid indices must be integers, not {type(index).__name__}")
+        n = len(self)
+        i = int(index) + n if index < 0 else int(index)
+        if not 0 <= i < n:
+            raise IndexError(f"ParameterGrid index {index} out of range for {n} configurations")
+        for grid in self._grids:
+            size = self._size(grid)
+            if i < size:
+                out = {}
+                for key, values in reversed(grid):
+                    i, k = divmod(i, len(values))
+                    out[key] = values[k]
+                return dict(sorted(out.items()))
+            i -= size
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def __repr__(self) -> str:
+        subs = [{key: list(values) for key, values in grid} for grid in self._grids]
+        body = subs[0] if len(subs) == 1 else subs
+        return f"ParameterGrid({body!r}) with {len(self)} configurations"
+
+
+def _interval(path: str, value: tuple[Any, ...], owner: str) -> tuple[str, float, float]:
+    ok = len(value) == 2 and all(
+        isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in value
+    )
+    if not ok or value[0] > value[1]:
+        raise ConfigError(path, value, "a (low, high) tuple of numbers with low <= high", owner=owner)
+    kind = "int" if all(isinstance(v, numbers.Integral) for v in value) else "float"
+    return kind, _plain(value[0]), _plain(value[1])
+
+
+def sample_grid(
+    space: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    n: int,
+    *,
+    seed: int | None = None,
+) -> list[dict[str, list[Any]]]:
+    """Draw ``n`` random configurations from a space, as a grid :func:`sweep` accepts.
+
+    Parameters
+    ----------
+    space : dict or list of dict
+        Dotted session paths (or :data:`ALIASES`) to what to draw from: a list, range or
+        array (uniform choice), or a ``(low, high)`` *tuple* (uniform in ``[low, high]``:
+        integers when both ends are ints, else floats). A list of dicts draws a dict
+        uniformly for each configuration.
+    n : int >= 1
+        Number of configurations.
+    seed : int, optional
+        Seed of the random generator (``numpy.random.default_rng``); fix it to get the
+        same configurations again.
+
+    Returns
+    -------
+    list of dict
+        ``n`` one-configuration grids ``{path: [value]}``. When every entry is a list (a
+        finite space) the configurations are distinct, drawn without replacement, in grid
+        order; with intervals they are independent draws.
+
+    Raises
+    ------
+    rtlab.errors.ConfigError
+        A malformed space or interval, ``n < 1``, or ``n`` larger than a finite space.
+
+    Examples
+    --------
+    >>> configs = sample_grid({"threshold": (0.3, 0.8), "silence_duration_ms": (200, 1200)},
+    ...                       3, seed=0)
+    >>> len(configs), sorted(configs[0])
+    (3, ['turn_detection.silence_duration_ms', 'turn_detection.threshold'])
+    >>> type(configs[0]["turn_detection.silence_duration_ms"][0]).__name__
+    'int'
+    >>> len(ParameterGrid(configs))
+    3
+    """
+    owner = "sample_grid"
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ConfigError("n", n, "an int >= 1", owner=owner)
+    n = int(n)
+    if isinstance(space, Mapping):
+        spaces: list[Any] = [space]
+    elif isinstance(space, Sequence) and not isinstance(space, str | bytes) and len(space):
+        spaces = list(space)
+    else:
+        raise ConfigError("space", space, "a dict, or a non-empty list of dicts", owner=owner)
+    parsed: list[list[tuple[str, str, Any]]] = []
+    for sub in spaces:
+        if not isinstance(sub, Mapping):
+            raise ConfigError("space", sub, "a dict of lists or (low, high) tuples", owner=owner)
+        entries = []
+        seen: set[str] = set()
+        for key, value in sub.items():
+            path = _path(key, owner)
+            if path in seen:
+                raise ConfigError("space", key, f"one key per path ({path!r} is given twice)", owner=owner)
+            seen.add(path)
+            if isinstance(value, tuple):
+                kind, low, high = _interval(path, value, owner)
+                entries.append((path, kind, (low, high)))
+            else:
+                entries.append((path, "choice", _value_list(path, value, owner)))
+        parsed.append(sorted(entries, key=lambda entry: entry[0]))
+    rng = np.random.default_rng(seed)
+    if all(kind == "choice" for entries in parsed for _, kind, _ in entries):
+        grid = ParameterGrid([{path: values for path, _, values in entries} for entries in parsed])
+        size = len(grid)
+        if n > size:
+            raise ConfigError(
+                "n", n, f"at most {size}, the number of distinct configurations in the space",
+                owner=owner, fix="Pass the space to sweep() as a grid to try every one.",
+            )  # fmt: skip
+        chosen = np.sort(rng.choice(size, size=n, replace=False))
+        return [{key: [value] for key, value in grid[int(i)].items()} for i in chosen]
+    out = []
+    for _ in range(n):
+        entries = parsed[int(rng.integers(len(parsed)))] if len(parsed) > 1 else parsed[0]
+        config: dict[str, list[Any]] = {}
+        for path, kind, data in entries:
+            if kind == "choice":
+                config[path] = [data[int(rng.integers(len(data)))]]
+            elif kind == "int":
+                config[path] = [int(rng.integers(data[0], data[1], endpoint=True))]
+            else:
+                config[path] = [float(rng.uniform(data[0], data[1]))]
+        out.append(config)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# what a sweep sends to its workers
+
+
+@dataclass(frozen=True)
+class _MetricSpec:
+    """Which metrics a cell computes: built-in names (fast path) or a user function."""
+
+    names: tuple[str, ...] | None
+    options: dict[str, Any]
+    func: Callable[..., Any] | None
+
+
+@dataclass(frozen=True)
+class _ClipData:
+    name: str
+    truth: Annotation
+    prepared: Any  # metrics._Truth (per min_turn_gap_ms)
+    scores: dict[Any, FrameScores]
+
+
+@dataclass(frozen=True)
+class _Payload:
+    clips: tuple[_ClipData, ...]
+    options: EmulatorOptions
+    spec: _MetricSpec
+
+
+@dataclass(frozen=True)
+class _Task:
+    config_id: int
+    session: Session
+    key: Any  # which scores (input format, noise reduction)
+
+
+def _metric_spec(metrics: Any) -> _MetricSpec:
+    owner = "sweep"
+    if metrics is None or metrics is _metrics.score:
+        return _MetricSpec(_metrics.METRIC_NAMES, {}, None)
+    if isinstance(metrics, functools.partial) and metrics.func is _metrics.score and not metrics.args:
+        options = dict(metrics.keywords)
+        known = ("collar_ms", "hop_ms", "tolerance_ms", "min_turn_gap_ms")
+        for name in options:
+            if name not in known:
+                raise ConfigError(name, options[name], f"one of {', '.join(known)}", owner="metrics.score")
+        _metrics._check_options(
+            options.get("collar_ms", 0.0),
+            options.get("hop_ms"),
+            options.get("tolerance_ms", _metrics.TOLERANCE_MS),
+            options.get("min_turn_gap_ms", _metrics.MIN_TURN_GAP_MS),
+            "metrics.score",
+        )
+        return _MetricSpec(_metrics.METRIC_NAMES, options, None)
+    if callable(metrics):
+        return _MetricSpec(None, {}, metrics)
+    if isinstance(metrics, str) or not isinstance(metrics, Iterable):
+        raise ConfigError(
+            "metrics", metrics, "None, a list of metric names, or a function (log, truth) -> dict",
+            owner=owner,
+        )  # fmt: skip
+    names = tuple(metrics)
+    unknown = [name for name in names if name not in _metrics.METRIC_NAMES]
+    if unknown or not names:
+        raise ConfigError(
+            "metrics", unknown or names, f"names among {', '.join(_metrics.METRIC_NAMES)}", owner=owner
+        )
+    return _MetricSpec(names, {}, None)
+
+
+def _score_key(session: Session, options: EmulatorOptions) -> tuple[str, str | None]:
+    """What the frame scores depend on besides the audio (as :func:`rtlab.detect` prepares it)."""
+    fmt = getattr(session, "input_audio_format", "pcm16") or "pcm16"
+    if not options.emulate_input_format:
+        fmt = "pcm16"
+    reduction = getattr(session, "input_audio_noise_reduction", None)
+    return fmt, None if reduction is None else reduction.type
+
+
+def _fast(session: Session) -> bool:
+    detection = session.turn_detection
+    return (
+        detection is not None
+        and detection.type == "server_vad"
+        and getattr(detection, "idle_timeout_ms", None) is None
+    )
+
+
+def _server_vad_detections(scores: FrameScores, session: Session, options: EmulatorOptions) -> Any:
+    """The turns :func:`rtlab.detect` finds with a server_vad session (no idle timeout), as arrays.
+
+    The same arithmetic as the emulator's scheduler, vectorised over turns: the first
+    speech onset after each pause long enough to end a turn starts the next one.
+    """
+    from rtlab import turns
+
+    params = turns._Params(session.turn_detection, scores.hop_ms, options)
+    speech_starts, speech_lengths, silence_starts, silence_lengths = turns._runs(
+        scores.probabilities, params.threshold, params.offset
+    )
+    onsets = speech_starts[speech_lengths >= params.min_frames]
+    gaps = silence_starts[silence_lengths >= params.silence_frames]
+    segment = np.searchsorted(gaps, onsets, side="right")
+    first = np.ones(segment.size, dtype=bool)
+    first[1:] = segment[1:] != segment[:-1]
+    onsets, segment = onsets[first], segment[first]
+    n_closed = int(np.count_nonzero(segment < gaps.size))
+    n_turns = min(onsets.size, n_closed + 1)
+    onsets = onsets[:n_turns]
+    hop = params.hop_ms
+    stop_ms = np.round((gaps[segment[:n_closed]] + params.silence_frames) * hop)
+    committed_end = np.concatenate([[0.0], stop_ms])[:n_turns]
+    start_ms = np.round(
+        np.maximum(np.maximum(0.0, np.round(onsets * hop) - params.prefix_ms), committed_end)
+    )
+    stopped = np.full(n_turns, np.nan)
+    stopped[:n_closed] = stop_ms
+    padding, silence = _metrics._padding(session)
+    return _metrics._build_detections(
+        tuple(range(n_turns)),
+        start_ms,
+        np.round((onsets + params.min_frames) * hop),
+        stopped,
+        stop_ms,
+        tuple(range(n_closed)),
+        stop_ms,
+        padding_ms=padding,
+        silence_ms=silence,
+        duration_ms=float(scores.duration_ms),
+        emulated=True,
+    )
+
+
+def _cell(clip: _ClipData, task: _Task, payload: _Payload) -> Any:
+    from rtlab.turns import detect
+
+    scores = clip.scores[task.key]
+    spec = payload.spec
+    if spec.func is not None:
+        result = spec.func(detect(scores, task.session, options=payload.options), clip.truth)
+        if not isinstance(result, Mapping) and not hasattr(result, "items"):
+            raise TypeError(f"the metrics function returned {type(result).__name__}, not a dict or Series")
+        return {str(k): float(v) for k, v in result.items()}
+    collar = float(spec.options.get("collar_ms", 0.0))
+    hop = spec.options.get("hop_ms")
+    tolerance = float(spec.options.get("tolerance_ms", _metrics.TOLERANCE_MS))
+    if _fast(task.session):
+        det = _server_vad_detections(scores, task.session, payload.options)
+        duration = float(scores.duration_ms)
+        values = _metrics._values(det, clip.prepared, duration, collar, hop, tolerance)
+    else:
+        log = detect(scores, task.session, options=payload.options)
+        values = _metrics._score_dict(log, clip.prepared, collar_ms=collar, hop_ms=hop, tolerance_ms=tolerance)
+    assert spec.names is not None
+    return tuple(values[name] for name in spec.names)
+
+
+def _run_chunk(payload: _Payload, chunk: Sequence[_Task]) -> list[tuple[int, int, Any, str | None]]:
+    """Run one chunk of configurations over every clip; errors come back as text."""
+    out = []
+    for c, clip in enumerate(payload.clips):
+        for task in chunk:
+            try:
+                values = _cell(clip, task, payload)
+            except Exception as exc:  # reported per cell, re-raised by the caller on request
+                out.append((task.config_id, c, None, f"{type(exc).__name__}: {exc}"))
+            else:
+                out.append((task.config_id, c, values, None))
+    return out
+
+
+_WORKER: dict[str, _Payload] = {}
+
+
+def _init_worker(payload: _Payload) -> None:
+    _WORKER["payload"] = payload
+
+
+def _run_worker_chunk(chunk: Sequence[_Task]) -> list[tuple[int, int, Any, str | None]]:
+    return _run_chunk(_WORKER["payload"], chunk)
+
+
+def _chunks(tasks: list[_Task], n_parts: int) -> list[list[_Task]]:
+    """Split tasks into about ``n_parts`` chunks; semantic_vad ones all go in one chunk."""
+    semantic = [t for t in tasks if getattr(t.session.turn_detection, "type", None) == "semantic_vad"]
+    other = [t for t in tasks if getattr(t.session.turn_detection, "type", None) != "semantic_vad"]
+    size = max(1, math.ceil(len(other) / max(1, n_parts)))
+    chunks = [other[i : i + size] for i in range(0, len(other), size)]
+    if semantic:
+        chunks.append(semantic)
+    return chunks
+
+
+# --------------------------------------------------------------------------------------
+# inputs
+
+
+def _as_clips(clips: Any) -> list[Clip]:
+    from rtlab import datasets
+
+    items = [clips] if isinstance(clips, str) or hasattr(clips, "truth") else list(clips)
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, str):
+            out += datasets.load_all(item) if any(ch in item for ch in "*?[") else [datasets.load(item)]
+        elif all(hasattr(item, name) for name in ("name", "audio", "truth")):
+            out.append(item)
+        else:
+            raise ConfigError("clips", item, "Clips or names of shipped clips", owner="sweep")
+    if not out:
+        raise ConfigError("clips", clips, "at least one clip", owner="sweep")
+    names = [clip.name for clip in out]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ConfigError("clips", twice, "clips with distinct names", owner="sweep")
+    return out
+
+
+def _apply(base: Session, params: Mapping[str, Any], config_id: int) -> Session:
+    ordered = dict(sorted(params.items(), key=lambda item: item[0] != _TYPE_PATH))
+    try:
+        return base.replace(**ordered)
+    except RtlabError as exc:
+        raise ConfigError(
+            getattr(exc, "field", None), getattr(exc, "value", None), getattr(exc, "allowed", None),
+            owner="sweep",
+            message=f"Configuration {config_id} of the grid ({params}) is not valid: {exc}",
+        ) from exc  # fmt: skip
+
+
+def _default_detection() -> dict[str, Any]:
+    from rtlab.presets import api_defaults
+
+    return api_defaults().turn_detection.model_dump()
+
+
+def _is_default(session: Session, reference: dict[str, Any]) -> bool:
+    detection = session.turn_detection
+    return detection is not None and detection.model_dump() == reference
+
+
+def _progress(total: int, enabled: bool, desc: str) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, disable=not enabled, desc=desc, unit="config")
+
+
+def _check_client(scheduler: Any) -> None:
+    if not all(hasattr(scheduler, name) for name in ("scatter", "submit", "gather")):
+        raise ConfigError(
+            "scheduler", scheduler, "None or a dask.distributed.Client", owner="sweep",
+            fix="Connect one with dask.distributed.Client(address) or Client(LocalCluster()).",
+        )  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------
+# sweep
+
+
+def sweep(
+    clips: Clip | str | Iterable[Clip | str],
+    grid: Mapping[str, Any] | Sequence[Mapping[str, Any]] | ParameterGrid,
+    *,
+    base: Session | None = None,
+    metrics: Sequence[str] | Callable[..., Any] | None = None,
+    options: EmulatorOptions | None = None,
+    n_jobs: int = 1,
+    scheduler: Any = None,
+    on_error: Literal["warn", "raise"] = "warn",
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Run every configuration of a grid on every clip and measure it.
+
+    Parameters
+    ----------
+    clips : Clip, str, or iterable of them
+        The clips (names of shipped clips are loaded; a name with ``*``, ``?`` or ``[`` is a
+        pattern for :func:`rtlab.datasets.load_all`). Names must be distinct.
+    grid : dict, list of dict, or ParameterGrid
+        Dotted session paths (or :data:`ALIASES`) to lists of values; a list of dicts for
+        several kinds of turn detection. :func:`sample_grid` returns one too.
+    base : Session, optional
+        The session every configuration starts from (default ``Session()``, the API
+        defaults).
+    metrics : list of str, function, or None
+        None: every metric of :func:`rtlab.metrics.score`. A list of its names keeps those
+        columns. ``functools.partial(rtlab.metrics.score, tolerance_ms=300)`` changes its
+        options. Any other function ``f(log, truth) -> dict`` (picklable, for workers) is
+        called on each :class:`~rtlab.events.EventLog` instead (slower: no fast path).
+    options : EmulatorOptions, optional
+        Emulator options for every run (default ``EmulatorOptions()``).
+    n_jobs : int, default 1
+        Local worker processes; ``-1`` = one per CPU. Ignored with ``scheduler``.
+    scheduler : dask.distributed.Client, optional
+        Run the chunks on this Dask cluster instead (see the module docstring).
+    on_error : {"warn", "raise"}, default "warn"
+        A cell (configuration × clip) that fails gives NaN metrics and its message in
+        ``error``, with one ``RuntimeWarning`` for the sweep; ``"raise"`` re-raises the
+        first failure instead.
+    progress : bool, default True
+        Show ``tqdm`` progress bars (scoring, then configurations).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (configuration, clip), ordered by ``config_id`` then clip: ``config_id``
+        (index in the expanded grid), ``clip`` (its name), ``param_<path>`` for every path of
+        the grid (None/NaN where a sub-grid does not set it), ``is_default`` (the turn
+        detection is the API default), the metric columns, and ``error`` (None or the
+        message). ``table.attrs["rtlab.base_session"]`` holds the base session's JSON, for
+        :func:`recommend` and :func:`session_for`.
+
+    Raises
+    ------
+    rtlab.errors.ConfigError
+        Before anything runs: a malformed grid, a configuration the session rejects, unknown
+        metric names, bad ``n_jobs`` / ``on_error`` / ``scheduler``, no clips.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> clip = rtlab.datasets.load("ami-lhotse/ES2011a")
+    >>> table = rtlab.sweep([clip], {"silence_duration_ms": [200, 500, 1000]}, progress=False)
+    >>> table[["param_turn_detection.silence_duration_ms", "is_default", "n_detected_turns"]].values.tolist()
+    [[200, False, 2.0], [500, True, 1.0], [1000, False, 1.0]]
+    """
+    import pandas as pd
+
+    from rtlab import turns, vad
+    from rtlab.session import Session
+    from rtlab.turns import EmulatorOptions
+
+    owner = "sweep"
+    base = Session() if base is None else base
+    if not isinstance(base, Session):
+        raise ConfigError("base", base, "a Session or None (API defaults)", owner=owner)
+    options = EmulatorOptions() if options is None else options
+    if not isinstance(options, EmulatorOptions):
+        raise ConfigError("options", options, "an EmulatorOptions or None", owner=owner)
+    if on_error not in ("warn", "raise"):
+        raise ConfigError("on_error", on_error, "'warn' or 'raise'", owner=owner)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or not (n_jobs >= 1 or n_jobs == -1):
+        raise ConfigError("n_jobs", n_jobs, "an int >= 1, or -1 for one per CPU", owner=owner)
+    if scheduler is not None:
+        _check_client(scheduler)
+    spec = _metric_spec(metrics)
+    expanded = ParameterGrid(grid)
+    configs = list(expanded)
+    sessions = [_apply(base, params, i) for i, params in enumerate(configs)]
+    clip_list = _as_clips(clips)
+
+    # frame scores: once per clip (and per input format / noise reduction in the grid)
+    keys = {_score_key(s, options): s for s in reversed(sessions)}
+    semantic_keys = {
+        _score_key(s, options)
+        for s in sessions
+        if getattr(s.turn_detection, "type", None) == "semantic_vad"
+    }
+    scores: list[dict[Any, FrameScores]] = [{} for _ in clip_list]
+    for key, session in keys.items():
+        prepared = [turns._prepare_audio(clip.audio, session, options) for clip in clip_list]
+        computed = vad.score_many(prepared, model=options.vad_model, progress=progress)
+        for c, value in enumerate(computed):
+            scores[c][key] = value if key in semantic_keys else replace(value, audio=None)
+    min_gap = float(spec.options.get("min_turn_gap_ms", _metrics.MIN_TURN_GAP_MS))
+    payload = _Payload(
+        clips=tuple(
+            _ClipData(
+                clip.name, clip.truth, _metrics._prepare_truth(clip.truth, min_turn_gap_ms=min_gap), scores[c]
+            )
+            for c, clip in enumerate(clip_list)
+        ),
+        options=options,
+        spec=spec,
+    )
+    tasks = [_Task(i, s, _score_key(s, options)) for i, s in enumerate(sessions)]
+    results = _execute(payload, tasks, n_jobs=int(n_jobs), scheduler=scheduler, progress=progress)
+
+    failures = [(cid, c, err) for cid, c, _, err in results if err is not None]
+    if failures and on_error == "raise":
+        cid, c, err = failures[0]
+        # run the failing cell here to raise the original exception with its traceback
+        _cell_raising(payload, tasks[cid], c, err)
+
+    # the tidy table
+    results.sort(key=lambda row: (row[0], row[1]))
+    reference = _default_detection()
+    default_flags = [_is_default(s, reference) for s in sessions]
+    n_rows = len(results)
+    data: dict[str, Any] = {
+        "config_id": np.fromiter((row[0] for row in results), dtype=np.int64, count=n_rows),
+        "clip": pd.Series([clip_list[row[1]].name for row in results], dtype=object),
+    }
+    for key in expanded.keys:
+        column = [configs[row[0]].get(key) for row in results]
+        data[_PARAM + key] = pd.Series(column)
+    data["is_default"] = np.fromiter((default_flags[row[0]] for row in results), dtype=bool, count=n_rows)
+    if spec.names is not None:
+        matrix = np.full((n_rows, len(spec.names)), np.nan)
+        for r, row in enumerate(results):
+            if row[2] is not None:
+                matrix[r] = row[2]
+        metric_frame = pd.DataFrame(matrix, columns=list(spec.names))
+    else:
+        metric_frame = pd.DataFrame.from_records(
+            [row[2] if row[2] is not None else {} for row in results]
+        ).astype("float64")
+    table = pd.concat([pd.DataFrame(data), metric_frame], axis=1)
+    table["error"] = pd.Series([row[3] for row in results], dtype=object)
+    table.attrs[_BASE_ATTR] = base.to_json(indent=None)
+
+    if failures:
+        cid, c, err = failures[0]
+        warnings.warn(
+            f"{len(failures)} of {n_rows} sweep cells failed and have NaN metrics (see the "
+            f"'error' column); the first: configuration {cid} {configs[cid]} on clip "
+            f"{clip_list[c].name!r}: {err}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return table
+
+
+def _cell_raising(payload: _Payload, task: _Task, clip_index: int, message: str) -> None:
+    _cell(payload.clips[clip_index], task, payload)
+    raise RuntimeError(
+        f"Configuration {task.config_id} failed on clip {payload.clips[clip_index].name!r} in a "
+        f"worker: {message}"
+    )
+
+
+def _execute(
+    payload: _Payload, tasks: list[_Task], *, n_jobs: int, scheduler: Any, progress: bool
+) -> list[tuple[int, int, Any, str | None]]:
+    """Run all tasks, locally, in processes or on Dask; rows in any order."""
+    import os
+
+    results: list[tuple[int, int, Any, str | None]] = []
+    with _progress(len(tasks), progress, "sweep") as bar:
+        if scheduler is not None:
+            from distributed import as_completed
+
+            n_threads = max(1, sum(scheduler.nthreads().values()))
+            chunks = _chunks(tasks, 4 * n_threads)
+            shared = scheduler.scatter(payload, broadcast=True, hash=False)
+            futures = [scheduler.submit(_run_chunk, shared, chunk, pure=False) for chunk in chunks]
+            sizes = {future.key: len(chunk) for future, chunk in zip(futures, chunks, strict=True)}
+            for future in as_completed(futures):
+                results += future.result()
+                bar.update(sizes[future.key])
+            scheduler.cancel([*futures, shared])
+            return results
+        workers = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+        if workers == 1:
+            for chunk in _chunks(tasks, min(len(tasks), 100)):
+                results += _run_chunk(payload, chunk)
+                bar.update(len(chunk))
+            return results
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunks = _chunks(tasks, 4 * workers)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(payload,)
+        ) as pool:
+            for chunk, rows in zip(chunks, pool.map(_run_worker_chunk, chunks), strict=True):
+                results += rows
+                bar.update(len(chunk))
+    return results
+
+
+# --------------------------------------------------------------------------------------
+# reading the table
+
+
+def _param_columns(table: pd.DataFrame) -> list[str]:
+    return [c for c in table.columns if isinstance(c, str) and c.startswith(_PARAM)]
+
+
+def summarize(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per configuration, the clips pooled.
+
+    Counts are summed over clips; rates are pooled (``false_cutoff_rate`` = turns cut off /
+    true turns over all clips; ``missed_turn_rate`` likewise; onset clipping weighted by
+    the turns detected); frame metrics are recomputed from the summed durations (as
+    ``pyannote.metrics`` accumulates); latencies and time-to-commit are the median of the
+    per-clip values. Failed cells are left out. Columns that are not rtlab metrics are
+    averaged.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`sweep` table (a summary is returned unchanged).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Ordered by ``config_id``: ``config_id``, ``param_*``, ``is_default``, ``n_clips``,
+        ``n_failed``, then the metrics present in the table.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> table = rtlab.sweep(rtlab.datasets.load_all("ami-debug/trn0[1-3]"),
+    ...                     {"threshold": [0.4, 0.6]}, progress=False)
+    >>> summary = summarize(table)
+    >>> summary[["config_id", "n_clips", "n_true_turns"]].values.tolist()
+    [[0, 3, 6.0], [1, 3, 6.0]]
+    """
+    import pandas as pd
+
+    if "clip" not in table.columns and "n_clips" in table.columns:
+        return table
+    for name in ("config_id", "clip"):
+        if name not in table.columns:
+            raise ConfigError("table", sorted(map(str, table.columns)), "a sweep() table", owner="summarize")
+    params = _param_columns(table)
+    ok = table["error"].isna() if "error" in table.columns else pd.Series(True, index=table.index)
+    groups = table.groupby("config_id", sort=True)
+    out = groups[params].first() if params else pd.DataFrame(index=groups.size().index)
+    if "is_default" in table.columns:
+        out["is_default"] = groups["is_default"].first().astype(bool)
+    out["n_clips"] = groups.size()
+    out["n_failed"] = (~ok).groupby(table["config_id"]).sum().astype(np.int64)
+
+    good = table[ok]
+    work = pd.DataFrame({"config_id": good["config_id"]})
+    for name in _COUNTS:
+        if name in good.columns:
+            work[name] = good[name]
+    has = set(good.columns)
+    if {"false_cutoff_rate", "n_true_turns"} <= has:
+        work["_cut_turns"] = good["false_cutoff_rate"] * good["n_true_turns"]
+    if {"missed_turns", "n_true_turns"} <= has:
+        matched = good["n_true_turns"] - good["missed_turns"]
+        work["_matched"] = matched.where(matched > 0)
+        if "onset_clipping_ms_mean" in has:
+            work["_onset"] = good["onset_clipping_ms_mean"] * work["_matched"]
+        if "onset_clipped_rate" in has:
+            work["_clipped"] = good["onset_clipped_rate"] * work["_matched"]
+    sums = work.groupby("config_id", sort=True).sum(min_count=1).reindex(out.index)
+
+    def ratio(num: str, den: str) -> pd.Series:
+        if num not in sums.columns or den not in sums.columns:
+            return pd.Series(np.nan, index=out.index)
+        d = sums[den]
+        return (sums[num] / d).where(d > 0)
+
+    metrics_out: dict[str, pd.Series] = {}
+    if {"true_speech_ms", "false_alarm_ms", "missed_speech_ms"} <= set(sums.columns):
+        true, fa, miss = sums["true_speech_ms"], sums["false_alarm_ms"], sums["missed_speech_ms"]
+        correct = true - miss
+        detected = correct + fa
+        precision = (correct / detected).where(detected > 0, 1.0)
+        recall = (correct / true).where(true > 0, 1.0)
+        f1 = (2 * precision * recall / (precision + recall)).where(precision + recall > 0, 0.0)
+        der = ((fa + miss) / true).where(true > 0, ((fa + miss) > 0).astype(float))
+        known = true.notna()
+        metrics_out |= {
+            "precision": precision.where(known),
+            "recall": recall.where(known),
+            "f1": f1.where(known),
+            "detection_error_rate": der.where(known),
+        }
+    metrics_out["false_cutoff_rate"] = ratio("_cut_turns", "n_true_turns")
+    metrics_out["missed_turn_rate"] = ratio("missed_turns", "n_true_turns")
+    metrics_out["onset_clipping_ms_mean"] = ratio("_onset", "_matched")
+    metrics_out["onset_clipped_rate"] = ratio("_clipped", "_matched")
+    for name in _COUNTS:
+        if name in sums.columns:
+            metrics_out[name] = sums[name]
+    medians = [name for name in _MEDIANS if name in has]
+    if medians:
+        med = good.groupby("config_id", sort=True)[medians].median().reindex(out.index)
+        for name in medians:
+            metrics_out[name] = med[name]
+    skip = {"config_id", "clip", "error", "is_default", *params, *_metrics.METRIC_NAMES}
+    extra = [
+        c for c in good.columns if c not in skip and pd.api.types.is_numeric_dtype(good[c])
+    ]
+    ordered = [name for name in _metrics.METRIC_NAMES if name in has and name in metrics_out]
+    for name in ordered:
+        out[name] = metrics_out[name].astype("float64")
+    if extra:
+        means = good.groupby("config_id", sort=True)[extra].mean().reindex(out.index)
+        for name in extra:
+            out[name] = means[name]
+    out = out.reset_index()
+    out.attrs = dict(table.attrs)
+    return out
+
+
+def _summary(table: pd.DataFrame) -> pd.DataFrame:
+    return summarize(table) if "clip" in table.columns else table
+
+
+def pareto(
+    table: pd.DataFrame, x: str = "latency_ms_median", y: str = "false_cutoff_rate"
+) -> pd.DataFrame:
+    """The configurations no other beats on both ``x`` and ``y`` (both minimised).
+
+    A configuration is dominated when another one is no worse on both and better on one.
+    Configurations with the same ``(x, y)`` do not dominate each other, so ties are all
+    kept. Rows where ``x`` or ``y`` is NaN are left out.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`sweep` table (summarised first) or a :func:`summarize` table.
+    x, y : str
+        Metric columns to minimise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of the summary on the front, sorted by ``x`` then ``y``.
+
+    Raises
+    ------
+    rtlab.errors.ConfigError
+        If ``x`` or ``y`` is not a column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> summary = pd.DataFrame({"config_id": [0, 1, 2, 3], "n_clips": 1,
+    ...                         "latency_ms_median": [300.0, 500.0, 500.0, 900.0],
+    ...                         "false_cutoff_rate": [0.5, 0.2, 0.3, 0.2]})
+    >>> pareto(summary)["config_id"].tolist()
+    [0, 1]
+    """
+    summary = _summary(table)
+    for name, value in (("x", x), ("y", y)):
+        if value not in summary.columns:
+            raise ConfigError(name, value, f"a column of the table ({', '.join(map(str, summary.columns))})", owner="pareto")
+    valid = summary[summary[x].notna() & summary[y].notna()]
+    ordered = valid.sort_values([x, y], kind="stable")
+    xs = ordered[x].to_numpy(dtype=float)
+    ys = ordered[y].to_numpy(dtype=float)
+    keep = np.zeros(len(ordered), dtype=bool)
+    best = math.inf  # lowest y among strictly smaller x
+    i = 0
+    while i < len(xs):
+        j = i
+        while j < len(xs) and xs[j] == xs[i]:
+            j += 1
+        group_min = ys[i:j].min()
+        if group_min < best:
+            keep[i:j] = ys[i:j] == group_min
+            best = group_min
+        i = j
+    return ordered[keep].reset_index(drop=True)
+
+
+def _base_of(table: pd.DataFrame, base: Session | None) -> Session:
+    from rtlab.session import Session
+
+    if base is not None:
+        if not isinstance(base, Session):
+            raise ConfigError("base", base, "a Session or None", owner="recommend")
+        return base
+    text = table.attrs.get(_BASE_ATTR)
+    return Session.from_event(json.loads(text)) if text else Session()
+
+
+def session_for(table: pd.DataFrame, config_id: int, *, base: Session | None = None) -> Session:
+    """The session of one configuration of a sweep.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`sweep` or :func:`summarize` table.
+    config_id : int
+        The configuration.
+    base : Session, optional
+        The sweep's base session; default: the one the table remembers
+        (``table.attrs["rtlab.base_session"]``, lost when the table went through a CSV
+        file), else ``Session()``.
+
+    Returns
+    -------
+    Session
+        ``base.replace(**params)`` with the configuration's ``param_*`` values.
+
+    Raises
+    ------
+    rtlab.errors.ConfigError
+        If there is no such configuration.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> table = rtlab.sweep("ami-lhotse/ES2011a", {"threshold": [0.3, 0.7]}, progress=False)
+    >>> session_for(table, 1).turn_detection
+    ServerVad(threshold=0.7)
+    """
+    import pandas as pd
+
+    rows = table[table["config_id"] == config_id] if "config_id" in table.columns else table.iloc[:0]
+    if rows.empty:
+        raise ConfigError("config_id", config_id, "a config_id of the table", owner="session_for")
+    row = rows.iloc[0]
+    params = {}
+    for column in _param_columns(table):
+        value = row[column]
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            continue
+        params[column[len(_PARAM) :]] = _plain(value)
+    return _apply(_base_of(table, base), params, int(config_id))
+
+
+def recommend(
+    table: pd.DataFrame,
+    *,
+    max_latency_ms: float,
+    metric: str = "false_cutoff_rate",
+    base: Session | None = None,
+) -> Session:
+    """The configuration to try: the fewest false cut-offs within a latency budget.
+
+    Among configurations whose pooled ``latency_ms_median`` is at most ``max_latency_ms``,
+    the one with the lowest ``metric``; ties go to the lower latency, then the lower
+    ``missed_turn_rate``, then the lower ``config_id``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`sweep` table (summarised first) or a :func:`summarize` table.
+    max_latency_ms : float >= 0
+        Latency budget, ms (median end-of-turn latency).
+    metric : str, default "false_cutoff_rate"
+        Column to minimise.
+    base : Session, optional
+        The sweep's base session (default: the one the table remembers, else ``Session()``).
+
+    Returns
+    -------
+    Session
+
+    Raises
+    ------
+    rtlab.errors.ConfigError
+        If no configuration has a median latency within the budget (the message names the
+        lowest one available), or ``metric`` is not a column.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> clips = rtlab.datasets.load_all("ami-debug/trn0[4-8]")
+    >>> table = rtlab.sweep(clips, {"silence_duration_ms": [300, 500, 800, 1200]}, progress=False)
+    >>> session = recommend(table, max_latency_ms=1500)
+    >>> session.turn_detection.silence_duration_ms in (300, 500, 800, 1200)
+    True
+    """
+    owner = "recommend"
+    summary = _summary(table)
+    latency = "latency_ms_median"
+    for name in (latency, metric):
+        if name not in summary.columns:
+            raise ConfigError("metric" if name == metric else "table", name, "a metric column of the table", owner=owner)
+    budget = _metrics._check_ms(max_latency_ms, "max_latency_ms", owner)
+    valid = summary[summary[latency].notna() & summary[metric].notna()]
+    fits = valid[valid[latency] <= budget]
+    if fits.empty:
+        best = valid[latency].min() if len(valid) else math.nan
+        raise ConfigError(
+            "max_latency_ms", max_latency_ms,
+            f"at least {best:.0f} ms, the lowest median latency in the sweep"
+            if math.isfinite(best) else "a budget some configuration meets (none has a measured latency)",
+            owner=owner,
+        )  # fmt: skip
+    keys = [metric, latency] + (["missed_turn_rate"] if "missed_turn_rate" in fits.columns else [])
+    chosen = fits.sort_values([*keys, "config_id"], kind="stable", na_position="last").iloc[0]
+    return session_for(summary, int(chosen["config_id"]), base=_base_of(table, base))

@@ -1,0 +1,1070 @@
+"""The local turn-detection engine: the server events ``server_vad`` / ``semantic_vad`` would send.
+
+:func:`detect` turns frame scores (or audio, which it scores) into an
+:class:`~rtlab.events.EventLog` of ``input_audio_buffer.*`` server events, vectorised with
+numpy so sweeps can call it thousands of times. :class:`Detector` is the same engine as a
+per-frame state machine fed chunk by chunk, as a live server would run; both produce the
+same events on the same audio.
+
+Semantics (time advances in VAD frames of ``hop_ms`` = 32 ms; an event is emitted at the
+end of the frame that triggers it, and its ``emitted_ms`` is that audio position):
+
+``server_vad`` (threshold ``θ``, ``prefix_padding_ms``, ``silence_duration_ms``,
+``idle_timeout_ms``)
+    * A frame is *speech* when its probability is ``>= θ``. ``speech_started`` fires at the
+      end of the first speech frame (after ``EmulatorOptions.min_speech_ms`` of consecutive
+      speech frames, default one frame). ``audio_start_ms`` = onset − ``prefix_padding_ms``,
+      clamped to ``>= 0`` and to ``>=`` the end of the audio already committed (a commit
+      clears the buffer, so the padding never reaches into the previous item's audio).
+    * While speaking, a frame is *silence* when its probability is ``< θ − offset``
+      (``EmulatorOptions.negative_threshold_offset``, default 0: no hysteresis).
+      ``speech_stopped`` fires at the end of the frame where the run of consecutive silence
+      frames first reaches ``silence_duration_ms`` (in whole frames, at least one:
+      500 ms → 16 frames = 512 ms). ``audio_end_ms`` is the audio position at that moment,
+      so it includes the silence, as the API documents. ``input_audio_buffer.committed``
+      follows at the same time, with ``previous_item_id`` = the previously committed item
+      (``None`` for the first).
+    * Speech still going on when the audio ends: ``speech_started`` without a stop.
+    * ``idle_timeout_ms``: the API starts the timer when the last model response has
+      finished playing. The emulator has no model, so responses take no time: the timer
+      starts at the session start and at every commit (``speech_stopped``, or a previous
+      timeout, which itself creates a model response). When it runs out (rounded up to whole
+      frames) before ``speech_started`` fires, ``input_audio_buffer.timeout_triggered`` is
+      emitted with ``audio_start_ms`` = when the timer started and ``audio_end_ms`` = now,
+      then ``committed`` (the API commits the empty audio as an item). It therefore repeats
+      every ``idle_timeout_ms`` of continued silence. A speech start on the very frame the
+      timer runs out wins.
+
+``semantic_vad`` (``eagerness``)
+    * Speech and pauses are found with the base VAD threshold
+      ``EmulatorOptions.semantic_threshold`` (0.5), the same way as ``server_vad``;
+      ``audio_start_ms`` uses ``EmulatorOptions.semantic_prefix_padding_ms`` (300).
+    * When a pause (run of silence frames inside a turn) has lasted
+      ``semantic_min_wait_ms``, the turn-end model (Smart Turn v3,
+      :func:`rtlab.smart_turn.turn_end_probability`) scores the audio up to that moment
+      (the 8 s before it, earlier turns included): ``p`` = probability the user has
+      finished. This is what a live server knows then, and matches pipecat, which runs
+      Smart Turn after its VAD has heard 0.2 s of silence (Smart Turn scores a complete
+      sentence low at its very last sample and high 0.1–0.2 s later). All pauses of a clip
+      go to the model in one batch. The pause ends the turn once it has lasted ``wait(p)``
+      (see :func:`semantic_wait_ms`)::
+
+          wait(p) = min_wait + (cap − min_wait) · (1 − p) ** exponent
+
+      with ``cap`` = 8000 / 4000 / 2000 ms for eagerness low / medium (= auto) / high (the
+      API's documented maximum timeouts), ``min_wait`` = 200 ms and ``exponent`` = 1 by
+      default. A confident end of turn (p = 0.95) is answered after 590 / 390 / 290 ms;
+      an unfinished phrase (p = 0.05) after 7610 / 3810 / 1910 ms; never later than the cap.
+      ``min_wait`` = 200 ms is the VAD stop time pipecat pairs with Smart Turn; the linear
+      map is the simplest monotone one that reaches ``min_wait`` at certainty and the
+      eagerness cap at p = 0, so eagerness only scales how long doubt is tolerated.
+    * ``idle_timeout_ms`` does not exist for ``semantic_vad`` (API: server_vad only).
+
+``turn_detection = None``
+    No VAD events at all (the client commits): an empty log with the session attached.
+
+The emulator emits only ``input_audio_buffer.*`` events (no ``conversation.item.created``
+or response events).
+
+Examples
+--------
+>>> import rtlab
+>>> from rtlab import datasets
+>>> from rtlab.turns import detect
+>>> clip = datasets.load("librivox/0880")
+>>> log = detect(clip.audio, rtlab.Session())
+>>> log.turns()[["start_ms", "committed"]].shape[1]
+2
+>>> {e["type"] for e in log} <= {"input_audio_buffer.speech_started",
+...     "input_audio_buffer.speech_stopped", "input_audio_buffer.committed"}
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from rtlab.errors import ConfigError
+from rtlab.events import (
+    COMMITTED,
+    SPEECH_STARTED,
+    SPEECH_STOPPED,
+    TIMEOUT_TRIGGERED,
+    EventLog,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rtlab.audio import Audio
+    from rtlab.session import SemanticVad, ServerVad, Session
+    from rtlab.vad import FrameScores
+
+__all__ = ["EAGERNESS_MAX_WAIT_MS", "Detector", "EmulatorOptions", "detect", "semantic_wait_ms"]
+
+#: Maximum time semantic_vad waits before ending a turn, per eagerness (API documentation).
+EAGERNESS_MAX_WAIT_MS: dict[str, float] = {
+    "low": 8000.0,
+    "medium": 4000.0,
+    "high": 2000.0,
+    "auto": 4000.0,
+}
+
+_VAD_MODELS = ("silero", "energy")
+_EPS = 1e-9
+
+
+# ---------------------------------------------------------------------------------------
+# options
+
+
+@dataclass(frozen=True)
+class EmulatorOptions:
+    """How the emulator fills in what the API does not document.
+
+    The defaults reproduce the documented semantics exactly (no hysteresis, speech starts
+    on the first frame above the threshold); the other knobs let you model a stricter
+    server.
+
+    Parameters
+    ----------
+    vad_model : {"silero", "energy"}, default "silero"
+        Frame scorer used when :func:`detect` or :class:`Detector` is given audio (ignored
+        when given :class:`~rtlab.vad.FrameScores`, which already name their model).
+    negative_threshold_offset : float in [0, 1], default 0.0
+        Hysteresis: once speech has started, a frame only counts as silence when its
+        probability is below ``threshold − negative_threshold_offset``. Silero's own
+        iterator uses 0.15; 0 keeps the API's single threshold.
+    min_speech_ms : float >= 0, default 0.0
+        Speech must last this long (in consecutive speech frames, at least one) before
+        ``speech_started`` fires. The onset (and so ``audio_start_ms``) is still the first
+        speech frame. 0 = fire on the first speech frame.
+    semantic_threshold : float in [0, 1], default 0.5
+        The base VAD threshold ``semantic_vad`` uses to find speech and pauses.
+    semantic_prefix_padding_ms : float >= 0, default 300.0
+        Audio kept before the onset in ``semantic_vad`` (the API does not expose it).
+    semantic_min_wait_ms : float >= 0, default 200.0
+        Shortest pause that can end a ``semantic_vad`` turn, whatever the turn-end model
+        says; Smart Turn is only run on pauses at least this long.
+    semantic_wait_exponent : float > 0, default 1.0
+        Shape of the wait: ``wait = min_wait + (cap − min_wait) · (1 − p) ** exponent``.
+        Above 1 the wait drops faster as ``p`` rises (more eager for middling ``p``).
+    emulate_input_format : bool, default True
+        When :func:`detect` is given audio and the session's ``input_audio_format`` is
+        G.711, pass the audio through that codec first (8 kHz, companded), as the server
+        only hears what was sent.
+
+    Examples
+    --------
+    >>> from rtlab.turns import EmulatorOptions
+    >>> EmulatorOptions(negative_threshold_offset=0.15)
+    EmulatorOptions(negative_threshold_offset=0.15)
+    >>> EmulatorOptions(min_speech_ms=-1)
+    Traceback (most recent call last):
+    ...
+    rtlab.errors.ConfigError: The 'min_speech_ms' parameter of EmulatorOptions must be a number of ms >= 0. Got -1.
+    """
+
+    vad_model: Literal["silero", "energy"] = "silero"
+    negative_threshold_offset: float = 0.0
+    min_speech_ms: float = 0.0
+    semantic_threshold: float = 0.5
+    semantic_prefix_padding_ms: float = 300.0
+    semantic_min_wait_ms: float = 200.0
+    semantic_wait_exponent: float = 1.0
+    emulate_input_format: bool = True
+
+    def __post_init__(self) -> None:
+        def check(name: str, ok: bool, allowed: str) -> None:
+            if not ok:
+                raise ConfigError(name, getattr(self, name), allowed, owner="EmulatorOptions")
+
+        def number(name: str) -> float | None:
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                return None
+            return float(value)
+
+        check("vad_model", self.vad_model in _VAD_MODELS, "'silero' or 'energy'")
+        for name in ("negative_threshold_offset", "semantic_threshold"):
+            value = number(name)
+            check(name, value is not None and 0.0 <= value <= 1.0, "a float in [0.0, 1.0]")
+        for name in ("min_speech_ms", "semantic_prefix_padding_ms", "semantic_min_wait_ms"):
+            value = number(name)
+            check(name, value is not None and value >= 0.0, "a number of ms >= 0")
+        value = number("semantic_wait_exponent")
+        check("semantic_wait_exponent", value is not None and value > 0.0, "a number > 0")
+        check("emulate_input_format", isinstance(self.emulate_input_format, bool), "True or False")
+
+    def __repr__(self) -> str:
+        changed = [
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) != f.default
+        ]
+        return f"EmulatorOptions({', '.join(changed)})"
+
+    def replace(self, **changes: Any) -> EmulatorOptions:
+        """A copy with some fields changed (validated again).
+
+        Examples
+        --------
+        >>> from rtlab.turns import EmulatorOptions
+        >>> EmulatorOptions().replace(semantic_min_wait_ms=100).semantic_min_wait_ms
+        100
+        """
+        return dataclasses.replace(self, **changes)
+
+
+def semantic_wait_ms(
+    probability: float | np.ndarray,
+    eagerness: str = "auto",
+    *,
+    options: EmulatorOptions | None = None,
+) -> float | np.ndarray:
+    """How long a ``semantic_vad`` pause must last to end the turn, given the turn-end probability.
+
+    ``wait = min_wait + (cap − min_wait) · (1 − p) ** exponent``, with ``cap`` the
+    eagerness's maximum timeout (:data:`EAGERNESS_MAX_WAIT_MS`) and ``min_wait``,
+    ``exponent`` from the options.
+
+    Parameters
+    ----------
+    probability : float or ndarray in [0, 1]
+        Smart Turn probability that the user has finished speaking.
+    eagerness : {"low", "medium", "high", "auto"}, default "auto"
+    options : EmulatorOptions, optional
+
+    Returns
+    -------
+    float or ndarray
+        Wait in ms, in ``[min(min_wait, cap), cap]``.
+
+    Examples
+    --------
+    >>> from rtlab.turns import semantic_wait_ms
+    >>> [round(semantic_wait_ms(0.95, e)) for e in ("low", "medium", "high")]
+    [590, 390, 290]
+    >>> round(semantic_wait_ms(0.0, "low"))
+    8000
+    """
+    options = options or EmulatorOptions()
+    if eagerness not in EAGERNESS_MAX_WAIT_MS:
+        raise ConfigError(
+            "eagerness", eagerness, "'low', 'medium', 'high' or 'auto'", owner="semantic_wait_ms"
+        )
+    cap = EAGERNESS_MAX_WAIT_MS[eagerness]
+    low = min(options.semantic_min_wait_ms, cap)
+    doubt = np.clip(1.0 - np.asarray(probability, dtype=np.float64), 0.0, 1.0)
+    wait = low + (cap - low) * doubt**options.semantic_wait_exponent
+    return float(wait) if wait.ndim == 0 else wait
+
+
+# ---------------------------------------------------------------------------------------
+# small helpers shared by the vectorised and the streaming engine
+
+
+def _frames(ms: float, hop_ms: float) -> int:
+    """Whole frames needed to cover ``ms`` (at least one)."""
+    return max(1, math.ceil(ms / hop_ms - _EPS))
+
+
+def _ms(frame: int | float, hop_ms: float) -> int:
+    return round(frame * hop_ms)
+
+
+class _Params:
+    """The numbers one turn-detection configuration boils down to, in frames."""
+
+    __slots__ = (
+        "eagerness",
+        "hop_ms",
+        "idle_frames",
+        "kind",
+        "min_frames",
+        "min_wait_frames",
+        "offset",
+        "options",
+        "prefix_ms",
+        "silence_frames",
+        "threshold",
+    )
+
+    def __init__(self, turn_detection: Any, hop_ms: float, options: EmulatorOptions) -> None:
+        self.kind = turn_detection.type
+        self.hop_ms = float(hop_ms)
+        self.options = options
+        self.offset = float(options.negative_threshold_offset)
+        self.min_frames = _frames(options.min_speech_ms, hop_ms) if options.min_speech_ms > 0 else 1
+        self.idle_frames = 0
+        self.silence_frames = 0
+        self.min_wait_frames = 0
+        self.eagerness = "auto"
+        if self.kind == "server_vad":
+            self.threshold = float(turn_detection.threshold)
+            self.prefix_ms = float(turn_detection.prefix_padding_ms)
+            self.silence_frames = _frames(float(turn_detection.silence_duration_ms), hop_ms)
+            idle = getattr(turn_detection, "idle_timeout_ms", None)
+            self.idle_frames = _frames(float(idle), hop_ms) if idle is not None else 0
+        elif self.kind == "semantic_vad":
+            self.threshold = float(options.semantic_threshold)
+            self.prefix_ms = float(options.semantic_prefix_padding_ms)
+            self.eagerness = turn_detection.eagerness or "auto"
+            self.min_wait_frames = _frames(options.semantic_min_wait_ms, hop_ms)
+        else:
+            raise ConfigError(
+                "turn_detection.type",
+                self.kind,
+                "'server_vad', 'semantic_vad' (or turn_detection=None)",
+                owner="detect",
+            )
+
+    def wait_frames(self, probability: float) -> int:
+        """Frames a semantic pause must last, given the turn-end probability."""
+        wait = semantic_wait_ms(float(probability), self.eagerness, options=self.options)
+        return max(self.min_wait_frames, _frames(wait, self.hop_ms))
+
+
+class _Writer:
+    """Turns detection decisions into API-shaped events with deterministic ids."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.times: list[float] = []
+        self._n_events = 0
+        self._n_items = 0
+        self._item: str | None = None
+        self._last_committed: str | None = None
+
+    def _event_id(self) -> str:
+        self._n_events += 1
+        return f"event_{self._n_events:04d}"
+
+    def _item_id(self) -> str:
+        self._n_items += 1
+        return f"item_{self._n_items:04d}"
+
+    def _emit(self, event: dict[str, Any], at_ms: float) -> dict[str, Any]:
+        self.events.append(event)
+        self.times.append(float(at_ms))
+        return event
+
+    def _commit(self, item: str, at_ms: float) -> dict[str, Any]:
+        event = {
+            "type": COMMITTED,
+            "event_id": self._event_id(),
+            "previous_item_id": self._last_committed,
+            "item_id": item,
+        }
+        self._last_committed = item
+        return self._emit(event, at_ms)
+
+    def started(self, audio_start_ms: int, at_ms: float) -> list[dict[str, Any]]:
+        self._item = self._item_id()
+        event = {
+            "type": SPEECH_STARTED,
+            "event_id": self._event_id(),
+            "audio_start_ms": int(audio_start_ms),
+            "item_id": self._item,
+        }
+        return [self._emit(event, at_ms)]
+
+    def stopped(self, audio_end_ms: int, at_ms: float) -> list[dict[str, Any]]:
+        item = self._item
+        assert item is not None
+        event = {
+            "type": SPEECH_STOPPED,
+            "event_id": self._event_id(),
+            "audio_end_ms": int(audio_end_ms),
+            "item_id": item,
+        }
+        self._item = None
+        return [self._emit(event, at_ms), self._commit(item, at_ms)]
+
+    def timeout(self, audio_start_ms: int, audio_end_ms: int, at_ms: float) -> list[dict[str, Any]]:
+        item = self._item_id()
+        event = {
+            "type": TIMEOUT_TRIGGERED,
+            "event_id": self._event_id(),
+            "audio_start_ms": int(audio_start_ms),
+            "audio_end_ms": int(audio_end_ms),
+            "item_id": item,
+        }
+        return [self._emit(event, at_ms), self._commit(item, at_ms)]
+
+
+def _resolve(session_or_turn_detection: Any, owner: str) -> tuple[Session, Any]:
+    """(session, turn_detection) from a Session, a ServerVad/SemanticVad, a dict, or None."""
+    from rtlab.session import SemanticVad, ServerVad, Session
+
+    value = session_or_turn_detection
+    if value is None:
+        session = Session()
+    elif isinstance(value, Session):
+        session = value
+    elif isinstance(value, ServerVad | SemanticVad):
+        session = Session(turn_detection=value)
+    elif isinstance(value, dict):
+        session = Session.from_event(value)
+    else:
+        raise ConfigError(
+            "session_or_turn_detection",
+            value,
+            "a Session, ServerVad, SemanticVad, a session dict, or None (API defaults)",
+            owner=owner,
+            fix="Turn detection off is Session(turn_detection=None).",
+        )
+    return session, session.turn_detection
+
+
+# ---------------------------------------------------------------------------------------
+# vectorised engine
+
+_RUNS_CACHE: OrderedDict[tuple[int, float, float], tuple[np.ndarray, tuple[np.ndarray, ...]]] = (
+    OrderedDict()
+)
+_RUNS_CACHE_SIZE = 128
+
+
+def _mask_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start frames and lengths of the runs of True in a boolean array."""
+    edges = np.diff(mask.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    return starts, ends - starts
+
+
+def _runs(probabilities: np.ndarray, threshold: float, offset: float) -> tuple[np.ndarray, ...]:
+    """Runs of speech frames (``p >= threshold``) and of silence frames (``p < threshold - offset``).
+
+    Returns ``(speech_starts, speech_lengths, silence_starts, silence_lengths)``, int64.
+    Cached by the identity of the (read-only) probability array and the two thresholds, so a
+    sweep over ``silence_duration_ms`` / ``prefix_padding_ms`` on the same scores computes
+    them once. Comparisons are made in float64, like the streaming detector's.
+    """
+    key = (id(probabilities), float(threshold), float(offset))
+    hit = _RUNS_CACHE.get(key)
+    if hit is not None and hit[0] is probabilities:
+        _RUNS_CACHE.move_to_end(key)
+        return hit[1]
+    p = probabilities.astype(np.float64, copy=False)
+    speech = p >= threshold
+    silence = p < threshold - offset
+    value = (*_mask_runs(speech), *_mask_runs(silence))
+    for array in value:
+        array.flags.writeable = False
+    _RUNS_CACHE[key] = (probabilities, value)
+    if len(_RUNS_CACHE) > _RUNS_CACHE_SIZE:
+        _RUNS_CACHE.popitem(last=False)
+    return value
+
+
+def _schedule(
+    onsets_all: np.ndarray,
+    gap_starts: np.ndarray,
+    gap_frames: np.ndarray,
+    params: _Params,
+    n_frames: int,
+    writer: _Writer,
+) -> None:
+    """Write the events given candidate onsets and the pauses that end a turn.
+
+    ``onsets_all``: first frames of speech runs long enough to start a turn (sorted);
+    ``gap_starts``: first frames of the silence runs that end a turn if one is active
+    (sorted), each ending it ``gap_frames`` frames later. The pauses split the timeline into
+    segments; the turn of a segment starts at its first onset and stops at the pause that
+    closes it. Times are computed with numpy; Python only loops to build the event dicts
+    (and over idle intervals when there is an idle timeout), never over frames.
+    """
+    hop = params.hop_ms
+    m = params.min_frames
+    idle = params.idle_frames
+    if onsets_all.size:
+        segment = np.searchsorted(gap_starts, onsets_all, side="right")
+        first = np.ones(segment.size, dtype=bool)
+        first[1:] = segment[1:] != segment[:-1]
+        onsets = onsets_all[first]
+        closing = segment[first]
+    else:
+        onsets = closing = np.zeros(0, dtype=np.int64)
+    # every turn but possibly the last one is closed by a pause
+    n_stopped = int(np.count_nonzero(closing < gap_starts.size))
+    stops = gap_starts[closing[:n_stopped]] + gap_frames[closing[:n_stopped]]
+    if idle:
+        _schedule_with_timeouts(onsets, stops, params, n_frames, writer)
+        return
+    onset_ms = np.rint(onsets * hop)
+    stop_ms = np.rint(stops * hop)
+    committed_ms = np.zeros(onsets.size)  # end of the audio already committed
+    committed_ms[1:] = stop_ms[: onsets.size - 1]
+    start_ms = np.maximum(np.maximum(onset_ms - params.prefix_ms, 0.0), committed_ms)
+    _write_turns(
+        np.rint(start_ms).astype(np.int64).tolist(),
+        np.rint((onsets + m) * hop).tolist(),
+        stop_ms.astype(np.int64).tolist(),
+        writer,
+    )
+
+
+def _write_turns(
+    start_ms: list[int], emit_ms: list[float], stop_ms: list[int], writer: _Writer
+) -> None:
+    """Events of turns without timeouts: what :class:`_Writer` writes, built in one pass."""
+    events = writer.events
+    times = writer.times
+    n_event = writer._n_events
+    n_item = writer._n_items
+    previous = writer._last_committed
+    n_stopped = len(stop_ms)
+    for i, (start, emit) in enumerate(zip(start_ms, emit_ms, strict=True)):
+        n_item += 1
+        item = f"item_{n_item:04d}"
+        n_event += 1
+        events.append(
+            {
+                "type": SPEECH_STARTED,
+                "event_id": f"event_{n_event:04d}",
+                "audio_start_ms": start,
+                "item_id": item,
+            }
+        )
+        times.append(float(emit))
+        if i >= n_stopped:
+            writer._item = item
+            break
+        stop = stop_ms[i]
+        events.append(
+            {
+                "type": SPEECH_STOPPED,
+                "event_id": f"event_{n_event + 1:04d}",
+                "audio_end_ms": stop,
+                "item_id": item,
+            }
+        )
+        events.append(
+            {
+                "type": COMMITTED,
+                "event_id": f"event_{n_event + 2:04d}",
+                "previous_item_id": previous,
+                "item_id": item,
+            }
+        )
+        n_event += 2
+        times.append(float(stop))
+        times.append(float(stop))
+        previous = item
+    writer._n_events = n_event
+    writer._n_items = n_item
+    writer._last_committed = previous
+
+
+def _schedule_with_timeouts(
+    onsets: np.ndarray, stops: np.ndarray, params: _Params, n_frames: int, writer: _Writer
+) -> None:
+    """Turns plus the idle timeouts between them (a loop over turns and timeouts)."""
+    hop = params.hop_ms
+    m = params.min_frames
+    idle = params.idle_frames
+    n_stopped = stops.size
+    ref: int | None = 0  # frame where the idle timer (and the uncommitted audio) starts
+    for i, onset in enumerate(onsets.tolist()):
+        emit = onset + m
+        # timeouts at ref + k * idle that come strictly before speech_started
+        for _ in range((emit - 1 - ref) // idle):
+            writer.timeout(_ms(ref, hop), _ms(ref + idle, hop), _ms(ref + idle, hop))
+            ref += idle
+        start_ms = max(0, _ms(onset, hop) - params.prefix_ms, _ms(ref, hop))
+        writer.started(round(start_ms), _ms(emit, hop))
+        if i >= n_stopped:
+            ref = None
+            break
+        stop = int(stops[i])
+        writer.stopped(_ms(stop, hop), _ms(stop, hop))
+        ref = stop
+    if ref is not None:
+        for _ in range((n_frames - ref) // idle):
+            writer.timeout(_ms(ref, hop), _ms(ref + idle, hop), _ms(ref + idle, hop))
+            ref += idle
+
+
+def _server_vad(scores: FrameScores, params: _Params, writer: _Writer) -> None:
+    p = scores.probabilities
+    speech_starts, speech_lengths, silence_starts, silence_lengths = _runs(
+        p, params.threshold, params.offset
+    )
+    onsets = speech_starts[speech_lengths >= params.min_frames]
+    long_enough = silence_lengths >= params.silence_frames
+    gap_starts = silence_starts[long_enough]
+    gap_frames = np.full(gap_starts.size, params.silence_frames, dtype=np.int64)
+    _schedule(onsets, gap_starts, gap_frames, params, p.size, writer)
+
+
+def _semantic_vad(scores: FrameScores, params: _Params, writer: _Writer) -> None:
+    p = scores.probabilities
+    speech_starts, speech_lengths, silence_starts, silence_lengths = _runs(
+        p, params.threshold, params.offset
+    )
+    onsets = speech_starts[speech_lengths >= params.min_frames]
+    if onsets.size == 0:
+        return
+    # Only pauses long enough to end a turn whatever the model says, after the first onset.
+    eligible = (silence_lengths >= params.min_wait_frames) & (silence_starts > onsets[0])
+    starts = silence_starts[eligible]
+    lengths = silence_lengths[eligible]
+    if scores.audio is None:
+        raise ConfigError(
+            "audio_or_scores",
+            scores,
+            "FrameScores that carry their audio (scores.audio), or an Audio",
+            owner="detect",
+            fix="semantic_vad runs the turn-end model on the audio; pass the Audio instead.",
+        )
+    # the model is asked when the pause has lasted min_wait, on the audio up to that moment
+    probe = starts + params.min_wait_frames
+    end_ms = np.array([_ms(f, params.hop_ms) for f in probe.tolist()], dtype=np.float64)
+    probability = _turn_end_probability(scores.audio, end_ms)
+    waits = np.array([params.wait_frames(q) for q in probability.tolist()], dtype=np.int64)
+    ends_turn = lengths >= waits
+    _schedule(onsets, starts[ends_turn], waits[ends_turn], params, p.size, writer)
+
+
+_TURN_END_CACHE: OrderedDict[tuple[str, int], float] = OrderedDict()
+_TURN_END_CACHE_SIZE = 4096
+
+
+def _turn_end_probability(audio: Audio, end_ms: np.ndarray, *, memo: bool = True) -> np.ndarray:
+    """Smart Turn probabilities at ``end_ms``, batched, memoised per (audio, end).
+
+    ``memo=False`` (audio still growing in a stream) skips both this memo and Smart Turn's
+    disk cache, which would otherwise gain one file per partial clip.
+    """
+    out = np.empty(end_ms.size, dtype=np.float64)
+    if end_ms.size == 0:
+        return out
+    if not memo:
+        from rtlab.smart_turn import turn_end_probability
+
+        return np.asarray(turn_end_probability(audio, end_ms, cache=False), dtype=np.float64)
+    fingerprint = audio.fingerprint
+    keys = [(fingerprint, round(t)) for t in end_ms.tolist()]
+    missing = [i for i, key in enumerate(keys) if key not in _TURN_END_CACHE]
+    if missing:
+        from rtlab.smart_turn import turn_end_probability
+
+        fresh = np.asarray(turn_end_probability(audio, end_ms[missing]), dtype=np.float64)
+        for i, q in zip(missing, fresh.tolist(), strict=True):
+            _TURN_END_CACHE[keys[i]] = q
+        while len(_TURN_END_CACHE) > _TURN_END_CACHE_SIZE:
+            _TURN_END_CACHE.popitem(last=False)
+    for i, key in enumerate(keys):
+        out[i] = _TURN_END_CACHE[key]
+    return out
+
+
+_PREPARED_CACHE: OrderedDict[tuple[str, str, str | None], Audio] = OrderedDict()
+_PREPARED_CACHE_SIZE = 4
+
+
+def _prepare_audio(audio: Audio, session: Session, options: EmulatorOptions) -> Audio:
+    """The audio the server's VAD hears: through the input codec, then noise reduction."""
+    fmt = getattr(session, "input_audio_format", "pcm16") or "pcm16"
+    if not options.emulate_input_format:
+        fmt = "pcm16"
+    reduction = getattr(session, "input_audio_noise_reduction", None)
+    kind = None if reduction is None else reduction.type
+    if fmt == "pcm16" and kind is None:
+        return audio
+    key = (audio.fingerprint, fmt, kind)
+    hit = _PREPARED_CACHE.get(key)
+    if hit is not None:
+        _PREPARED_CACHE.move_to_end(key)
+        return hit
+    prepared = audio
+    if fmt in ("g711_ulaw", "g711_alaw"):
+        from rtlab.audio import Audio
+
+        law = fmt.removeprefix("g711_")
+        prepared = Audio.from_g711(prepared.to_g711(law), law)
+    if kind is not None:
+        from rtlab import noise
+
+        prepared = noise.reduce(prepared, kind)
+    _PREPARED_CACHE[key] = prepared
+    if len(_PREPARED_CACHE) > _PREPARED_CACHE_SIZE:
+        _PREPARED_CACHE.popitem(last=False)
+    return prepared
+
+
+def detect(
+    audio_or_scores: Audio | FrameScores,
+    session_or_turn_detection: Session | ServerVad | SemanticVad | dict | None = None,
+    *,
+    options: EmulatorOptions = EmulatorOptions(),
+) -> EventLog:
+    """Emulate the API's turn detection on a clip: the server events it would send.
+
+    Parameters
+    ----------
+    audio_or_scores : Audio or FrameScores
+        Audio (24 kHz mono int16) is passed through the session's input format (G.711, if
+        set and ``options.emulate_input_format``) and noise reduction (if
+        ``input_audio_noise_reduction`` is set), then scored with
+        :func:`rtlab.vad.score` (model ``options.vad_model``; cached). FrameScores are used
+        as they are (score the processed audio yourself if you want those effects).
+    session_or_turn_detection : Session, ServerVad, SemanticVad, dict or None, default None
+        The configuration. ``None`` means the API defaults (``Session()``: server_vad,
+        threshold 0.5, prefix 300 ms, silence 500 ms). A bare ``ServerVad`` /
+        ``SemanticVad`` is wrapped in a default ``Session``; a dict is parsed with
+        :meth:`Session.from_event`. Turn detection off is ``Session(turn_detection=None)``.
+    options : EmulatorOptions, optional
+        What the API leaves undocumented (hysteresis, minimum speech, semantic mapping).
+
+    Returns
+    -------
+    EventLog
+        ``input_audio_buffer.speech_started`` / ``speech_stopped`` / ``committed`` /
+        ``timeout_triggered`` events (see the module docstring for the exact rules), each
+        with ``emitted_ms`` = the audio position at which the server sends it; the
+        session attached; ``duration_ms`` = length of the scored audio.
+
+    Raises
+    ------
+    ConfigError
+        If the configuration is not one of the accepted types, or semantic_vad is asked
+        for on FrameScores without their audio.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> from rtlab import datasets, vad
+    >>> from rtlab.turns import detect
+    >>> scores = vad.score(datasets.load("librivox/0870").audio)
+    >>> fast = detect(scores, rtlab.ServerVad(silence_duration_ms=200))
+    >>> slow = detect(scores, rtlab.ServerVad(silence_duration_ms=1500))
+    >>> len(fast.turns()) >= len(slow.turns())
+    True
+    >>> len(detect(scores, rtlab.Session(turn_detection=None)))
+    0
+    """
+    from rtlab.vad import FrameScores
+
+    if not isinstance(options, EmulatorOptions):
+        raise ConfigError("options", options, "an EmulatorOptions", owner="detect")
+    session, turn_detection = _resolve(session_or_turn_detection, "detect")
+    if isinstance(audio_or_scores, FrameScores):
+        scores = audio_or_scores
+        duration_ms = float(scores.duration_ms)
+    else:
+        from rtlab.audio import Audio
+
+        if not isinstance(audio_or_scores, Audio):
+            raise ConfigError(
+                "audio_or_scores", audio_or_scores, "an rtlab Audio or FrameScores", owner="detect"
+            )
+        duration_ms = float(audio_or_scores.duration_ms)
+        if turn_detection is None:
+            return EventLog((), (), session=session, duration_ms=duration_ms)
+        from rtlab import vad
+
+        prepared = _prepare_audio(audio_or_scores, session, options)
+        scores = vad.score(prepared, model=options.vad_model)
+    if turn_detection is None:
+        return EventLog((), (), session=session, duration_ms=duration_ms)
+    params = _Params(turn_detection, scores.hop_ms, options)
+    writer = _Writer()
+    if params.kind == "server_vad":
+        _server_vad(scores, params, writer)
+    else:
+        _semantic_vad(scores, params, writer)
+    return EventLog._trusted(writer.events, writer.times, session=session, duration_ms=duration_ms)
+
+
+# ---------------------------------------------------------------------------------------
+# streaming engine
+
+
+class Detector:
+    """Turn detection fed chunk by chunk, as a live server runs it: a per-frame state machine.
+
+    Produces the same events, with the same ids and times, as :func:`detect` on the same
+    audio. The state machine is plain Python, one step per frame (it doubles as the
+    straightforward baseline :func:`detect` is benchmarked against).
+
+    Parameters
+    ----------
+    session_or_turn_detection : Session, ServerVad, SemanticVad, dict or None, default None
+        As for :func:`detect` (``None`` = API defaults).
+    options : EmulatorOptions, optional
+        As for :func:`detect`. ``options.vad_model`` scores the audio given to :meth:`feed`.
+
+    Notes
+    -----
+    Audio fed to :meth:`feed` is scored frame by frame with the streaming form of the
+    scorer :func:`rtlab.vad.score` uses (recurrent state kept across frames), so the
+    probabilities equal the offline ones. The session's input codec and noise reduction
+    are not applied in streaming (noise reduction works on whole clips); feed audio that
+    is already processed.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> from rtlab import datasets
+    >>> from rtlab.turns import Detector, detect
+    >>> audio = datasets.load("librivox/0930").audio
+    >>> detector = Detector(rtlab.Session())
+    >>> events = []
+    >>> for start in range(0, audio.n_samples, 2400):      # 100 ms chunks
+    ...     events += detector.feed(audio.samples[start:start + 2400])
+    >>> events += detector.flush()
+    >>> events == list(detect(audio, rtlab.Session()))
+    True
+    """
+
+    def __init__(
+        self,
+        session_or_turn_detection: Session | ServerVad | SemanticVad | dict | None = None,
+        *,
+        options: EmulatorOptions = EmulatorOptions(),
+    ) -> None:
+        if not isinstance(options, EmulatorOptions):
+            raise ConfigError("options", options, "an EmulatorOptions", owner="Detector")
+        self.session, self.turn_detection = _resolve(session_or_turn_detection, "Detector")
+        self.options = options
+        self._writer = _Writer()
+        self._params: _Params | None = None
+        self._scorer: Any = None
+        self._pcm = bytearray()  # everything fed, for the turn-end model
+        self._samples_fed = 0
+        self._external_audio: Audio | None = None
+        self._flushed = False
+        # state machine
+        self._frame = 0
+        self._in_speech = False
+        self._run = 0
+        self._run_start = 0
+        self._silence = 0
+        self._silence_start = 0
+        self._wait: int | None = None
+        self._ref = 0  # idle timer start / end of committed audio, in frames
+
+    # -- public -------------------------------------------------------------------------
+
+    @property
+    def log(self) -> EventLog:
+        """Every event emitted so far, as an EventLog (``duration_ms`` = audio position)."""
+        hop = self._params.hop_ms if self._params else 0.0
+        duration = max(self._samples_fed / 24.0, self._frame * hop)
+        return EventLog(
+            tuple(self._writer.events),
+            tuple(self._writer.times),
+            session=self.session,
+            duration_ms=duration,
+        )
+
+    @property
+    def position_ms(self) -> float:
+        """Audio position of the end of the last scored frame, in ms."""
+        return self._frame * self._params.hop_ms if self._params else 0.0
+
+    def feed(self, chunk: bytes | bytearray | memoryview | np.ndarray) -> list[dict[str, Any]]:
+        """Append audio and return the events it triggers.
+
+        Parameters
+        ----------
+        chunk : bytes or int16 ndarray
+            PCM16 little-endian mono at 24 kHz (``input_audio_buffer.append`` audio), any
+            length; partial frames wait for the next chunk.
+
+        Returns
+        -------
+        list of dict
+            Events emitted while scoring the complete frames this chunk finished.
+        """
+        from rtlab.errors import AudioFormatError
+
+        self._check_open()
+        if isinstance(chunk, np.ndarray):
+            if chunk.dtype != np.int16 or chunk.ndim != 1:
+                raise AudioFormatError(
+                    "chunk",
+                    f"{chunk.dtype} array of shape {chunk.shape}",
+                    "a 1-D int16 array",
+                    owner="Detector.feed",
+                )
+            samples = chunk
+        else:
+            data = bytes(chunk)
+            if len(data) % 2:
+                raise AudioFormatError(
+                    "chunk",
+                    f"{len(data)} bytes",
+                    "PCM16: an even number of bytes",
+                    owner="Detector.feed",
+                )
+            samples = np.frombuffer(data, dtype="<i2").astype(np.int16)
+        if self.turn_detection is None:
+            self._samples_fed += samples.size
+            return []
+        self._pcm += samples.astype("<i2").tobytes()
+        self._samples_fed += samples.size
+        scorer = self._ensure_scorer()
+        return self._steps(scorer.push(samples))
+
+    def feed_scores(
+        self,
+        probabilities: Sequence[float] | np.ndarray,
+        *,
+        audio: Audio | None = None,
+        hop_ms: float = 32.0,
+    ) -> list[dict[str, Any]]:
+        """Advance by precomputed frame probabilities instead of audio.
+
+        Parameters
+        ----------
+        probabilities : sequence of float in [0, 1]
+            One speech probability per frame, continuing from the last frame fed.
+        audio : Audio, optional
+            The audio the frames come from (the whole clip is fine); needed for
+            ``semantic_vad``, whose turn-end model listens to the audio before each pause.
+        hop_ms : float > 0, default 32.0
+            Frame hop of the probabilities (fixed by the first call).
+
+        Returns
+        -------
+        list of dict
+            The events emitted.
+
+        Examples
+        --------
+        >>> import rtlab
+        >>> from rtlab.turns import Detector
+        >>> detector = Detector(rtlab.ServerVad(silence_duration_ms=64, prefix_padding_ms=0))
+        >>> [e["type"].split(".")[-1] for e in detector.feed_scores([0.1, 0.9, 0.9, 0.2, 0.1])]
+        ['speech_started', 'speech_stopped', 'committed']
+        >>> detector.log.emitted_ms
+        (64.0, 160.0, 160.0)
+        """
+        self._check_open()
+        if self.turn_detection is None:
+            return []
+        if self._params is None:
+            self._params = _Params(self.turn_detection, hop_ms, self.options)
+        if audio is not None:
+            self._external_audio = audio
+        return self._steps(np.asarray(probabilities, dtype=np.float64).ravel().tolist())
+
+    def flush(self) -> list[dict[str, Any]]:
+        """End of audio: score a trailing partial frame the way :func:`rtlab.vad.score` does.
+
+        Speech still going on stays open (no stop, no commit), as in :func:`detect`. The
+        detector accepts no more audio afterwards.
+        """
+        self._check_open()
+        events: list[dict[str, Any]] = []
+        if self._scorer is not None:
+            events = self._steps(self._scorer.flush())
+        self._flushed = True
+        return events
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._flushed:
+            raise ConfigError(
+                "flush",
+                "called",
+                "not called before feeding more",
+                owner="Detector",
+                fix="Create a new Detector for new audio.",
+            )
+
+    def _ensure_scorer(self) -> Any:
+        if self._scorer is None:
+            from rtlab import vad
+
+            self._scorer = vad.stream(model=self.options.vad_model)
+            self._params = _Params(self.turn_detection, self._scorer.hop_ms, self.options)
+        return self._scorer
+
+    def _turn_end(self, end_ms: int) -> float:
+        """Smart Turn probability at ``end_ms``, on the given clip or the audio fed so far."""
+        if self._external_audio is not None:
+            return float(_turn_end_probability(self._external_audio, np.array([end_ms], float))[0])
+        if not self._pcm:
+            raise ConfigError(
+                "audio",
+                None,
+                "the clip the scores come from (feed_scores(..., audio=clip_audio))",
+                owner="Detector.feed_scores",
+                fix="semantic_vad runs the turn-end model on the audio before each pause.",
+            )
+        from rtlab.audio import Audio
+
+        samples = np.frombuffer(bytes(self._pcm), dtype="<i2").astype(np.int16)
+        audio = Audio(samples, source="<stream>")
+        return float(_turn_end_probability(audio, np.array([end_ms], float), memo=False)[0])
+
+    def _steps(self, probabilities: Sequence[float] | np.ndarray) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        params = self._params
+        assert params is not None
+        hop = params.hop_ms
+        threshold = params.threshold
+        silence_below = params.threshold - params.offset
+        m = params.min_frames
+        idle = params.idle_frames
+        semantic = params.kind == "semantic_vad"
+        writer = self._writer
+        for p in (float(x) for x in probabilities):
+            i = self._frame
+            self._frame = end = i + 1
+            if not self._in_speech:
+                if p >= threshold:
+                    if self._run == 0:
+                        self._run_start = i
+                    self._run += 1
+                else:
+                    self._run = 0
+                if self._run >= m:
+                    onset = self._run_start
+                    start_ms = max(0, _ms(onset, hop) - params.prefix_ms, _ms(self._ref, hop))
+                    out += writer.started(round(start_ms), _ms(end, hop))
+                    self._in_speech = True
+                    self._run = 0
+                    self._silence = 0
+                    self._wait = None
+                elif idle and end - self._ref >= idle:
+                    out += writer.timeout(_ms(self._ref, hop), _ms(end, hop), _ms(end, hop))
+                    self._ref = end
+                continue
+            if p < silence_below:
+                if self._silence == 0:
+                    self._silence_start = i
+                self._silence += 1
+            else:
+                self._silence = 0
+                self._wait = None
+                continue
+            if semantic:
+                if self._silence == params.min_wait_frames:
+                    q = self._turn_end(_ms(end, hop))
+                    self._wait = params.wait_frames(q)
+                stop_now = self._wait is not None and self._silence >= self._wait
+            else:
+                stop_now = self._silence >= params.silence_frames
+            if stop_now:
+                out += writer.stopped(_ms(end, hop), _ms(end, hop))
+                self._in_speech = False
+                self._silence = 0
+                self._wait = None
+                self._ref = end
+        return out

@@ -1,0 +1,511 @@
+"""The local Realtime server (``rtlab serve``): protocol, shapes, errors, concurrency, fuzzing.
+
+Every server event is checked against the ``openai`` package's server event types (GA and
+beta). Only loopback addresses are used; every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import rtlab
+from rtlab.realtime import serve, start_server
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRIVOX = ROOT / "datasets" / "librivox_pocketsphinx"
+AMI = ROOT / "datasets" / "ami_lhotse" / "ES2011a.Headset-0-40s-46s.wav"
+
+VAD_TYPES = (
+    "input_audio_buffer.speech_started",
+    "input_audio_buffer.speech_stopped",
+    "input_audio_buffer.committed",
+    "input_audio_buffer.timeout_triggered",
+)
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def validate(event: dict, api: str) -> None:
+    """Check a server event against the openai package's types for ``api``."""
+    from pydantic import TypeAdapter
+
+    if api == "beta" and event["type"] not in ("input_audio_buffer.timeout_triggered",):
+        from openai.types.beta.realtime import RealtimeServerEvent
+    else:  # timeout_triggered exists only in the GA types
+        from openai.types.realtime import RealtimeServerEvent
+    parsed = TypeAdapter(RealtimeServerEvent).validate_python(event)
+    assert parsed.type == event["type"]
+
+
+def vad_events(events) -> list[dict]:
+    """The VAD events without their event ids (ids are numbered per connection)."""
+    return [{k: v for k, v in e.items() if k != "event_id"} for e in events if e["type"] in VAD_TYPES]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with start_server() as handle:
+        yield handle
+
+
+@pytest.fixture(scope="module")
+def clips():
+    names = sorted(LIBRIVOX.glob("*.wav"))
+    audios = [rtlab.load_audio(path) for path in names]
+    # three real utterances with pauses between them: three committed turns
+    track = rtlab.datasets.compose(
+        ["librivox/0880", "librivox/0930", "librivox/0870"], gaps_ms=[700, 1200], tail_ms=1000
+    )
+    return {"librivox": audios, "ami": rtlab.load_audio(AMI), "track": track.audio}
+
+
+def b64(samples: np.ndarray) -> str:
+    return base64.b64encode(np.asarray(samples, dtype="<i2").tobytes()).decode("ascii")
+
+
+async def _connect(url: str, api: str):
+    import openai
+
+    client = openai.AsyncOpenAI(api_key="sk-local-test", websocket_base_url=url)
+    if api == "ga":
+        return client, client.realtime.connect(model="gpt-realtime")
+    return client, client.beta.realtime.connect(model="gpt-4o-realtime-preview")
+
+
+async def _recv(conn, timeout_s: float = 10.0) -> dict:
+    return json.loads(await asyncio.wait_for(conn.recv_bytes(), timeout_s))
+
+
+async def _recv_until(conn, kind: str, timeout_s: float = 20.0) -> list[dict]:
+    """Every event up to and including the first of type ``kind`` (bounded in time)."""
+    out = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        event = await _recv(conn, max(0.1, deadline - time.monotonic()))
+        out.append(event)
+        if event["type"] == kind:
+            return out
+    raise AssertionError(f"no {kind} within {timeout_s} s; got {[e['type'] for e in out]}")
+
+
+# -- handshake and session shapes ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("api", ["ga", "beta"])
+def test_session_created_and_updated_in_each_api_shape(server, api):
+    session = rtlab.Session(turn_detection=rtlab.ServerVad(threshold=0.7, silence_duration_ms=800))
+
+    async def main():
+        client, manager = await _connect(server.url, api)
+        async with manager as conn:
+            created = await _recv(conn)
+            await conn.send(session.to_event(api=api))
+            updated = await _recv(conn)
+        await client.close()
+        return created, updated
+
+    created, updated = asyncio.run(main())
+    assert created["type"] == "session.created"
+    assert updated["type"] == "session.updated"
+    validate(created, api)
+    validate(updated, api)
+    # the created session is the API defaults, the updated one the merged configuration
+    created_vad = rtlab.Session.from_event(created).turn_detection
+    assert created_vad.model_dump() == rtlab.Session().turn_detection.model_dump()
+    parsed = rtlab.Session.from_event(updated)
+    assert parsed.turn_detection.threshold == 0.7
+    assert parsed.turn_detection.silence_duration_ms == 800
+    if api == "ga":
+        assert updated["session"]["type"] == "realtime"
+        assert "audio" in updated["session"]
+    else:
+        assert updated["session"]["turn_detection"]["threshold"] == 0.7
+    assert created["session"]["id"] == updated["session"]["id"]
+
+
+def test_session_update_is_partial_and_keeps_other_fields(server):
+    async def main():
+        client, manager = await _connect(server.url, "beta")
+        async with manager as conn:
+            await _recv(conn)
+            await conn.send({"type": "session.update", "session": {"input_audio_format": "g711_ulaw"}})
+            first = await _recv(conn)
+            await conn.send(
+                {"type": "session.update", "session": {"turn_detection": {"type": "semantic_vad", "eagerness": "low"}}}
+            )
+            second = await _recv(conn)
+        await client.close()
+        return first, second
+
+    first, second = asyncio.run(main())
+    assert first["session"]["input_audio_format"] == "g711_ulaw"
+    assert second["session"]["input_audio_format"] == "g711_ulaw"  # kept
+    assert second["session"]["turn_detection"]["type"] == "semantic_vad"
+    assert second["session"]["turn_detection"]["eagerness"] == "low"
+
+
+# -- audio in, events out -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("api", ["ga", "beta"])
+@pytest.mark.parametrize("name", ["ami", "track"])
+def test_streamed_events_equal_detect_and_validate(server, clips, api, name):
+    audio = clips[name]
+    session = rtlab.Session()
+    expected = vad_events(rtlab.detect(audio, session))
+    assert expected, "the clip must have turns for this test to mean anything"
+
+    async def main():
+        client, manager = await _connect(server.url, api)
+        got = []
+        async with manager as conn:
+            await _recv(conn)
+            await conn.send(session.to_event(api=api))
+            await _recv_until(conn, "session.updated")
+            for event in audio.append_events(chunk_ms=100):
+                await conn.input_audio_buffer.append(audio=event["audio"])
+            # the last commit of the clip, then quiet
+            deadline = time.monotonic() + 10
+            n_commits = sum(e["type"] == "input_audio_buffer.committed" for e in expected)
+            while time.monotonic() < deadline:
+                got.append(await _recv(conn))
+                if sum(e["type"] == "input_audio_buffer.committed" for e in got) == n_commits:
+                    break
+            # the item events of the last commit
+            got += await _recv_until(conn, "conversation.item.created" if api == "beta" else "conversation.item.done")
+        await client.close()
+        return got
+
+    got = asyncio.run(main())
+    for event in got:
+        validate(event, api)
+    assert vad_events(got) == expected
+    committed = [e for e in got if e["type"] == "input_audio_buffer.committed"]
+    item_kind = "conversation.item.created" if api == "beta" else "conversation.item.added"
+    items = [e for e in got if e["type"] == item_kind]
+    assert [e["item"]["id"] for e in items] == [e["item_id"] for e in committed]
+    assert all(e["item"]["role"] == "user" and e["item"]["content"][0]["type"] == "input_audio" for e in items)
+    ids = [e["event_id"] for e in got]
+    assert len(set(ids)) == len(ids)
+
+
+def test_g711_input_is_decoded_to_the_same_turns(server, clips):
+    audio = clips["track"]
+    session = rtlab.Session(input_audio_format="g711_ulaw")
+    expected = rtlab.detect(audio, session).turns()
+    log = rtlab.realtime.record(
+        audio, session, base_url=server.url, api_key="local", realtime=False, settle_s=0.3
+    )
+    got = log.turns()
+    assert len(got) == len(expected) >= 3
+    # streaming resampling of 100 ms G.711 chunks may move a boundary by at most a frame
+    assert np.allclose(got["start_ms"], expected["start_ms"], atol=32)
+    assert np.allclose(got["end_ms"], expected["end_ms"], atol=32, equal_nan=True)
+
+
+def test_manual_commit_and_clear_with_turn_detection_off(server, clips):
+    audio = clips["librivox"][0]
+
+    async def main():
+        client, manager = await _connect(server.url, "ga")
+        async with manager as conn:
+            await _recv(conn)
+            await conn.session.update(session={"type": "realtime", "audio": {"input": {"turn_detection": None}}})
+            updated = await _recv(conn)
+            for event in audio.append_events(chunk_ms=200):
+                await conn.input_audio_buffer.append(audio=event["audio"])
+            await conn.input_audio_buffer.commit()
+            after_commit = await _recv_until(conn, "conversation.item.done")
+            await conn.input_audio_buffer.commit()  # nothing left
+            empty = await _recv(conn)
+            await conn.input_audio_buffer.append(audio=b64(audio.samples[:4800]))
+            await conn.input_audio_buffer.clear()
+            cleared = await _recv(conn)
+            await conn.input_audio_buffer.commit(event_id="client_7")
+            empty_again = await _recv(conn)
+        await client.close()
+        return updated, after_commit, empty, cleared, empty_again
+
+    updated, after_commit, empty, cleared, empty_again = asyncio.run(main())
+    assert updated["session"]["audio"]["input"]["turn_detection"] is None
+    assert [e["type"] for e in after_commit] == [
+        "input_audio_buffer.committed",
+        "conversation.item.added",
+        "conversation.item.done",
+    ]
+    for event in (*after_commit, empty, cleared, empty_again):
+        validate(event, "ga")
+    assert empty["error"]["code"] == "input_audio_buffer_commit_empty"
+    assert cleared["type"] == "input_audio_buffer.cleared"
+    assert empty_again["error"]["code"] == "input_audio_buffer_commit_empty"
+    assert empty_again["error"]["event_id"] == "client_7"
+
+
+def test_transcripts_of_committed_turns_equal_offline_transcribe(server, clips):
+    audio = clips["track"]
+    session = rtlab.Session.from_event(
+        {"type": "session.update", "session": {"input_audio_transcription": {"model": "whisper-1"}}}
+    )
+    log = rtlab.realtime.record(
+        audio, session, api="beta", base_url=server.url, api_key="local", realtime=False, settle_s=0.3
+    )
+    done = log.of_type("conversation.item.input_audio_transcription.completed")
+    for event in done:
+        validate(event, "beta")
+    expected = rtlab.transcribe(audio, rtlab.detect(audio, session)).turns()
+    got = log.turns()
+    assert len(done) == int(got["committed"].sum()) >= 3
+    assert got["transcript"].tolist() == expected["transcript"].tolist()
+    assert any(len(text.split()) >= 3 for text in got["transcript"])
+
+
+# -- errors: the connection stays open ------------------------------------------------------
+
+BAD_MESSAGES = [
+    ("{not json", "invalid_json"),
+    ("[1, 2, 3]", "invalid_event"),
+    ('{"event_id": "x"}', "invalid_event"),
+    ('{"type": 5}', "invalid_event"),
+    ('{"type": "response.create"}', "unsupported_event"),
+    ('{"type": "no.such.event", "event_id": "e1"}', "unsupported_event"),
+    ('{"type": "input_audio_buffer.append", "audio": "***not base64***"}', "invalid_base64"),
+    ('{"type": "input_audio_buffer.append", "audio": "AAAB"}', "invalid_audio_format"),
+    ('{"type": "input_audio_buffer.append", "audio": 12}', "invalid_value"),
+    ('{"type": "input_audio_buffer.append"}', "missing_required_parameter"),
+    ('{"type": "session.update"}', "missing_required_parameter"),
+    ('{"type": "session.update", "session": "x"}', "invalid_value"),
+    ('{"type": "session.update", "session": {"turn_detection": {"type": "server_vad", "threshold": 1.5}}}',
+     "invalid_value"),
+    ('{"type": "session.update", "session": {"input_audio_format": "mp3"}}', "invalid_value"),
+    ('{"type": "session.update", "session": {"turn_detection": {"type": "semantic_vad", "eagerness": "x"}}}',
+     "invalid_value"),
+    ("NaN", "invalid_json"),
+]
+
+
+@pytest.mark.parametrize("api", ["ga", "beta"])
+def test_bad_messages_get_error_events_and_the_connection_stays_usable(server, api):
+    async def main():
+        client, manager = await _connect(server.url, api)
+        replies = []
+        async with manager as conn:
+            await _recv(conn)
+            for text, _ in BAD_MESSAGES:
+                await conn._connection.send(text)
+                replies.append(await _recv(conn))
+            await conn._connection.send(b"\xff\xfe binary garbage")
+            binary_reply = await _recv(conn)
+            await conn.input_audio_buffer.clear()
+            cleared = await _recv(conn)
+        await client.close()
+        return replies, binary_reply, cleared
+
+    replies, binary_reply, cleared = asyncio.run(main())
+    for (text, code), reply in zip(BAD_MESSAGES, replies, strict=True):
+        assert reply["type"] == "error", text
+        validate(reply, api)
+        assert reply["error"]["code"] == code, (text, reply)
+        assert reply["error"]["message"]
+    assert replies[5]["error"]["event_id"] == "e1"
+    assert "emulat" in replies[4]["error"]["message"]
+    assert binary_reply["error"]["code"] == "invalid_json"
+    assert cleared["type"] == "input_audio_buffer.cleared"
+
+
+def test_only_loopback_binds_and_unknown_paths_are_refused(server):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    with pytest.raises(rtlab.ConfigError, match="loopback"):
+        start_server("0.0.0.0")
+    with pytest.raises(InvalidStatus) as info:
+        connect(server.url.replace("/v1", "/nope"), open_timeout=5)
+    assert info.value.response.status_code == 404
+    with pytest.raises(InvalidStatus) as info:
+        connect(server.url + "/realtime?api=v7", open_timeout=5)
+    assert info.value.response.status_code == 400
+
+
+def test_async_serve_context_and_query_selects_api():
+    from websockets.asyncio.client import connect
+
+    async def main():
+        async with serve() as srv:
+            assert srv.url.startswith("ws://127.0.0.1:")
+            async with connect(srv.url + "/realtime?api=beta&model=m1") as ws:
+                created = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            async with connect(srv.url + "/realtime?model=gpt-realtime") as ws:
+                created_ga = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        return created, created_ga
+
+    created, created_ga = asyncio.run(main())
+    assert "turn_detection" in created["session"] and "model" not in created["session"]  # not a beta model
+    assert created_ga["session"]["model"] == "gpt-realtime"
+    assert created_ga["session"]["type"] == "realtime"
+    validate(created, "beta")
+    validate(created_ga, "ga")
+
+
+# -- many clients ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_twenty_concurrent_sessions_get_their_own_correct_events(server, clips):
+    audios = [*clips["librivox"], clips["ami"], clips["track"]]
+    sessions = [
+        rtlab.Session(),
+        rtlab.Session(turn_detection=rtlab.ServerVad(silence_duration_ms=200, threshold=0.6)),
+        rtlab.Session(turn_detection=rtlab.ServerVad(prefix_padding_ms=100, silence_duration_ms=900)),
+    ]
+    jobs = [(audios[i % len(audios)], sessions[i % len(sessions)], "ga" if i % 2 else "beta") for i in range(20)]
+    expected = [vad_events(rtlab.detect(audio, session)) for audio, session, _ in jobs]
+    assert sum(len(e) for e in expected) > 20
+
+    async def main():
+        return await asyncio.gather(
+            *(
+                rtlab.realtime.arecord(
+                    audio, session, api=api, base_url=server.url, api_key="local", realtime=False, settle_s=0.5
+                )
+                for audio, session, api in jobs
+            )
+        )
+
+    started = time.monotonic()
+    logs = asyncio.run(main())
+    elapsed = time.monotonic() - started
+    audio_s = sum(audio.duration_s for audio, _, _ in jobs)
+    assert elapsed < audio_s  # faster than real time overall
+    for log, want, (_, _, api) in zip(logs, expected, jobs, strict=True):
+        assert vad_events(log) == want
+        for event in log:
+            validate(event, api)
+
+
+def test_a_client_dropping_mid_stream_does_not_disturb_the_others(server, clips):
+    from websockets.asyncio.client import connect
+
+    audio = clips["ami"]
+    expected = vad_events(rtlab.detect(audio, rtlab.Session()))
+
+    async def dropper():
+        ws = await connect(server.url + "/realtime")
+        await ws.recv()
+        for event in list(audio.append_events(chunk_ms=100))[:25]:
+            await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": event["audio"]}))
+        ws.transport.abort()  # no closing handshake
+
+    async def main():
+        results = await asyncio.gather(
+            dropper(),
+            *(
+                rtlab.realtime.arecord(audio, base_url=server.url, api_key="local", realtime=False, settle_s=0.5)
+                for _ in range(3)
+            ),
+            dropper(),
+        )
+        return results[1:-1]
+
+    logs = asyncio.run(main())
+    for log in logs:
+        assert vad_events(log) == expected
+    deadline = time.monotonic() + 5
+    while server.n_connections and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.n_connections == 0
+    # and it still serves
+    again = rtlab.realtime.record(audio, base_url=server.url, api_key="local", realtime=False, settle_s=0.3)
+    assert vad_events(again) == expected
+
+
+# -- fuzzing ----------------------------------------------------------------------------------
+
+_json_leaf = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
+_json = st.recursive(
+    _json_leaf,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+
+
+def _not_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return True
+    return False
+
+
+_bad_vad = st.one_of(
+    st.fixed_dictionaries(
+        {"type": st.just("server_vad"), "threshold": st.floats(1.0001, 1e6) | st.floats(-1e6, -0.0001)}
+    ),
+    st.fixed_dictionaries({"type": st.just("server_vad"), "silence_duration_ms": st.integers(max_value=-1)}),
+    st.fixed_dictionaries(
+        {"type": st.just("semantic_vad"), "eagerness": st.text(max_size=8).filter(
+            lambda s: s not in ("low", "medium", "high", "auto"))}
+    ),
+    st.fixed_dictionaries({"type": st.text(max_size=12).filter(lambda s: s not in ("server_vad", "semantic_vad"))}),
+)
+
+MALFORMED = st.one_of(
+    st.text(max_size=60).filter(_not_json),
+    st.binary(max_size=60).filter(lambda b: _not_json(b.decode("utf-8", "replace"))),
+    _json.filter(lambda v: not isinstance(v, dict)).map(json.dumps),
+    st.dictionaries(st.text(max_size=8), _json, max_size=4).filter(
+        lambda d: not isinstance(d.get("type"), str)).map(json.dumps),
+    st.fixed_dictionaries(
+        {"type": st.text(max_size=40).filter(lambda t: t not in (
+            "session.update", "input_audio_buffer.append", "input_audio_buffer.commit", "input_audio_buffer.clear"))}
+    ).map(json.dumps),
+    st.fixed_dictionaries(
+        {"type": st.just("input_audio_buffer.append"),
+         "audio": st.text(max_size=30).filter(lambda s: not _is_even_base64(s)) | _json.filter(
+             lambda v: not isinstance(v, str))}
+    ).map(json.dumps),
+    st.fixed_dictionaries(
+        {"type": st.just("session.update"),
+         "session": st.fixed_dictionaries({"turn_detection": _bad_vad}) | _json.filter(lambda v: not isinstance(v, dict))}
+    ).map(json.dumps),
+)
+
+
+def _is_even_base64(text: str) -> bool:
+    try:
+        return len(base64.b64decode(text.encode("ascii"), validate=True)) % 2 == 0
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="module")
+def fuzz_connection(server):
+    from websockets.sync.client import connect
+
+    with connect(server.url + "/realtime", open_timeout=5) as ws:
+        first = json.loads(ws.recv(timeout=5))
+        assert first["type"] == "session.created"
+        yield ws
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(message=MALFORMED)
+def test_fuzzed_malformed_messages_get_an_error_and_never_break_the_server(fuzz_connection, message):
+    ws = fuzz_connection
+    ws.send(message)
+    reply = json.loads(ws.recv(timeout=5))
+    assert reply["type"] == "error", (message, reply)
+    validate(reply, "ga")
+    assert reply["error"]["type"] == "invalid_request_error"
+    # the connection is still usable
+    ws.send(json.dumps({"type": "input_audio_buffer.clear", "event_id": "probe"}))
+    assert json.loads(ws.recv(timeout=5))["type"] == "input_audio_buffer.cleared"

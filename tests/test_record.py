@@ -1,0 +1,206 @@
+"""Recording through the official openai client: against the local server, and the live API.
+
+The local server (``rtlab.realtime.start_server``) is the peer: a recording of it must give
+the same turns as ``rtlab.detect`` on the same audio. The live-API test runs only with
+``OPENAI_API_KEY`` set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import rtlab
+from rtlab.events import EventLog
+from rtlab.realtime import arecord, record, record_file, start_server
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRIVOX = ROOT / "datasets" / "librivox_pocketsphinx"
+CLIP_0870 = LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav"
+CLIP_0920 = LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0920.wav"
+AMI = ROOT / "datasets" / "ami_lhotse" / "ES2011a.Headset-0-40s-46s.wav"
+SECRET = "sk-test-SECRET123"
+
+VAD_TYPES = (
+    "input_audio_buffer.speech_started",
+    "input_audio_buffer.speech_stopped",
+    "input_audio_buffer.committed",
+    "input_audio_buffer.timeout_triggered",
+)
+
+
+def vad_events(events) -> list[dict]:
+    return [{k: v for k, v in e.items() if k != "event_id"} for e in events if e["type"] in VAD_TYPES]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with start_server() as handle:
+        yield handle
+
+
+@pytest.fixture(scope="module")
+def track():
+    """Three real LibriVox utterances with pauses between them."""
+    return rtlab.datasets.compose(
+        ["librivox/0880", "librivox/0930", "librivox/0870"], gaps_ms=[700, 1200], tail_ms=1000
+    ).audio
+
+
+@pytest.mark.parametrize("api", ["ga", "beta"])
+@pytest.mark.parametrize("name", ["librivox", "ami"])
+def test_record_against_the_local_server_gives_the_turns_of_detect(server, track, api, name, tmp_path):
+    audio = track if name == "librivox" else rtlab.load_audio(AMI)
+    session = rtlab.Session(turn_detection=rtlab.ServerVad(silence_duration_ms=400))
+    out = tmp_path / "log.jsonl"
+    log = record(audio, session, api=api, base_url=server.url, api_key="local", realtime=False,
+                 out=out, settle_s=0.3)
+    expected = rtlab.detect(audio, session)
+    assert len(expected.turns()) >= 2
+    assert vad_events(log) == vad_events(expected)
+    assert log.turns()[["start_ms", "end_ms"]].equals(expected.turns()[["start_ms", "end_ms"]])
+    assert log.source == "realtime" and log.session == session
+    assert log.duration_ms == pytest.approx(audio.duration_ms)
+    types = [e["type"] for e in log]
+    assert types[:2] == ["session.created", "session.updated"]
+    assert list(log.emitted_ms) == sorted(log.emitted_ms)
+    assert log.emitted_ms[0] < 0 <= log.emitted_ms[2]  # handshake before the first append
+    # the file is the same log
+    assert EventLog.read_jsonl(out) == log
+    # and rtlab.compare sees full agreement
+    agreement = rtlab.compare(log, expected)
+    assert (agreement.matched, agreement.missing, agreement.extra) == (len(expected.turns()), 0, 0)
+    assert agreement.start_offset_ms_median == 0.0
+
+
+def test_realtime_pacing_takes_about_the_audio_duration(server):
+    audio = rtlab.load_audio(CLIP_0870)
+    started = time.monotonic()
+    log = record(audio, base_url=server.url, api_key="local", realtime=True, settle_s=0.2, drain_s=2.0)
+    elapsed = time.monotonic() - started
+    assert elapsed >= audio.duration_s - 0.15
+    stops = log.of_type("speech_stopped")
+    committed = [t for e, t in zip(log, log.emitted_ms, strict=True) if e["type"] == "input_audio_buffer.committed"]
+    # receive time of each commit is not before the audio that triggered it was sent
+    for event, t in zip(stops, committed, strict=False):
+        assert t >= event["audio_end_ms"] - 150
+
+
+def test_the_log_file_is_written_as_events_arrive(server, tmp_path):
+    audio = rtlab.load_audio(AMI)
+    out = tmp_path / "live.jsonl"
+    snapshots: list[EventLog] = []
+
+    async def main():
+        task = asyncio.ensure_future(
+            arecord(audio, base_url=server.url, api_key="local", realtime=True, out=out, settle_s=0.2, drain_s=2.0)
+        )
+        deadline = time.monotonic() + 30
+        while not task.done() and time.monotonic() < deadline:
+            await asyncio.sleep(0.25)
+            if out.exists() and not task.done():
+                partial = EventLog.read_jsonl(out)
+                if any(e["type"] == "input_audio_buffer.speech_started" for e in partial):
+                    snapshots.append(partial)
+        return await task
+
+    final = asyncio.run(main())
+    assert snapshots, "the file never held a speech_started while recording"
+    first = snapshots[0]
+    assert len(first) < len(final)
+    assert list(first.events) == list(final.events[: len(first)])
+    header = json.loads(out.read_text().splitlines()[0])
+    assert header["n_events"] == len(final)
+
+
+def test_record_with_turn_detection_off_commits_at_the_end(server):
+    audio = rtlab.load_audio(CLIP_0870)
+    log = record(audio, rtlab.Session(turn_detection=None), base_url=server.url, api_key="local",
+                 realtime=False, settle_s=0.3)
+    types = [e["type"] for e in log]
+    assert "input_audio_buffer.speech_started" not in types
+    assert types.count("input_audio_buffer.committed") == 1
+    assert types[-2:] == ["conversation.item.added", "conversation.item.done"]
+
+
+def test_record_file_reads_a_saved_session(server, tmp_path):
+    session = rtlab.Session(turn_detection=rtlab.ServerVad(threshold=0.6, silence_duration_ms=300))
+    session_path = tmp_path / "s.json"
+    session_path.write_text(json.dumps(session.to_event(api="ga")))
+    out = tmp_path / "out.jsonl"
+    log = record_file(CLIP_0920, session_path, out, api="ga", realtime=False, base_url=server.url,
+                      api_key="local")
+    assert log.session == session
+    assert vad_events(log) == vad_events(rtlab.detect(rtlab.load_audio(CLIP_0920), session))
+    assert EventLog.read_jsonl(out) == log
+
+
+def test_record_works_inside_a_running_event_loop(server):
+    audio = rtlab.load_audio(CLIP_0870)
+
+    async def notebook_cell():
+        return record(audio, base_url=server.url, api_key="local", realtime=False, settle_s=0.2)
+
+    log = asyncio.run(notebook_cell())
+    assert vad_events(log) == vad_events(rtlab.detect(audio))
+
+
+# -- the key ------------------------------------------------------------------------------------
+
+
+def test_missing_key_is_a_config_error(monkeypatch, server):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(rtlab.ConfigError, match="OPENAI_API_KEY"):
+        record(CLIP_0870, base_url=server.url)
+
+
+def test_the_key_never_appears_in_files_logs_reprs_or_errors(monkeypatch, server, tmp_path, caplog):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    caplog.set_level(logging.DEBUG)
+    out = tmp_path / "log.jsonl"
+    log = record(CLIP_0870, base_url=server.url, realtime=False, out=out, settle_s=0.2)
+    assert len(log.of_type("speech_started")) >= 1
+    # the key was really sent: the server saw an Authorization header (logged redacted)
+    assert "<redacted>" in caplog.text
+    texts = [out.read_text(), repr(log), log._repr_html_(), caplog.text, repr(server), repr(log.session)]
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            texts.append(path.read_text(errors="replace"))
+    # errors: a refused connection and a wrong path
+    for bad_url in ("ws://127.0.0.1:9/v1", server.url.replace("/v1", "/wrong")):
+        with pytest.raises(rtlab.ProtocolError) as info:
+            record(CLIP_0870, base_url=bad_url, realtime=False, out=tmp_path / "bad.jsonl")
+        texts.append("".join(traceback.format_exception(info.value)))
+        texts.append(repr(info.value))
+    texts.append(caplog.text)
+    for text in texts:
+        assert SECRET not in text
+        assert "SECRET123" not in text
+
+
+# -- the live API -------------------------------------------------------------------------------
+
+
+@pytest.mark.network
+@pytest.mark.skipif(not os.environ.get("OPENAI_API_KEY"), reason="needs OPENAI_API_KEY")
+@pytest.mark.parametrize("api", ["ga", "beta"])
+def test_live_api_recording_agrees_with_the_emulator(api, tmp_path):
+    audio = rtlab.load_audio(CLIP_0920)
+    session = rtlab.Session()
+    log = record(audio, session, api=api, realtime=True, out=tmp_path / "live.jsonl")
+    assert log.of_type("session.updated")
+    assert not log.of_type("error"), log.of_type("error")
+    started = log.of_type("speech_started")
+    assert started
+    agreement = rtlab.compare(log, rtlab.detect(audio, session))
+    assert agreement.matched >= 1
+    assert np.isfinite(agreement.start_offset_ms_median)
+    assert EventLog.read_jsonl(tmp_path / "live.jsonl") == log
