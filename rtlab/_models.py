@@ -5,7 +5,7 @@ No weights are downloaded: Silero VAD (``silero_vad.onnx``) and Smart Turn v3
 found through the distribution's file list (:mod:`importlib.metadata`), so ``pipecat`` itself
 is never imported (it logs on import).
 
-Sessions are cached per process: :func:`session` is wrapped in :func:`functools.lru_cache`,
+Sessions are cached per process: :func:`session` is wrapped in :func:`functools.cache`,
 so each model file is loaded once and shared by every caller (onnxruntime sessions are safe
 to ``run`` from several threads at once). ``session.cache_clear()`` drops them.
 
@@ -114,11 +114,11 @@ def model_path(name: ModelName) -> Path:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def session(name: ModelName) -> onnxruntime.InferenceSession:
     """Return the process-wide onnxruntime session for a model (loaded on first use).
 
-    The session is cached with :func:`functools.lru_cache`: one per model per process.
+    The session is cached with :func:`functools.cache`: one per model per process.
     It runs on the CPU execution provider, sequential execution, one inter-op thread, and
     ``1`` (Silero) or ``min(2, cpu_count)`` (Smart Turn) intra-op threads.
 
@@ -149,6 +149,4 @@ def session(name: ModelName) -> onnxruntime.InferenceSession:
     options.inter_op_num_threads = 1
     options.intra_op_num_threads = max(1, min(_INTRA_OP_THREADS[name], os.cpu_count() or 1))
     options.log_severity_level = 3  # errors only
-    return ort.InferenceSession(
-        str(path), sess_options=options, providers=["CPUExecutionProvider"]
-    )
+    return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])

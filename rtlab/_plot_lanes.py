@@ -178,17 +178,20 @@ def draw_probability(
     styles = ["--", ":", "-.", (0, (5, 1, 1, 1, 1, 1))]
     unique = sorted(set(thresholds.values()))
     for i, value in enumerate(unique):
-        names = [name for name, v in thresholds.items() if v == value]
-        label = (
-            f"threshold {value:g}" if names == [""] else f"threshold {value:g} ({', '.join(names)})"
-        )
         ax.axhline(
             value,
             color=PALETTE["threshold"],
             linestyle=styles[i % len(styles)],
             linewidth=1.2,
-            label=label,
+            label=f"threshold {value:g}",
         )
+        names = [name for name, v in thresholds.items() if v == value and name]
+        if names:
+            ax.text(
+                end_s, value, ", ".join(names), ha="right", va="bottom", clip_on=True,
+                fontsize=FONTSIZE["small"], color=PALETTE["threshold"], label="_threshold names",
+                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "alpha": 0.8, "linewidth": 0},
+            )
     ax.set_ylim(-0.03, 1.05)
     ax.set_yticks([0, 0.5, 1])
 
@@ -449,7 +452,8 @@ def draw_outcomes(ax_detected, ax_truth, outcomes) -> None:
         if len(rows) == 0:
             continue
         target = ax_truth if kind == "missed" and ax_truth is not None else ax_detected
-        y = style["y"] if target is ax_detected else target.get_ylim()[1] * 0.5
+        # on the truth lane: the 'speech' row (the top one); on a detection lane: fixed heights
+        y = style["y"] if target is ax_detected else target.get_ylim()[1] - 0.5
         if kind == "missed":
             spans = [
                 (float(a), float(b) - float(a))

@@ -123,9 +123,19 @@ def _fmt_metric(value: float, metric: str) -> str:
     return f"{value:.2f}"
 
 
+_METRIC_SHORT = {
+    "latency_ms_median": "latency",
+    "latency_ms_p90": "latency p90",
+    "false_cutoff_rate": "cut-offs",
+    "missed_turn_rate": "missed",
+    "time_to_commit_ms_median": "time to commit",
+}
+
+
 def _metric_value_text(value: float, metric: str) -> str:
-    """``(1000.0, "latency_ms_median")`` → ``"end-of-turn latency, median 1000 ms"``."""
+    """``(1000.0, "latency_ms_median")`` → ``"latency 1000 ms"``; rates as percentages."""
     name, unit = METRIC_LABELS.get(metric, (metric.replace("_", " "), ""))
+    name = _METRIC_SHORT.get(metric, name)
     if unit == "ms":
         return f"{name} {_fmt_metric(value, metric)} ms"
     if unit.startswith("share") and np.isfinite(value):
@@ -274,6 +284,11 @@ def sweep_heatmap(
                         linewidth=2.5,
                         label="API default",
                     )
+                )
+                ax.text(
+                    j, i + 0.45, "API default", ha="center", va="top",
+                    fontsize=FONTSIZE["small"], color=PALETTE["vermillion"],
+                    bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "linewidth": 0},
                 )
     colourbar = ax.figure.colorbar(image, ax=ax)
     colourbar.set_label(metric_label(mcol), fontsize=FONTSIZE["label"])
@@ -432,7 +447,7 @@ def tradeoff(
     y: str = "false_cutoff_rate",
     color_by: str | None = None,
     recommended=None,
-    max_latency_ms: float | None = None,
+    max_latency_ms: float | None = 1500.0,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -454,9 +469,11 @@ def tradeoff(
     recommended : str, int, Session, or False, optional
         The configuration to annotate: a ``config_id``, a :class:`~rtlab.Session` (matched on
         the ``param_*`` columns), False for none. Default: :func:`rtlab.recommend` of the
-        table (with ``max_latency_ms`` when given).
-    max_latency_ms : float, optional
-        Latency budget in ms, drawn and passed to :func:`rtlab.recommend`.
+        table within ``max_latency_ms`` (a note instead when no configuration fits).
+    max_latency_ms : float or None, default 1500
+        Latency budget in ms (median end-of-turn latency), drawn as a dashed line and used
+        to pick the default recommendation; None draws no budget and recommends nothing
+        unless ``recommended`` is given.
     ax : matplotlib Axes, optional
         Where to draw; default ``plt.gca()``.
     **kwargs
@@ -476,8 +493,8 @@ def tradeoff(
     ...     "latency_ms_median": [300.0, 600.0, 1000.0],
     ...     "false_cutoff_rate": [0.5, 0.2, 0.05], "is_default": [False, True, False]})
     >>> ax = tradeoff(table, recommended="c", ax=Figure().add_subplot())
-    >>> ax.texts[0].get_text().splitlines()[0]
-    'recommended: silence 900'
+    >>> ax.texts[0].get_text().splitlines()[:2]
+    ['recommended', 'silence 900']
     """
     summary = as_summary(table)
     xcol = resolve_column(summary, x, field="x", owner="tradeoff")
@@ -512,12 +529,19 @@ def tradeoff(
             linewidth=1.2,
             label=f"latency budget {max_latency_ms:g} ms",
         )
-    if recommended is None:
-        from rtlab.sweeps import recommend
+    if recommended is None and max_latency_ms is not None:
+        within = summary[xcol] <= max_latency_ms if xcol == "latency_ms_median" else None
+        if within is not None and not within.any():
+            ax.text(
+                0.02, 0.02, f"no configuration within {max_latency_ms:g} ms",
+                transform=ax.transAxes, fontsize=FONTSIZE["annotation"], label="_no recommendation",
+            )
+            recommended = False
+        else:
+            from rtlab.sweeps import recommend
 
-        options = {} if max_latency_ms is None else {"max_latency_ms": max_latency_ms}
-        recommended = recommend(table, **options)
-    row = None if recommended is False else _recommended_row(summary, recommended)
+            recommended = recommend(table, max_latency_ms=max_latency_ms)
+    row = None if recommended is None or recommended is False else _recommended_row(summary, recommended)
     if row is not None:
         ax.plot(
             [row[xcol]],
@@ -531,13 +555,21 @@ def tradeoff(
             label="recommended",
             zorder=5,
         )
-        text = f"recommended: {_config_text(row, params)}\n" if params else "recommended\n"
+        text = f"recommended\n{_config_text(row, params)}\n" if params else "recommended\n"
         text += f"{_metric_value_text(row[xcol], xcol)} · {_metric_value_text(row[ycol], ycol)}"
+        # put the note towards the middle of the axes so it stays inside them
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        fx = (row[xcol] - x0) / ((x1 - x0) or 1.0)
+        high = (row[ycol] - y0) / ((y1 - y0) or 1.0) > 0.6
+        ha = "right" if fx > 0.7 else ("left" if fx < 0.3 else "center")
         ax.annotate(
             text,
             (row[xcol], row[ycol]),
-            xytext=(18, 18),
+            xytext=({"right": -20, "left": 20, "center": 0}[ha], -36 if high else 36),
             textcoords="offset points",
+            ha=ha,
+            va="top" if high else "bottom",
+            multialignment="left",
             fontsize=FONTSIZE["annotation"],
             color=PALETTE["black"],
             arrowprops={"arrowstyle": "->", "color": PALETTE["recommended"]},

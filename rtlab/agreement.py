@@ -95,10 +95,11 @@ class Agreement:
         Examples
         --------
         >>> import rtlab
-        >>> clip = rtlab.datasets.load("librivox/0870")
+        >>> clip = rtlab.datasets.load("ami-lhotse/ES2011a")
         >>> log = rtlab.detect(clip.audio, rtlab.Session())
-        >>> rtlab.compare(log, log).summary()["end_offset_ms_abs_mean"]
-        0.0
+        >>> summary = rtlab.compare(log, log).summary()
+        >>> float(summary["matched"]), float(summary["end_offset_ms_abs_mean"])
+        (1.0, 0.0)
         """
         import pandas as pd
 
@@ -116,9 +117,7 @@ class Agreement:
             }
         )
 
-    def plot(
-        self, audio: Audio, *, truth: Annotation | None = None, **kwargs: Any
-    ) -> Figure:
+    def plot(self, audio: Audio, *, truth: Annotation | None = None, **kwargs: Any) -> Figure:
         """Draw both logs one above the other with :func:`rtlab.plot.compare`.
 
         Parameters
@@ -143,7 +142,8 @@ class Agreement:
         return (
             f"Agreement(matched={self.matched}, missing={self.missing}, extra={self.extra}, "
             f"start_offset_ms_median={_fmt(self.start_offset_ms_median)}, "
-            f"end_offset_ms_median={_fmt(self.end_offset_ms_median)}, tolerance_ms={self.tolerance_ms:g})"
+            f"end_offset_ms_median={_fmt(self.end_offset_ms_median)}, "
+            f"tolerance_ms={self.tolerance_ms:g})"
         )
 
     def _repr_html_(self) -> str:
@@ -152,7 +152,9 @@ class Agreement:
             f"{self.extra} extra; median offset start {_fmt(self.start_offset_ms_median)} ms, "
             f"end {_fmt(self.end_offset_ms_median)} ms (emulated − reference)"
         )
-        body = self.table.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.0f}", border=0)
+        body = self.table.to_html(
+            index=False, na_rep="", float_format=lambda v: f"{v:.0f}", border=0
+        )
         return f"<div class='rtlab-agreement'><p><b>{caption}</b></p>{body}</div>"
 
 
@@ -236,12 +238,14 @@ def compare(
     Examples
     --------
     >>> import rtlab
-    >>> clip = rtlab.datasets.load("librivox/0920")
+    >>> clip = rtlab.datasets.load("ami-debug/trn01")
     >>> api_like = rtlab.detect(clip.audio, rtlab.ServerVad(silence_duration_ms=500))
     >>> slower = rtlab.detect(clip.audio, rtlab.ServerVad(silence_duration_ms=700))
     >>> result = rtlab.compare(api_like, slower)
-    >>> result.matched >= 1, result.end_offset_ms_median >= 0
-    (True, True)
+    >>> result.matched, result.missing, result.extra
+    (2, 0, 0)
+    >>> result.end_offset_ms_median  # 200 ms more silence, in whole 32 ms frames
+    192.0
     """
     import pandas as pd
 
@@ -256,8 +260,14 @@ def compare(
         or not math.isfinite(tolerance_ms)
         or tolerance_ms < 0
     ):
-        raise ConfigError("tolerance_ms", tolerance_ms, "a finite number of ms >= 0", owner="compare")
-    if not (isinstance(names, tuple | list) and len(names) == 2 and all(isinstance(n, str) for n in names)):
+        raise ConfigError(
+            "tolerance_ms", tolerance_ms, "a finite number of ms >= 0", owner="compare"
+        )
+    if not (
+        isinstance(names, tuple | list)
+        and len(names) == 2
+        and all(isinstance(n, str) for n in names)
+    ):
         raise ConfigError("names", names, "a tuple of two strings", owner="compare")
 
     ref = _spans(reference_log)

@@ -32,7 +32,9 @@ Why 500 ms between turns
     usually around 200 ms (Stivers et al., PNAS 106(26), 2009). 500 ms is the top of the
     within-turn range and is also the silence the OpenAI Realtime API itself waits before it
     ends a turn (``server_vad.silence_duration_ms`` default). It is a convention, not a
-    measurement of the speaker's intent: for benchmarks that need exactly known turn ends use
+    measurement of the speaker's intent, and it shapes the metrics: against turns derived this
+    way, a detector waiting at least ``min_turn_gap_ms`` of silence can cut a turn short only
+    where its VAD misses speech. For benchmarks that need exactly known turn ends use
     :func:`rtlab.datasets.compose`, whose turns are whole utterances.
 
 Examples
@@ -624,18 +626,14 @@ def read_annotation(
 ) -> Annotation:
     """Read an annotation file, choosing the reader by its suffix.
 
-    ============================== =========================================================
-    suffix                         reader
-    ============================== =========================================================
-    ``.rttm``                      :func:`read_rttm` (``uri`` picks a file of a multi-file RTTM)
-    ``.words.csv``, ``.words.json`` :func:`read_words`
-    ``.csv``                       :func:`read_csv`
-    ``.lab``                       :func:`read_lab`
-    ``.json``                      :func:`read_words` for pocketsphinx output (has ``"w"``),
-                                   :func:`read_lhotse` for a lhotse cut list
-    ``.txt``                       :func:`read_audacity` if the first line is
-                                   ``start<TAB>end<TAB>label``, else :func:`read_transcript`
-    ============================== =========================================================
+    - ``.rttm``: :func:`read_rttm` (``uri`` picks a recording of a multi-recording file);
+    - ``.words.csv``, ``.words.json``: :func:`read_words`;
+    - ``.csv``: :func:`read_csv`;
+    - ``.lab``: :func:`read_lab`;
+    - ``.json``: :func:`read_words` for pocketsphinx output (an object with ``"w"``), else
+      :func:`read_lhotse` (a lhotse cut list);
+    - ``.txt``: :func:`read_audacity` if the first line is ``start<TAB>end<TAB>...``, else
+      :func:`read_transcript`.
 
     Parameters
     ----------

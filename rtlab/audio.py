@@ -690,12 +690,14 @@ def _float_to_int16(y: np.ndarray, *, owned: bool) -> np.ndarray:
     return out
 
 
-def _check_finite(y: np.ndarray, owner: str) -> None:
-    if not np.isfinite(y).all():
-        bad = np.flatnonzero(~np.isfinite(y))
+def _check_finite(x: np.ndarray, owner: str) -> None:
+    """Raise on NaN/inf anywhere in ``x`` (1-D, or 2-D with frames on axis 0 or 1)."""
+    if not np.isfinite(x).all():
+        bad = np.argwhere(~np.isfinite(x))
+        frame = int(bad[0][0] if x.ndim == 1 or x.shape[0] >= x.shape[1] else bad[0][1])
         raise AudioFormatError(
             "samples",
-            f"{bad.size} NaN or infinite values, the first at sample {int(bad[0])}",
+            f"{len(bad)} NaN or infinite values, the first at sample {frame}",
             "finite numbers",
             owner=owner,
             fix="Replace them first, e.g. with numpy.nan_to_num.",
@@ -740,10 +742,8 @@ def _finish(y: np.ndarray, rate: float, source: str, *, owned: bool) -> Audio:
             z -= work(offset)
         z *= work(1.0 / scale)
         y, owned = z, True
-    else:
-        if y.dtype == np.float16:
-            y, owned = y.astype(np.float32), True
-        _check_finite(y, "load_audio")
+    elif y.dtype == np.float16:
+        y, owned = y.astype(np.float32), True
     if rate != SAMPLE_RATE_HZ:
         y, owned = _resample(np.ascontiguousarray(y), rate, SAMPLE_RATE_HZ), True
     return Audio(_float_to_int16(y, owned=owned), source=source)
@@ -751,6 +751,8 @@ def _finish(y: np.ndarray, rate: float, source: str, *, owned: bool) -> Audio:
 
 def _from_array(src: Any, rate: float, channel: Any, source: str) -> Audio:
     x = np.asarray(src)
+    if x.dtype.byteorder not in ("=", "|") and x.dtype.kind in "iuf":
+        x = x.astype(x.dtype.newbyteorder("="))
     if x.dtype not in _INT_SCALES and x.dtype not in (np.float16, np.float32, np.float64):
         hint = None
         if x.dtype == np.int64:
@@ -761,8 +763,11 @@ def _from_array(src: Any, rate: float, channel: Any, source: str) -> Audio:
             hint = "The array holds Python objects; build it with a numeric dtype."
         raise AudioFormatError("src", f"an array of dtype {x.dtype}", f"an array of {_DTYPES}",
                                owner="load_audio", fix=hint)  # fmt: skip
-    if x.dtype.byteorder not in ("=", "|"):
-        x = x.astype(x.dtype.newbyteorder("="))
+    if x.size == 0:
+        raise AudioFormatError("src", f"an array of shape {x.shape}", "at least one sample",
+                               owner="load_audio")  # fmt: skip
+    if x.dtype.kind == "f":
+        _check_finite(x, "load_audio")
     if x.ndim == 1:
         _pick_channel(channel, 1)
         mono, owned = x, False
@@ -781,9 +786,6 @@ def _from_array(src: Any, rate: float, channel: Any, source: str) -> Audio:
     else:
         raise AudioFormatError("src", f"an array of shape {x.shape}",
                                "a 1-D array or a 2-D (samples × channels) array",
-                               owner="load_audio")  # fmt: skip
-    if mono.shape[0] == 0:
-        raise AudioFormatError("src", f"an array of shape {x.shape}", "at least one sample",
                                owner="load_audio")  # fmt: skip
     return _finish(mono, rate, source, owned=owned)
 
@@ -853,6 +855,8 @@ def _from_file(
                 fix=f"The file is damaged or truncated; libsndfile says: {_sf_message(err)}.",
             ) from err  # fmt: skip
         short_ok = declared // 20 if f.format == "MP3" else 0
+        if f.subtype in ("FLOAT", "DOUBLE"):
+            _check_finite(x, "load_audio")
     if x.shape[0] == 0:
         raise AudioFormatError("src", shown, "a file with at least one sample", owner="load_audio",
                                fix="The file holds no samples.")  # fmt: skip

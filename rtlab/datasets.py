@@ -121,6 +121,18 @@ class Clip:
     audio: Audio
     truth: Annotation
 
+    def __post_init__(self) -> None:
+        from rtlab.audio import Audio
+
+        if not isinstance(self.name, str):
+            raise ConfigError("name", self.name, "a str", owner="Clip")
+        if not isinstance(self.audio, Audio):
+            raise ConfigError(
+                "audio", self.audio, "an rtlab.Audio", owner="Clip", fix="Use rtlab.load_audio()."
+            )
+        if not isinstance(self.truth, Annotation):
+            raise ConfigError("truth", self.truth, "an rtlab.annotation.Annotation", owner="Clip")
+
     @property
     def duration_s(self) -> float:
         """Length of the audio in seconds."""
@@ -413,9 +425,12 @@ def compose(
         gaps drawn uniformly from ``[low, high]`` with ``seed``; a *list* (or array) giving
         each of the ``len(clips) - 1`` gaps. Each gap is rounded to whole samples.
     noise : rtlab.Audio or {"white", "pink", "babble"}, optional
-        Background noise, generated with the seed when given by name.
+        Background noise, generated with the seed when given by name (see
+        :func:`rtlab.noise.mix`).
     snr_db : float, optional
-        Speech-to-noise ratio for ``noise`` in dB; required with ``noise``.
+        Speech-to-noise ratio for ``noise`` in dB; required with ``noise``. As everywhere in
+        rtlab it compares whole-track powers, pauses included, so while someone speaks the
+        ratio is higher (by about 3 dB when half the track is silence).
     seed : int, default 0
         Seeds the gap draw and the noise.
     lead_ms : float >= 0, default 500
@@ -813,9 +828,8 @@ def _gaps(gaps_ms: Any, count: int, rng: np.random.Generator, owner: str) -> bui
 
 def _add_noise(audio: Audio, noise: Audio | str, snr_db: float, seed: int, owner: str) -> Audio:
     from rtlab import noise as noise_module
+    from rtlab.audio import Audio
 
-    if isinstance(noise, str):
-        if noise not in _NOISE_KINDS:
-            raise ConfigError("noise", noise, f"an Audio or one of {_NOISE_KINDS}", owner=owner)
-        noise = getattr(noise_module, noise)(audio.duration_s, seed=seed)
+    if (isinstance(noise, str) and noise not in _NOISE_KINDS) or not isinstance(noise, str | Audio):
+        raise ConfigError("noise", noise, f"an rtlab.Audio or one of {_NOISE_KINDS}", owner=owner)
     return noise_module.mix(audio, noise, snr_db=snr_db, seed=seed)

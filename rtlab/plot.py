@@ -1,7 +1,7 @@
 """Pictures of turn detection: timelines, comparisons, event swimlanes and sweep plots.
 
 matplotlib only. Every function takes its data first and options keyword-only, never calls
-``plt.show()`` and never changes ``rcParams``: colours come from :data:`PALETTE` (the
+pyplot's ``show`` and never changes ``rcParams``: colours come from :data:`PALETTE` (the
 Okabe–Ito colour-blind-safe set) and font sizes are passed to each text explicitly.
 
 - Single-axes plots (:func:`events`, :func:`sweep_heatmap`, :func:`pareto`,
@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +89,7 @@ def _finish_lanes(fig, axes, start_s: float, end_s: float, *, title: str | None,
     for lane in axes[:-1]:
         lane.tick_params(labelbottom=False)
     axes[-1].set_xlabel("time (s)", fontsize=FONTSIZE["label"])
+    fig.align_ylabels(axes)
     handles, labels, seen = [], [], set()
     for lane in axes:
         for handle, label in zip(*lane.get_legend_handles_labels(), strict=True):
@@ -100,7 +102,7 @@ def _finish_lanes(fig, axes, start_s: float, end_s: float, *, title: str | None,
             fig.legend(
                 handles,
                 labels,
-                loc="outside upper center",
+                loc="outside lower center",
                 ncols=min(len(handles), 6),
                 fontsize=FONTSIZE["legend"],
                 frameon=False,
@@ -129,6 +131,11 @@ def _outcomes(log, truth):
     from rtlab.metrics import turn_outcomes
 
     return turn_outcomes(log, truth)
+
+
+def _source_name(audio) -> str:
+    """The file name of the audio's source (no folders, so pictures do not depend on paths)."""
+    return os.path.basename(str(getattr(audio, "source", "") or ""))
 
 
 def _describe_session(log) -> str:
@@ -261,7 +268,7 @@ def timeline(
         _lane_label(axis, name)
     if title is None:
         title = " — ".join(
-            p for p in (str(getattr(audio, "source", "")), _describe_session(log)) if p
+            p for p in (_source_name(audio), _describe_session(log)) if p
         )
     _finish_lanes(fig, axes, start, end, title=title, owns=owns)
     return fig
@@ -383,7 +390,7 @@ def compare(
     for name, axis in lane.items():
         _lane_label(axis, name)
     if title is None:
-        title = str(getattr(audio, "source", "")) or None
+        title = _source_name(audio) or None
     _finish_lanes(fig, axes, start, end, title=title, owns=owns)
     return fig
 
@@ -393,7 +400,7 @@ _EVENT_ROWS = (
     ("input_audio_buffer.speech_stopped", "speech_stopped", "v", "silence"),
     ("input_audio_buffer.committed", "committed", "D", "commit"),
     ("conversation.item.input_audio_transcription.completed", "transcription", "s", "truth"),
-    ("input_audio_buffer.timeout_triggered", "timeout_triggered", "X", "timeout"),
+    ("input_audio_buffer.timeout_triggered", "timeout", "X", "timeout"),
 )
 
 
@@ -408,8 +415,8 @@ def events(
 ) -> Axes:
     """Draw the event sequence as a swimlane: which server event arrives when.
 
-    One row per event type (speech_started, speech_stopped, committed, transcription,
-    timeout_triggered, then any other type in the log), a marker at each event's emitted
+    One row per event type (speech_started, speech_stopped and committed always; then
+    transcription, timeout and any other type the log holds), a marker at each event's emitted
     time in seconds, the events of one item joined by a faint line, and for events that
     name an audio time (``audio_start_ms`` / ``audio_end_ms``) a thin line back to it, so
     the lag between the audio and the event shows (``speech_started`` arrives after the
@@ -449,9 +456,10 @@ def events(
         ax = plt.gca()
     kwargs.setdefault("s", 60)
     kwargs.setdefault("zorder", 3)
+    present = {e["type"] for e in log.events}
     known = [row[0] for row in _EVENT_ROWS]
-    extra = sorted({e["type"] for e in log.events} - set(known))
-    rows = list(_EVENT_ROWS) + [(t, t.split(".")[-1], "o", "grey") for t in extra]
+    rows = [row for i, row in enumerate(_EVENT_ROWS) if i < 3 or row[0] in present]
+    rows += [(t, t.split(".")[-1], "o", "grey") for t in sorted(present - set(known))]
     y_of = {row[0]: len(rows) - 1 - i for i, row in enumerate(rows)}
     times = [t / 1000.0 for t in log.emitted_ms]
     last = max(times, default=0.0)

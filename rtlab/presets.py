@@ -126,7 +126,9 @@ def noisy_room(*, microphone: Literal["far_field", "near_field"] = "far_field") 
     rtlab.errors.ConfigError: The 'microphone' parameter of noisy_room must be 'far_field' or 'near_field'. Got 'headset'.
     """  # noqa: E501
     if microphone not in ("far_field", "near_field"):
-        raise ConfigError("microphone", microphone, "'far_field' or 'near_field'", owner="noisy_room")
+        raise ConfigError(
+            "microphone", microphone, "'far_field' or 'near_field'", owner="noisy_room"
+        )
     return Session(
         input_audio_format="pcm16",
         turn_detection=ServerVad(

@@ -33,33 +33,40 @@ API, and :meth:`Session.from_event` reads either shape, a bare session, or a
 ``session.created`` / ``session.updated`` server event. A field that one API lacks is never
 dropped silently: :class:`FieldDroppedWarning` names it (``strict=True`` raises instead).
 
-==============================  ================================  =====================================================
-rtlab ``Session`` field         beta ``session`` key              GA ``session`` key
-==============================  ================================  =====================================================
-(always)                        (none)                            ``type: "realtime"``
-``id``                          ``id`` (server events only)       ``id`` (server events only)
-``model``                       ``model`` (8 beta model names)    ``model`` (any model name)
-``modalities``                  ``modalities``                    ``output_modalities``: ``["text"]`` -> ``["text"]``,
-                                                                  ``["text", "audio"]`` -> ``["audio"]``
-``instructions``                ``instructions``                  ``instructions``
-``voice``                       ``voice``                         ``audio.output.voice``
-``input_audio_format``          ``input_audio_format``            ``audio.input.format``: ``pcm16`` ->
-                                                                  ``{"type": "audio/pcm", "rate": 24000}``,
-                                                                  ``g711_ulaw`` -> ``{"type": "audio/pcmu"}``,
-                                                                  ``g711_alaw`` -> ``{"type": "audio/pcma"}``
-``output_audio_format``         ``output_audio_format``           ``audio.output.format`` (same mapping)
-``input_audio_transcription``   ``input_audio_transcription``     ``audio.input.transcription``
-``turn_detection``              ``turn_detection`` (without       ``audio.input.turn_detection``
-                                ``idle_timeout_ms``)
-``input_audio_noise_reduction`` ``input_audio_noise_reduction``   ``audio.input.noise_reduction``
-``speed``                       ``speed``                         ``audio.output.speed``
-``tracing``                     ``tracing``                       ``tracing``
-``tools``                       ``tools``                         ``tools`` (function tools)
-``tool_choice``                 ``tool_choice`` (a string)        ``tool_choice``: a mode string, or
-                                                                  ``{"type": "function", "name": ...}``
-``temperature``                 ``temperature``                   (none: dropped with a warning)
-``max_response_output_tokens``  ``max_response_output_tokens``    ``max_output_tokens``
-==============================  ================================  =====================================================
+===============================  ===========================  ======================================
+rtlab ``Session`` field          beta ``session`` key         GA ``session`` key
+===============================  ===========================  ======================================
+(always)                         (none)                       ``type``: ``"realtime"``
+``id``                           ``id`` (server events only)  ``id`` (server events only)
+``model``                        ``model`` (8 beta names)     ``model`` (any model name)
+``modalities``                   ``modalities``               ``output_modalities``:
+                                                              ``["text"]`` -> ``["text"]``,
+                                                              ``["text", "audio"]`` -> ``["audio"]``
+``instructions``                 ``instructions``             ``instructions``
+``voice``                        ``voice``                    ``audio.output.voice``
+``input_audio_format``           ``input_audio_format``       ``audio.input.format``: ``pcm16``
+                                                              -> ``{"type": "audio/pcm",``
+                                                              ``"rate": 24000}``, ``g711_ulaw``
+                                                              -> ``{"type": "audio/pcmu"}``,
+                                                              ``g711_alaw`` ->
+                                                              ``{"type": "audio/pcma"}``
+``output_audio_format``          ``output_audio_format``      ``audio.output.format`` (same)
+``input_audio_transcription``    ``input_audio_``             ``audio.input.transcription``
+                                 ``transcription``
+``turn_detection``               ``turn_detection`` (without  ``audio.input.turn_detection``
+                                 ``idle_timeout_ms``)
+``input_audio_noise_reduction``  ``input_audio_noise_``       ``audio.input.noise_reduction``
+                                 ``reduction``
+``speed``                        ``speed``                    ``audio.output.speed``
+``tracing``                      ``tracing``                  ``tracing``
+``tools``                        ``tools``                    ``tools`` (function tools)
+``tool_choice``                  ``tool_choice`` (a string)   ``tool_choice``: the mode string,
+                                                              or ``{"type": "function",``
+                                                              ``"name": ...}``
+``temperature``                  ``temperature``              (none: dropped with a warning)
+``max_response_output_tokens``   ``max_response_output_``     ``max_output_tokens``
+                                 ``tokens``
+===============================  ===========================  ======================================
 
 ``id`` is assigned by the server: it is read from server events but has no place in a
 ``session.update`` (dropped with a warning in both APIs; :meth:`Session.unset` removes it).
@@ -288,14 +295,14 @@ class _Config(BaseModel):
             raise _to_config_error(type(self), exc) from exc
 
     @classmethod
-    def model_validate(cls, obj: Any, **kwargs: Any) -> Any:  # noqa: D102 - pydantic's
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Any:
         try:
             return super().model_validate(obj, **kwargs)
         except ValidationError as exc:
             raise _to_config_error(cls, exc) from exc
 
     @classmethod
-    def model_validate_json(cls, json_data: Any, **kwargs: Any) -> Any:  # noqa: D102
+    def model_validate_json(cls, json_data: Any, **kwargs: Any) -> Any:
         try:
             return super().model_validate_json(json_data, **kwargs)
         except ValidationError as exc:
@@ -394,7 +401,12 @@ _WRONG_VAD = {
 
 
 def _unknown(
-    owner: str, name: str, value: Any, allowed: list[str], *, suggest: Mapping[str, str] | None = None
+    owner: str,
+    name: str,
+    value: Any,
+    allowed: list[str],
+    *,
+    suggest: Mapping[str, str] | None = None,
 ) -> ConfigError:
     """The error for a parameter name that ``owner`` does not have."""
     listed = ", ".join(repr(item) for item in allowed)
@@ -508,7 +520,7 @@ class ServerVad(_Config):
     Traceback (most recent call last):
     ...
     rtlab.errors.ConfigError: The 'threshold' parameter of ServerVad must be a float in [0.0, 1.0]. Got 1.5.
-    """
+    """  # noqa: E501
 
     _NULLABLE: ClassVar[frozenset[str]] = frozenset({"idle_timeout_ms"})
     _SET_ONLY: ClassVar[frozenset[str]] = frozenset({"idle_timeout_ms"})
@@ -551,7 +563,7 @@ class SemanticVad(_Config):
     Traceback (most recent call last):
     ...
     rtlab.errors.ConfigError: The 'threshold' parameter of SemanticVad is unknown (got 0.5). 'threshold' belongs to server_vad (ServerVad): ...
-    """
+    """  # noqa: E501
 
     type: Annotated[
         Literal["semantic_vad"], _Allowed("'semantic_vad' (use ServerVad for 'server_vad')")
@@ -618,9 +630,7 @@ class NoiseReduction(_Config):
     NoiseReduction(type='far_field')
     """
 
-    type: Annotated[
-        Literal["near_field", "far_field"], _Allowed("'near_field' or 'far_field'")
-    ]
+    type: Annotated[Literal["near_field", "far_field"], _Allowed("'near_field' or 'far_field'")]
 
 
 class Tracing(_Config):
@@ -918,8 +928,7 @@ class Session(_Config):
             if names.count(name) > 1:
                 raise ConfigError(
                     "tools", name, "tools with distinct names", owner="Session",
-                    message=f"The 'tools' parameter of Session has two tools named {name!r}; "
-                    "tool names must be distinct.",
+                    fix=f"More than one tool is named {name!r}.",
                 )  # fmt: skip
         if self.tool_choice not in _TOOL_MODES and names and self.tool_choice not in names:
             listed = ", ".join(repr(name) for name in (*_TOOL_MODES, *names))
@@ -974,7 +983,11 @@ class Session(_Config):
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def to_event(
-        self, api: Literal["beta", "ga"] = "beta", *, strict: bool = False, event_id: str | None = None
+        self,
+        api: Literal["beta", "ga"] = "beta",
+        *,
+        strict: bool = False,
+        event_id: str | None = None,
     ) -> dict[str, Any]:
         """The ``session.update`` client event that sends this configuration.
 
@@ -1134,8 +1147,8 @@ class Session(_Config):
         >>> event = {"type": "session.updated", "event_id": "event_1", "session": {
         ...     "object": "realtime.session", "id": "sess_1", "input_audio_format": "g711_alaw",
         ...     "turn_detection": {"type": "server_vad", "threshold": 0.6}}}
-        >>> Session.from_event(event)
-        Session(id='sess_1', input_audio_format='g711_alaw', turn_detection=ServerVad(threshold=0.6))
+        >>> Session.from_event(event).unset("id")
+        Session(input_audio_format='g711_alaw', turn_detection=ServerVad(threshold=0.6))
         >>> Session.from_event({"type": "realtime", "output_modalities": ["text"]}).modalities
         ('text',)
         """
@@ -1165,7 +1178,7 @@ class Session(_Config):
             body = payload.get("session")
         elif kind is None and isinstance(payload.get("session"), Mapping):
             body = payload["session"]  # a client-secret / session-create response
-        elif kind not in (None, "realtime"):
+        elif kind not in (None, "realtime", "transcription"):
             allowed = ", ".join(repr(name) for name in _SESSION_EVENTS)
             raise ConfigError(
                 "type", kind, f"one of {allowed} (or a bare session)", owner="Session.from_event"
@@ -1214,9 +1227,10 @@ class Session(_Config):
         try:
             text = where.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
             raise ConfigError(
                 "path", str(where), "a readable JSON session file", owner="Session.load",
-                message=f"Cannot read session file {where}: {getattr(exc, 'strerror', None) or exc}.",
+                message=f"Cannot read session file {where}: {reason}.",
             ) from exc  # fmt: skip
         try:
             payload = json.loads(text)
@@ -1295,7 +1309,8 @@ class Session(_Config):
         Parameters
         ----------
         *paths : str
-            Field names, or dotted names of nested parameters (``"turn_detection.idle_timeout_ms"``).
+            Field names, or dotted names of nested parameters
+            (``"turn_detection.idle_timeout_ms"``).
 
         Examples
         --------
@@ -1475,9 +1490,7 @@ def _read_beta(body: Mapping[str, Any], strict: bool) -> dict[str, Any]:
     for key, value in body.items():
         if key not in Session.model_fields:
             if strict:
-                raise _unknown(
-                    "Session", key, value, list(Session.model_fields), suggest=_ALIASES
-                )
+                raise _unknown("Session", key, value, list(Session.model_fields), suggest=_ALIASES)
             continue
         if _keep(key, value, strict):
             data[key] = _read_field(key, value, strict)
@@ -1534,7 +1547,7 @@ def _read_ga(body: Mapping[str, Any], strict: bool) -> dict[str, Any]:
         if isinstance(choice, Mapping):
             if strict:
                 _check_keys("tool_choice", choice, ("type", "name"))
-            if choice.get("type") != "function":
+            if choice.get("type") != "function" or not isinstance(choice.get("name"), str):
                 raise ConfigError(
                     "tool_choice", choice.get("type"), "'auto', 'none', 'required' or "
                     "{'type': 'function', 'name': ...}", owner="the GA session",
@@ -1551,10 +1564,17 @@ def _read_ga(body: Mapping[str, Any], strict: bool) -> dict[str, Any]:
         _check_keys("audio", audio, ("input", "output"))
     audio_in = audio.get("input") or {}
     audio_out = audio.get("output") or {}
+    for where, part in (("audio.input", audio_in), ("audio.output", audio_out)):
+        if not isinstance(part, Mapping):
+            raise ConfigError(where, part, "an object", owner="the GA session")
     if strict:
-        _check_keys("audio.input", audio_in, ("format", "noise_reduction", "transcription", "turn_detection"))
+        _check_keys(
+            "audio.input",
+            audio_in,
+            ("format", "noise_reduction", "transcription", "turn_detection"),
+        )
         _check_keys("audio.output", audio_out, ("format", "voice", "speed"))
-    if audio_in.get("format") is not None:
+    if audio_in.get("format") is not None or (strict and "format" in audio_in):
         put("input_audio_format", _format_from_ga("audio.input.format", audio_in["format"]))
     for key, name in (
         ("noise_reduction", "input_audio_noise_reduction"),
@@ -1563,7 +1583,7 @@ def _read_ga(body: Mapping[str, Any], strict: bool) -> dict[str, Any]:
     ):
         if key in audio_in:
             take(name, audio_in[key])
-    if audio_out.get("format") is not None:
+    if audio_out.get("format") is not None or (strict and "format" in audio_out):
         put("output_audio_format", _format_from_ga("audio.output.format", audio_out["format"]))
     if isinstance(audio_out.get("voice"), Mapping):
         raise ConfigError(

@@ -56,6 +56,7 @@ logger = logging.getLogger(__name__)
 STARTED = "input_audio_buffer.speech_started"
 STOPPED = "input_audio_buffer.speech_stopped"
 COMMITTED = "input_audio_buffer.committed"
+TIMEOUT = "input_audio_buffer.timeout_triggered"
 COMPLETED = "conversation.item.input_audio_transcription.completed"
 
 #: Turns shorter than this (ms) get an empty transcript without being decoded; the
@@ -109,10 +110,11 @@ def turn_audio(audio, log) -> list[TurnAudio]:
     -------
     list of TurnAudio
         One per committed item: from its ``speech_started.audio_start_ms`` to its
-        ``speech_stopped.audio_end_ms``; a commit without a ``speech_started`` covers the
-        audio since the previous commit (its end: the stop, or the commit time);
-        a turn without a ``speech_stopped`` ends at its commit time. Times are clamped to
-        the audio.
+        ``speech_stopped.audio_end_ms``; an idle timeout's item spans the timeout's
+        ``audio_start_ms``–``audio_end_ms``; a commit without either covers the audio since
+        the previous commit, up to the commit time. Times are clamped to the audio. A turn
+        never committed (speech still going on when the audio ends) is not included, as
+        the API would not transcribe it.
 
     Examples
     --------
@@ -136,6 +138,11 @@ def turn_audio(audio, log) -> list[TurnAudio]:
             starts[item] = float(event["audio_start_ms"])
         elif kind == STOPPED and event.get("audio_end_ms") is not None:
             stops[item] = float(event["audio_end_ms"])
+        elif kind == TIMEOUT:  # the idle stretch the timeout commits
+            if event.get("audio_start_ms") is not None:
+                starts[item] = float(event["audio_start_ms"])
+            if event.get("audio_end_ms") is not None:
+                stops[item] = float(event["audio_end_ms"])
         elif kind == COMMITTED:
             start = starts.get(item, previous_end_ms)
             end = stops.get(item, float(t))

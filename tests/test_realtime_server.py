@@ -21,7 +21,6 @@ import rtlab
 from rtlab.realtime import serve, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
-LIBRIVOX = ROOT / "datasets" / "librivox_pocketsphinx"
 AMI = ROOT / "datasets" / "ami_lhotse" / "ES2011a.Headset-0-40s-46s.wav"
 
 VAD_TYPES = (
@@ -49,7 +48,9 @@ def validate(event: dict, api: str) -> None:
 
 def vad_events(events) -> list[dict]:
     """The VAD events without their event ids (ids are numbered per connection)."""
-    return [{k: v for k, v in e.items() if k != "event_id"} for e in events if e["type"] in VAD_TYPES]
+    return [
+        {k: v for k, v in e.items() if k != "event_id"} for e in events if e["type"] in VAD_TYPES
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -60,12 +61,12 @@ def server():
 
 @pytest.fixture(scope="module")
 def clips():
-    names = sorted(LIBRIVOX.glob("*.wav"))
-    audios = [rtlab.load_audio(path) for path in names]
-    # three real utterances with pauses between them: three committed turns
-    track = rtlab.datasets.compose(
-        ["librivox/0880", "librivox/0930", "librivox/0870"], gaps_ms=[700, 1200], tail_ms=1000
-    )
+    # each LibriVox utterance ends in speech: give it a pause after, so its turn can end
+    # (the streaming scorer, like the API, scores the last frame only when audio follows)
+    names = ["librivox/0870", "librivox/0880", "librivox/0890", "librivox/0920", "librivox/0930"]
+    audios = [rtlab.datasets.compose([name], lead_ms=300, tail_ms=900).audio for name in names]
+    # two real utterances with a pause between them and after: two committed turns
+    track = rtlab.datasets.compose(["librivox/0880", "librivox/0930"], gaps_ms=[700], tail_ms=1000)
     return {"librivox": audios, "ami": rtlab.load_audio(AMI), "track": track.audio}
 
 
@@ -138,10 +139,15 @@ def test_session_update_is_partial_and_keeps_other_fields(server):
         client, manager = await _connect(server.url, "beta")
         async with manager as conn:
             await _recv(conn)
-            await conn.send({"type": "session.update", "session": {"input_audio_format": "g711_ulaw"}})
+            await conn.send(
+                {"type": "session.update", "session": {"input_audio_format": "g711_ulaw"}}
+            )
             first = await _recv(conn)
             await conn.send(
-                {"type": "session.update", "session": {"turn_detection": {"type": "semantic_vad", "eagerness": "low"}}}
+                {
+                    "type": "session.update",
+                    "session": {"turn_detection": {"type": "semantic_vad", "eagerness": "low"}},
+                }
             )
             second = await _recv(conn)
         await client.close()
@@ -182,7 +188,9 @@ def test_streamed_events_equal_detect_and_validate(server, clips, api, name):
                 if sum(e["type"] == "input_audio_buffer.committed" for e in got) == n_commits:
                     break
             # the item events of the last commit
-            got += await _recv_until(conn, "conversation.item.created" if api == "beta" else "conversation.item.done")
+            got += await _recv_until(
+                conn, "conversation.item.created" if api == "beta" else "conversation.item.done"
+            )
         await client.close()
         return got
 
@@ -194,7 +202,10 @@ def test_streamed_events_equal_detect_and_validate(server, clips, api, name):
     item_kind = "conversation.item.created" if api == "beta" else "conversation.item.added"
     items = [e for e in got if e["type"] == item_kind]
     assert [e["item"]["id"] for e in items] == [e["item_id"] for e in committed]
-    assert all(e["item"]["role"] == "user" and e["item"]["content"][0]["type"] == "input_audio" for e in items)
+    assert all(
+        e["item"]["role"] == "user" and e["item"]["content"][0]["type"] == "input_audio"
+        for e in items
+    )
     ids = [e["event_id"] for e in got]
     assert len(set(ids)) == len(ids)
 
@@ -207,7 +218,7 @@ def test_g711_input_is_decoded_to_the_same_turns(server, clips):
         audio, session, base_url=server.url, api_key="local", realtime=False, settle_s=0.3
     )
     got = log.turns()
-    assert len(got) == len(expected) >= 3
+    assert len(got) == len(expected) >= 2
     # streaming resampling of 100 ms G.711 chunks may move a boundary by at most a frame
     assert np.allclose(got["start_ms"], expected["start_ms"], atol=32)
     assert np.allclose(got["end_ms"], expected["end_ms"], atol=32, equal_nan=True)
@@ -220,7 +231,9 @@ def test_manual_commit_and_clear_with_turn_detection_off(server, clips):
         client, manager = await _connect(server.url, "ga")
         async with manager as conn:
             await _recv(conn)
-            await conn.session.update(session={"type": "realtime", "audio": {"input": {"turn_detection": None}}})
+            await conn.session.update(
+                session={"type": "realtime", "audio": {"input": {"turn_detection": None}}}
+            )
             updated = await _recv(conn)
             for event in audio.append_events(chunk_ms=200):
                 await conn.input_audio_buffer.append(audio=event["audio"])
@@ -257,14 +270,20 @@ def test_transcripts_of_committed_turns_equal_offline_transcribe(server, clips):
         {"type": "session.update", "session": {"input_audio_transcription": {"model": "whisper-1"}}}
     )
     log = rtlab.realtime.record(
-        audio, session, api="beta", base_url=server.url, api_key="local", realtime=False, settle_s=0.3
+        audio,
+        session,
+        api="beta",
+        base_url=server.url,
+        api_key="local",
+        realtime=False,
+        settle_s=0.3,
     )
     done = log.of_type("conversation.item.input_audio_transcription.completed")
     for event in done:
         validate(event, "beta")
     expected = rtlab.transcribe(audio, rtlab.detect(audio, session)).turns()
     got = log.turns()
-    assert len(done) == int(got["committed"].sum()) >= 3
+    assert len(done) == int(got["committed"].sum()) >= 2
     assert got["transcript"].tolist() == expected["transcript"].tolist()
     assert any(len(text.split()) >= 3 for text in got["transcript"])
 
@@ -284,11 +303,17 @@ BAD_MESSAGES = [
     ('{"type": "input_audio_buffer.append"}', "missing_required_parameter"),
     ('{"type": "session.update"}', "missing_required_parameter"),
     ('{"type": "session.update", "session": "x"}', "invalid_value"),
-    ('{"type": "session.update", "session": {"turn_detection": {"type": "server_vad", "threshold": 1.5}}}',
-     "invalid_value"),
+    (
+        '{"type": "session.update", "session": '
+        '{"turn_detection": {"type": "server_vad", "threshold": 1.5}}}',
+        "invalid_value",
+    ),
     ('{"type": "session.update", "session": {"input_audio_format": "mp3"}}', "invalid_value"),
-    ('{"type": "session.update", "session": {"turn_detection": {"type": "semantic_vad", "eagerness": "x"}}}',
-     "invalid_value"),
+    (
+        '{"type": "session.update", "session": '
+        '{"turn_detection": {"type": "semantic_vad", "eagerness": "x"}}}',
+        "invalid_value",
+    ),
     ("NaN", "invalid_json"),
 ]
 
@@ -349,7 +374,9 @@ def test_async_serve_context_and_query_selects_api():
         return created, created_ga
 
     created, created_ga = asyncio.run(main())
-    assert "turn_detection" in created["session"] and "model" not in created["session"]  # not a beta model
+    assert (
+        "turn_detection" in created["session"] and "model" not in created["session"]
+    )  # not a beta model
     assert created_ga["session"]["model"] == "gpt-realtime"
     assert created_ga["session"]["type"] == "realtime"
     validate(created, "beta")
@@ -365,9 +392,19 @@ def test_twenty_concurrent_sessions_get_their_own_correct_events(server, clips):
     sessions = [
         rtlab.Session(),
         rtlab.Session(turn_detection=rtlab.ServerVad(silence_duration_ms=200, threshold=0.6)),
-        rtlab.Session(turn_detection=rtlab.ServerVad(prefix_padding_ms=100, silence_duration_ms=900)),
+        rtlab.Session(
+            turn_detection=rtlab.ServerVad(prefix_padding_ms=100, silence_duration_ms=900)
+        ),
     ]
-    jobs = [(audios[i % len(audios)], sessions[i % len(sessions)], "ga" if i % 2 else "beta") for i in range(20)]
+    semantic = rtlab.Session(turn_detection=rtlab.SemanticVad(eagerness="high"))
+    jobs = [
+        (
+            audios[i % len(audios)],
+            semantic if i in (5, 14) else sessions[i % len(sessions)],
+            "ga" if i % 2 else "beta",
+        )
+        for i in range(20)
+    ]
     expected = [vad_events(rtlab.detect(audio, session)) for audio, session, _ in jobs]
     assert sum(len(e) for e in expected) > 20
 
@@ -375,7 +412,13 @@ def test_twenty_concurrent_sessions_get_their_own_correct_events(server, clips):
         return await asyncio.gather(
             *(
                 rtlab.realtime.arecord(
-                    audio, session, api=api, base_url=server.url, api_key="local", realtime=False, settle_s=0.5
+                    audio,
+                    session,
+                    api=api,
+                    base_url=server.url,
+                    api_key="local",
+                    realtime=False,
+                    settle_s=0.5,
                 )
                 for audio, session, api in jobs
             )
@@ -402,14 +445,18 @@ def test_a_client_dropping_mid_stream_does_not_disturb_the_others(server, clips)
         ws = await connect(server.url + "/realtime")
         await ws.recv()
         for event in list(audio.append_events(chunk_ms=100))[:25]:
-            await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": event["audio"]}))
+            await ws.send(
+                json.dumps({"type": "input_audio_buffer.append", "audio": event["audio"]})
+            )
         ws.transport.abort()  # no closing handshake
 
     async def main():
         results = await asyncio.gather(
             dropper(),
             *(
-                rtlab.realtime.arecord(audio, base_url=server.url, api_key="local", realtime=False, settle_s=0.5)
+                rtlab.realtime.arecord(
+                    audio, base_url=server.url, api_key="local", realtime=False, settle_s=0.5
+                )
                 for _ in range(3)
             ),
             dropper(),
@@ -424,16 +471,22 @@ def test_a_client_dropping_mid_stream_does_not_disturb_the_others(server, clips)
         time.sleep(0.05)
     assert server.n_connections == 0
     # and it still serves
-    again = rtlab.realtime.record(audio, base_url=server.url, api_key="local", realtime=False, settle_s=0.3)
+    again = rtlab.realtime.record(
+        audio, base_url=server.url, api_key="local", realtime=False, settle_s=0.3
+    )
     assert vad_events(again) == expected
 
 
 # -- fuzzing ----------------------------------------------------------------------------------
 
-_json_leaf = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
+_json_leaf = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
+)
 _json = st.recursive(
     _json_leaf,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -448,34 +501,62 @@ def _not_json(text: str) -> bool:
 
 _bad_vad = st.one_of(
     st.fixed_dictionaries(
-        {"type": st.just("server_vad"), "threshold": st.floats(1.0001, 1e6) | st.floats(-1e6, -0.0001)}
+        {
+            "type": st.just("server_vad"),
+            "threshold": st.floats(1.0001, 1e6) | st.floats(-1e6, -0.0001),
+        }
     ),
-    st.fixed_dictionaries({"type": st.just("server_vad"), "silence_duration_ms": st.integers(max_value=-1)}),
     st.fixed_dictionaries(
-        {"type": st.just("semantic_vad"), "eagerness": st.text(max_size=8).filter(
-            lambda s: s not in ("low", "medium", "high", "auto"))}
+        {"type": st.just("server_vad"), "silence_duration_ms": st.integers(max_value=-1)}
     ),
-    st.fixed_dictionaries({"type": st.text(max_size=12).filter(lambda s: s not in ("server_vad", "semantic_vad"))}),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("semantic_vad"),
+            "eagerness": st.text(max_size=8).filter(
+                lambda s: s not in ("low", "medium", "high", "auto")
+            ),
+        }
+    ),
+    st.fixed_dictionaries(
+        {"type": st.text(max_size=12).filter(lambda s: s not in ("server_vad", "semantic_vad"))}
+    ),
 )
 
 MALFORMED = st.one_of(
     st.text(max_size=60).filter(_not_json),
     st.binary(max_size=60).filter(lambda b: _not_json(b.decode("utf-8", "replace"))),
     _json.filter(lambda v: not isinstance(v, dict)).map(json.dumps),
-    st.dictionaries(st.text(max_size=8), _json, max_size=4).filter(
-        lambda d: not isinstance(d.get("type"), str)).map(json.dumps),
+    st.dictionaries(st.text(max_size=8), _json, max_size=4)
+    .filter(lambda d: not isinstance(d.get("type"), str))
+    .map(json.dumps),
     st.fixed_dictionaries(
-        {"type": st.text(max_size=40).filter(lambda t: t not in (
-            "session.update", "input_audio_buffer.append", "input_audio_buffer.commit", "input_audio_buffer.clear"))}
+        {
+            "type": st.text(max_size=40).filter(
+                lambda t: (
+                    t
+                    not in (
+                        "session.update",
+                        "input_audio_buffer.append",
+                        "input_audio_buffer.commit",
+                        "input_audio_buffer.clear",
+                    )
+                )
+            )
+        }
     ).map(json.dumps),
     st.fixed_dictionaries(
-        {"type": st.just("input_audio_buffer.append"),
-         "audio": st.text(max_size=30).filter(lambda s: not _is_even_base64(s)) | _json.filter(
-             lambda v: not isinstance(v, str))}
+        {
+            "type": st.just("input_audio_buffer.append"),
+            "audio": st.text(max_size=30).filter(lambda s: not _is_even_base64(s))
+            | _json.filter(lambda v: not isinstance(v, str)),
+        }
     ).map(json.dumps),
     st.fixed_dictionaries(
-        {"type": st.just("session.update"),
-         "session": st.fixed_dictionaries({"turn_detection": _bad_vad}) | _json.filter(lambda v: not isinstance(v, dict))}
+        {
+            "type": st.just("session.update"),
+            "session": st.fixed_dictionaries({"turn_detection": _bad_vad})
+            | _json.filter(lambda v: not isinstance(v, dict)),
+        }
     ).map(json.dumps),
 )
 
@@ -497,9 +578,13 @@ def fuzz_connection(server):
         yield ws
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(message=MALFORMED)
-def test_fuzzed_malformed_messages_get_an_error_and_never_break_the_server(fuzz_connection, message):
+def test_fuzzed_malformed_messages_get_an_error_and_never_break_the_server(
+    fuzz_connection, message
+):
     ws = fuzz_connection
     ws.send(message)
     reply = json.loads(ws.recv(timeout=5))

@@ -14,7 +14,6 @@ import inspect
 import json
 import math
 import re
-import tempfile
 import typing
 import warnings
 from pathlib import Path
@@ -40,12 +39,6 @@ from openai.types.realtime import realtime_audio_formats_param as ga_formats
 from openai.types.realtime import realtime_audio_input_turn_detection as ga_td
 from openai.types.realtime import realtime_session_create_request_param as ga_request_param
 from openai.types.realtime import session_update_event_param as ga_param
-from openai.types.realtime.realtime_audio_input_turn_detection_param import (
-    SemanticVad as GaSemanticVadParam,
-)
-from openai.types.realtime.realtime_audio_input_turn_detection_param import (
-    ServerVad as GaServerVadParam,
-)
 from openai.types.realtime.realtime_tracing_config import TracingConfiguration
 from openai.types.realtime.session_update_event import SessionUpdateEvent as GaEvent
 from pydantic import TypeAdapter, ValidationError
@@ -145,7 +138,9 @@ def _field_doc(cls: type, name: str) -> str:
                 "type": "session.update",
                 "session": {
                     "type": "realtime",
-                    "audio": {"input": {"turn_detection": {"type": "semantic_vad", "threshold": 0.5}}},
+                    "audio": {
+                        "input": {"turn_detection": {"type": "semantic_vad", "threshold": 0.5}}
+                    },
                 },
             },
         ),
@@ -177,7 +172,13 @@ def test_the_oracle_accepts_documented_nulls():
             "session": {
                 "type": "realtime",
                 "tracing": None,
-                "audio": {"input": {"turn_detection": None, "noise_reduction": None, "transcription": None}},
+                "audio": {
+                    "input": {
+                        "turn_detection": None,
+                        "noise_reduction": None,
+                        "transcription": None,
+                    }
+                },
             },
         }
     )
@@ -209,7 +210,9 @@ def test_beta_model_names_match_the_package():
 
 
 def test_built_in_voices_are_known():
-    beta_voices = typing.get_args(typing.get_args(typing.get_type_hints(beta_param.Session)["voice"])[1])
+    beta_voices = typing.get_args(
+        typing.get_args(typing.get_type_hints(beta_param.Session)["voice"])[1]
+    )
     assert set(beta_voices) <= set(VOICES)
     assert {"marin", "cedar"} <= set(VOICES)
 
@@ -228,7 +231,9 @@ def test_audio_formats_match_the_package():
         for cls in (ga_formats.AudioPCM, ga_formats.AudioPCMU, ga_formats.AudioPCMA)
     }
     written = {
-        Session(input_audio_format=f).to_event(api="ga")["session"]["audio"]["input"]["format"]["type"]
+        Session(input_audio_format=f).to_event(api="ga")["session"]["audio"]["input"]["format"][
+            "type"
+        ]
         for f in ("pcm16", "g711_ulaw", "g711_alaw")
     }
     assert written == kinds
@@ -252,7 +257,9 @@ def test_defaults_are_the_documented_ones():
     assert "`auto` is the default" in _field_doc(td, "eagerness")
     assert SemanticVad().eagerness == "auto"
     session_doc = beta_session_types.Session
-    assert Session().speed == _number(r"([\d.]+) is the default speed", _field_doc(session_doc, "speed"))
+    assert Session().speed == _number(
+        r"([\d.]+) is the default speed", _field_doc(session_doc, "speed")
+    )
     assert "Defaults to `inf`" in _field_doc(session_doc, "max_response_output_tokens")
     assert Session().max_response_output_tokens == "inf"
     assert Session().temperature == _number(
@@ -269,13 +276,33 @@ def _bounds_cases():
     tokens = _field_doc(session_doc, "max_response_output_tokens")
     threshold = _field_doc(beta_session_types.TurnDetection, "threshold")
     return [
-        (Session, "speed", _number(r"([\d.]+) is the minimum", speed), _number(r"([\d.]+) is the maximum", speed)),
-        (Session, "temperature", _number(r"\[([\d.]+),", temperature), _number(r", ([\d.]+)\]", temperature)),
-        (Session, "max_response_output_tokens", _number(r"between (\d+)", tokens), _number(r"and (\d+) to limit", tokens)),
-        (ServerVad, "threshold", _number(r"\(([\d.]+) to", threshold), _number(r"to ([\d.]+)\)", threshold)),
+        (
+            Session,
+            "speed",
+            _number(r"([\d.]+) is the minimum", speed),
+            _number(r"([\d.]+) is the maximum", speed),
+        ),
+        (
+            Session,
+            "temperature",
+            _number(r"\[([\d.]+),", temperature),
+            _number(r", ([\d.]+)\]", temperature),
+        ),
+        (
+            Session,
+            "max_response_output_tokens",
+            _number(r"between (\d+)", tokens),
+            _number(r"and (\d+) to limit", tokens),
+        ),
+        (
+            ServerVad,
+            "threshold",
+            _number(r"\(([\d.]+) to", threshold),
+            _number(r"to ([\d.]+)\)", threshold),
+        ),
         # Not in the installed types: the API reference gives minimum 5000, maximum 30000.
         (ServerVad, "idle_timeout_ms", 5000, 30000),
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize(("cls", "field", "low", "high"), _bounds_cases())
@@ -305,7 +332,11 @@ def test_beta_typed_payload_parses_to_the_equal_session():
             "voice": "verse",
             "input_audio_format": "g711_alaw",
             "output_audio_format": "g711_ulaw",
-            "input_audio_transcription": {"model": "whisper-1", "language": "en", "prompt": "rtlab"},
+            "input_audio_transcription": {
+                "model": "whisper-1",
+                "language": "en",
+                "prompt": "rtlab",
+            },
             "turn_detection": {"type": "semantic_vad", "eagerness": "low"},
             "input_audio_noise_reduction": {"type": "near_field"},
             "speed": 1.1,
@@ -377,9 +408,13 @@ def test_ga_model_built_with_openai_types_parses_to_the_equal_session():
                 ),
                 noise_reduction=None,
             ),
-            output=RealtimeAudioConfigOutput(format={"type": "audio/pcm", "rate": 24000}, voice="marin", speed=0.9),
+            output=RealtimeAudioConfigOutput(
+                format={"type": "audio/pcm", "rate": 24000}, voice="marin", speed=0.9
+            ),
         ),
-        tools=[RealtimeFunctionTool(type="function", name="hang_up", parameters={"type": "object"})],
+        tools=[
+            RealtimeFunctionTool(type="function", name="hang_up", parameters={"type": "object"})
+        ],
         tool_choice={"type": "function", "name": "hang_up"},
         tracing=TracingConfiguration(workflow_name="calls"),
         max_output_tokens="inf",
@@ -404,7 +439,10 @@ def test_ga_model_built_with_openai_types_parses_to_the_equal_session():
     )
     assert Session.from_event(event, strict=True) == expected
     assert Session.from_event(GaEvent(type="session.update", session=request)) == expected
-    assert expected.to_event(api="ga")["session"]["tool_choice"] == {"type": "function", "name": "hang_up"}
+    assert expected.to_event(api="ga")["session"]["tool_choice"] == {
+        "type": "function",
+        "name": "hang_up",
+    }
     check_ga(expected.to_event(api="ga"))
 
 
@@ -442,7 +480,11 @@ def test_ga_server_event_with_extra_fields_parses_tolerantly():
                         "interrupt_response": True,
                     },
                 },
-                "output": {"format": {"type": "audio/pcm", "rate": 24000}, "voice": "alloy", "speed": 1.0},
+                "output": {
+                    "format": {"type": "audio/pcm", "rate": 24000},
+                    "voice": "alloy",
+                    "speed": 1.0,
+                },
             },
         },
     }
@@ -451,8 +493,15 @@ def test_ga_server_event_with_extra_fields_parses_tolerantly():
     session = Session.from_event(server)
     assert session.id == "sess_C9x"
     assert session.turn_detection == ServerVad(silence_duration_ms=200, idle_timeout_ms=None)
-    assert session.input_audio_transcription is None and "input_audio_transcription" in session.model_fields_set
-    assert session.tracing is None and session.voice == "alloy" and session.modalities == ("text", "audio")
+    assert (
+        session.input_audio_transcription is None
+        and "input_audio_transcription" in session.model_fields_set
+    )
+    assert (
+        session.tracing is None
+        and session.voice == "alloy"
+        and session.modalities == ("text", "audio")
+    )
     assert Session.from_event(typed) == session
     with pytest.raises(ConfigError, match="'object' parameter of the GA session is unknown"):
         Session.from_event(server, strict=True)
@@ -478,8 +527,13 @@ def test_beta_server_event_parses_tolerantly():
             "input_audio_format": "pcm16",
             "output_audio_format": "pcm16",
             "input_audio_transcription": None,
-            "turn_detection": {"type": "semantic_vad", "eagerness": "high", "create_response": True,
-                               "interrupt_response": True, "threshold": None},
+            "turn_detection": {
+                "type": "semantic_vad",
+                "eagerness": "high",
+                "create_response": True,
+                "interrupt_response": True,
+                "threshold": None,
+            },
             "tools": [],
             "tool_choice": "auto",
             "temperature": 0.8,
@@ -488,14 +542,18 @@ def test_beta_server_event_parses_tolerantly():
             "tracing": None,
             "client_secret": None,
         },
-    }  # fmt: skip
+    }
     BetaCreated.model_validate(server)
     session = Session.from_event(server)
     assert session.turn_detection == SemanticVad(eagerness="high")
     assert session.modalities == ("text", "audio") and session.instructions == ""
     with pytest.raises(ConfigError, match="'object' parameter of Session is unknown"):
         Session.from_event(server, strict=True)
-    modelled = {k: v for k, v in server["session"].items() if k not in ("object", "expires_at", "client_secret")}
+    modelled = {
+        k: v
+        for k, v in server["session"].items()
+        if k not in ("object", "expires_at", "client_secret")
+    }
     with pytest.raises(ConfigError, match="'threshold' belongs to server_vad"):
         Session.from_event(modelled, strict=True)
 
@@ -505,22 +563,36 @@ def test_client_secret_is_never_kept():
     response = {
         "value": secret,
         "expires_at": 1756310470,
-        "session": {"type": "realtime", "model": "gpt-realtime", "client_secret": {"value": secret}},
+        "session": {
+            "type": "realtime",
+            "model": "gpt-realtime",
+            "client_secret": {"value": secret},
+        },
     }
     session = Session.from_event(response)
     assert session == Session(model="gpt-realtime")
-    for text in (repr(session), session.to_json(), session._repr_html_(), json.dumps(session.to_event(api="ga"))):
+    for text in (
+        repr(session),
+        session.to_json(),
+        session._repr_html_(),
+        json.dumps(session.to_event(api="ga")),
+    ):
         assert secret not in text and "ek_" not in text
 
 
 # ---------------------------------------------------- every generated session, both shapes
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
     max_leaves=6,
-)  # fmt: skip
+)
 NAMES = st.from_regex(r"[A-Za-z0-9_-]{1,16}", fullmatch=True)
 
 
@@ -580,14 +652,15 @@ FIELDS = {
     "output_audio_format": st.sampled_from(["pcm16", "g711_ulaw", "g711_alaw"]),
     "input_audio_transcription": st.none() | TRANSCRIPTION,
     "turn_detection": st.none() | SERVER_VAD | SEMANTIC_VAD,
-    "input_audio_noise_reduction": st.none() | st.builds(NoiseReduction, type=st.sampled_from(["near_field", "far_field"])),
+    "input_audio_noise_reduction": st.none()
+    | st.builds(NoiseReduction, type=st.sampled_from(["near_field", "far_field"])),
     "speed": st.floats(0.25, 1.5),
     "tracing": st.none() | st.just("auto") | TRACING,
     "tools": TOOLS,
     "tool_choice": st.sampled_from(["auto", "none", "required"]),
     "temperature": st.floats(0.6, 1.2),
     "max_response_output_tokens": st.integers(1, 4096) | st.just("inf"),
-}  # fmt: skip
+}
 
 
 @st.composite
@@ -616,7 +689,12 @@ def _expected_drops(session: Session, api: str) -> list[str]:
     if api == "ga" and "temperature" in is_set:
         drops.append("temperature")
     vad = session.turn_detection
-    if api == "beta" and "turn_detection" in is_set and isinstance(vad, ServerVad) and vad.idle_timeout_ms is not None:
+    if (
+        api == "beta"
+        and "turn_detection" in is_set
+        and isinstance(vad, ServerVad)
+        and vad.idle_timeout_ms is not None
+    ):
         drops.append("turn_detection.idle_timeout_ms")
     return drops
 
@@ -629,22 +707,28 @@ def _without_api_gaps(session: Session, api: str) -> Session:
     return session.unset(*paths)
 
 
-_FILES = Path(tempfile.mkdtemp(prefix="rtlab-session-roundtrip-"))
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("roundtrip")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(session=sessions())
-def test_round_trips_across_both_shapes_and_files(session):
+def test_round_trips_across_both_shapes_and_files(session, files):
     # canonical form, JSON text and files: exact
     assert Session.from_event(session.to_dict(), strict=True) == session
     assert Session.from_event(session.to_json()) == session
-    path = _FILES / "s.json"
+    path = files / "s.json"
     session.save(path)
     loaded = Session.load(path)
     assert loaded == session and loaded.model_fields_set == session.model_fields_set
     assert hash(loaded) == hash(session)
     for api, check in (("beta", check_beta), ("ga", check_ga)):
-        if api == "beta" and "model" in session.model_fields_set and session.model not in BETA_MODELS:
+        if (
+            api == "beta"
+            and "model" in session.model_fields_set
+            and session.model not in BETA_MODELS
+        ):
             with pytest.raises(ConfigError, match="'model' parameter"):
                 session.to_event(api="beta")
             continue
@@ -668,7 +752,7 @@ def test_repr_evaluates_to_an_equal_session(session):
     text = repr(session)
     if "***" in text:  # a generated string happened to look like a key and was masked
         return
-    assert eval(text, namespace) == session  # noqa: S307 - our own repr
+    assert eval(text, namespace) == session
 
 
 def test_float_fields_are_json_exact():

@@ -112,7 +112,9 @@ def api_from_request(path: str, headers: Mapping[str, str]) -> Api:
         value = query["api"][-1]
         if value not in API_VALUES:
             raise RequestError(
-                "invalid_value", f"The 'api' query parameter must be 'beta' or 'ga'. Got {value!r}.", param="api"
+                "invalid_value",
+                f"The 'api' query parameter must be 'beta' or 'ga'. Got {value!r}.",
+                param="api",
             )
         return value  # type: ignore[return-value]
     for name, value in headers.items():
@@ -163,7 +165,7 @@ def parse_client_event(raw: str | bytes) -> dict[str, Any]:
     Traceback (most recent call last):
     ...
     rtlab.realtime._protocol.RequestError: The message is not valid JSON: Expecting property name enclosed in double quotes (line 1 column 2).
-    """
+    """  # noqa: E501
     if isinstance(raw, bytes | bytearray | memoryview):
         try:
             text = bytes(raw).decode("utf-8")
@@ -180,7 +182,9 @@ def parse_client_event(raw: str | bytes) -> dict[str, Any]:
         raise RequestError("invalid_json", f"The message is not valid JSON: {reason}.") from exc
     if not isinstance(obj, dict):
         raise RequestError(
-            "invalid_event", f"A client event must be a JSON object. Got a {_json_kind(obj)}.", param="type"
+            "invalid_event",
+            f"A client event must be a JSON object. Got a {_json_kind(obj)}.",
+            param="type",
         )
     event_id = obj.get("event_id")
     if event_id is not None and not isinstance(event_id, str):
@@ -191,7 +195,9 @@ def parse_client_event(raw: str | bytes) -> dict[str, Any]:
     if not isinstance(kind, str):
         raise RequestError(
             "invalid_event",
-            "A client event needs a string 'type'." if kind is None else "The 'type' must be a string.",
+            "A client event needs a string 'type'."
+            if kind is None
+            else "The 'type' must be a string.",
             param="type",
             client_event_id=event_id,
         )
@@ -247,7 +253,7 @@ def decode_audio(data: Any, audio_format: str, *, client_event_id: str | None = 
     Traceback (most recent call last):
     ...
     rtlab.realtime._protocol.RequestError: pcm16 audio must hold whole 16-bit samples (an even number of bytes). Got 3 bytes.
-    """
+    """  # noqa: E501
     import numpy as np
 
     if not isinstance(data, str):
@@ -261,7 +267,10 @@ def decode_audio(data: Any, audio_format: str, *, client_event_id: str | None = 
         raw = base64.b64decode(data.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
         raise RequestError(
-            "invalid_base64", "'audio' is not valid base64.", param="audio", client_event_id=client_event_id
+            "invalid_base64",
+            "'audio' is not valid base64.",
+            param="audio",
+            client_event_id=client_event_id,
         ) from exc
     if audio_format == "pcm16":
         if len(raw) % 2:
@@ -279,7 +288,8 @@ def decode_audio(data: Any, audio_format: str, *, client_event_id: str | None = 
         return _g711.decode(raw, audio_format[-4:]).astype(np.int16, copy=False)
     raise RequestError(
         "invalid_audio_format",
-        f"The session's input audio format {audio_format!r} is not one of {', '.join(INPUT_FORMATS)}.",
+        f"The session's input audio format {audio_format!r} is not one of "
+        f"{', '.join(INPUT_FORMATS)}.",
         param="audio",
         client_event_id=client_event_id,
     )
@@ -295,8 +305,8 @@ class G711Resampler:
     --------
     >>> import numpy as np
     >>> stream = G711Resampler()
-    >>> out = [stream.push(np.zeros(800, dtype=np.int16)) for _ in range(5)]
-    >>> 11000 <= sum(len(o) for o in out) <= 12000
+    >>> out = [stream.push(np.zeros(800, dtype=np.int16)) for _ in range(10)]  # 10 x 100 ms
+    >>> 21000 <= sum(len(o) for o in out) <= 24000  # all but the filter's look-ahead
     True
     """
 
@@ -435,7 +445,11 @@ def item_created_events(
     Beta sends ``conversation.item.created``; GA sends ``conversation.item.added`` and then
     ``conversation.item.done`` (so ``event_ids`` needs one id for beta, two for GA).
     """
-    kinds = ["conversation.item.created"] if api == "beta" else ["conversation.item.added", "conversation.item.done"]
+    kinds = (
+        ["conversation.item.created"]
+        if api == "beta"
+        else ["conversation.item.added", "conversation.item.done"]
+    )
     return [
         {
             "type": kind,
@@ -471,7 +485,11 @@ def transcription_failed_event(event_id: str, item_id: str, message: str) -> dic
         "event_id": event_id,
         "item_id": item_id,
         "content_index": 0,
-        "error": {"type": "transcription_error", "code": "transcription_failed", "message": message},
+        "error": {
+            "type": "transcription_error",
+            "code": "transcription_failed",
+            "message": message,
+        },
     }
 
 

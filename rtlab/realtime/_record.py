@@ -24,6 +24,10 @@ __all__ = ["arecord", "record", "record_file"]
 #: Seconds to wait for ``session.created`` / ``session.updated`` before streaming.
 HANDSHAKE_TIMEOUT_S = 15.0
 
+#: With ``realtime=False``: seconds (plus the audio's duration) to wait for the server to
+#: work through every append before the drain starts.
+CATCH_UP_TIMEOUT_S = 30.0
+
 _SEMANTIC_CAP_S = {"low": 8.0, "medium": 4.0, "high": 2.0, "auto": 4.0}
 
 
@@ -105,7 +109,7 @@ async def arecord(
     drain_s: float | None = None,
     settle_s: float = 1.0,
 ) -> EventLog:
-    """Record the server events of a Realtime session fed with ``audio`` (async form of :func:`record`).
+    """Record the server events of a Realtime session fed with ``audio`` (async :func:`record`).
 
     See :func:`record` for the parameters.
     """
@@ -120,11 +124,15 @@ async def arecord(
     if session is None:
         session = Session()
     if not isinstance(session, Session):
-        raise ConfigError("session", type(session).__name__, "an rtlab Session or None", owner="record")
+        raise ConfigError(
+            "session", type(session).__name__, "an rtlab Session or None", owner="record"
+        )
     if not (isinstance(chunk_ms, int | float) and 10 <= chunk_ms <= 5000):
         raise ConfigError("chunk_ms", chunk_ms, "a number of ms in [10, 5000]", owner="record")
     if drain_s is not None and not (isinstance(drain_s, int | float) and 0 <= drain_s <= 600):
-        raise ConfigError("drain_s", drain_s, "a number of seconds in [0, 600], or None", owner="record")
+        raise ConfigError(
+            "drain_s", drain_s, "a number of seconds in [0, 600], or None", owner="record"
+        )
     model = model or proto.DEFAULT_MODEL[api]
     drain = default_drain_s(session) if drain_s is None else float(drain_s)
     payloads = _append_payloads(audio, chunk_ms, session.input_audio_format)
@@ -137,7 +145,13 @@ async def arecord(
     t0: float | None = None
     n_sent = 0
     last_event_at = time.monotonic()
-    state = {"committed": set(), "transcribed": set(), "updated": None, "error": None}
+    state: dict[str, Any] = {
+        "committed": set(),
+        "transcribed": set(),
+        "updated": None,
+        "error": None,
+        "n_answers": 0,  # session.updated and error events: the answers to session.update
+    }
     header = {
         "type": "rtlab.event_log",
         "version": 1,
@@ -158,10 +172,14 @@ async def arecord(
             "conversation.item.input_audio_transcription.failed",
         ):
             state["transcribed"].add(event.get("item_id"))
-        elif kind in ("session.updated", "transcription_session.updated") and state["updated"] is None:
-            state["updated"] = event
-        elif kind == "error" and state["updated"] is None and state["error"] is None:
-            state["error"] = event
+        elif kind in ("session.updated", "transcription_session.updated"):
+            state["n_answers"] += 1
+            if state["updated"] is None:
+                state["updated"] = event
+        elif kind == "error":
+            state["n_answers"] += 1
+            if state["error"] is None:
+                state["error"] = event
         if t0 is None:
             pending.append((event, received))
             return
@@ -195,7 +213,10 @@ async def arecord(
                 try:
                     event = json.loads(raw)
                 except ValueError:
-                    event = {"type": "rtlab.unparsed", "data": _scrub(bytes(raw).decode("utf-8", "replace"), key)}
+                    event = {
+                        "type": "rtlab.unparsed",
+                        "data": _scrub(bytes(raw).decode("utf-8", "replace"), key),
+                    }
                 if not isinstance(event, dict) or not isinstance(event.get("type"), str):
                     event = {"type": "rtlab.unparsed", "data": event}
                 keep(event, received)
@@ -216,7 +237,10 @@ async def arecord(
                 elif receiver.done() and receiver.exception() is not None:
                     reason = f"the connection closed ({type(receiver.exception()).__name__})"
                 raise ProtocolError(
-                    "session", None, None, message=f"The server did not accept the session: {_scrub(reason, key)}"
+                    "session",
+                    None,
+                    None,
+                    message=f"The server did not accept the session: {_scrub(reason, key)}",
                 )
             # stream
             t0 = time.monotonic()
@@ -241,16 +265,26 @@ async def arecord(
                 n_sent += 1
             if session.turn_detection is None and not receiver.done():
                 await conn.input_audio_buffer.commit()
+            if not realtime and not receiver.done():
+                # the server may still be working through the appends: the same session sent
+                # once more is answered only after all of them (events are handled in order)
+                n_answers = state["n_answers"]
+                await conn.send(update_event)
+                deadline = time.monotonic() + CATCH_UP_TIMEOUT_S + audio.duration_s
+                while state["n_answers"] == n_answers and not receiver.done():
+                    if time.monotonic() > deadline:
+                        break
+                    await asyncio.sleep(0.01)
             # drain: until quiet (and every commit transcribed, if asked) or the bound
             sent_at = time.monotonic()
             wants_transcripts = getattr(session, "input_audio_transcription", None) is not None
+            min_wait = _min_wait_s(session) if realtime else 0.0
             while not receiver.done():
                 now = time.monotonic()
                 if now - sent_at >= drain:
                     break
                 quiet = now - max(last_event_at, sent_at) >= settle_s
                 waiting = wants_transcripts and not state["committed"] <= state["transcribed"]
-                min_wait = _min_wait_s(session) if realtime else 0.0
                 if quiet and not waiting and now - sent_at >= min_wait:
                     break
                 await asyncio.sleep(0.02)
@@ -278,8 +312,10 @@ async def arecord(
             "connection",
             f"closed after {n_sent} of {len(payloads)} audio chunks",
             None,
-            message=f"The server closed the connection after {n_sent} of {len(payloads)} audio chunks "
-            f"and {len(events)} events" + (f"; they are saved in {out}." if out is not None else "."),
+            message=f"The server closed the connection after {n_sent} of {len(payloads)} audio "
+            "chunks "
+            f"and {len(events)} events"
+            + (f"; they are saved in {out}." if out is not None else "."),
         )
     return log
 
@@ -359,7 +395,9 @@ def record(
         Realtime model (default ``gpt-realtime`` for GA, ``gpt-4o-realtime-preview`` for beta).
     realtime : bool, default True
         Send the audio at real time (one chunk every ``chunk_ms``); ``False`` sends it as
-        fast as the server takes it.
+        fast as the server takes it, then sends the session once more: its
+        ``session.updated`` (the last event of the log) comes after the server has handled
+        every append, so no event is cut off however far behind the server runs.
     out : path, optional
         JSONL file for the log. Each event is appended as it arrives (flushed line by line,
         readable by :meth:`EventLog.read_jsonl`, so a crash loses nothing received after
@@ -399,12 +437,14 @@ def record(
     >>> import rtlab
     >>> from rtlab import datasets
     >>> from rtlab.realtime import record, start_server
-    >>> clip = datasets.load("librivox/0930")
+    >>> clip = datasets.compose(["librivox/0880", "librivox/0930"], gaps_ms=[700], tail_ms=1000)
     >>> with start_server() as server:
     ...     log = record(clip.audio, rtlab.Session(), base_url=server.url, api_key="local",
     ...                  realtime=False, settle_s=0.3)
-    >>> log.turns()[["start_ms", "end_ms"]].values.tolist() == (
-    ...     rtlab.detect(clip.audio, rtlab.Session()).turns()[["start_ms", "end_ms"]].values.tolist())
+    >>> log.turns()[["start_ms", "end_ms"]].values.tolist()
+    [[212.0, 3584.0], [3584.0, 7008.0]]
+    >>> emulated = rtlab.detect(clip.audio, rtlab.Session())
+    >>> log.turns()[["start_ms", "end_ms"]].equals(emulated.turns()[["start_ms", "end_ms"]])
     True
     """
     coroutine = arecord(
@@ -425,7 +465,9 @@ def record(
     except RuntimeError:
         return asyncio.run(coroutine)
     # a loop runs in this thread (a notebook): run on a fresh loop in a worker thread
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="rtlab-record") as pool:
+    with concurrent.futures.ThreadPoolExecutor(
+        max_workers=1, thread_name_prefix="rtlab-record"
+    ) as pool:
         return pool.submit(asyncio.run, coroutine).result()
 
 
@@ -467,8 +509,17 @@ def record_file(
         try:
             payload = json.loads(text)
         except ValueError as exc:
-            raise ConfigError("session_path", str(session_path), "a JSON file with a session", owner="record_file") from exc
+            raise ConfigError(
+                "session_path", str(session_path), "a JSON file with a session", owner="record_file"
+            ) from exc
         session = Session.from_event(payload)
     return record(
-        path, session, api=api, model=model, realtime=realtime, out=out_path, base_url=base_url, api_key=api_key
+        path,
+        session,
+        api=api,
+        model=model,
+        realtime=realtime,
+        out=out_path,
+        base_url=base_url,
+        api_key=api_key,
     )

@@ -80,10 +80,14 @@ class RedactingLogger(logging.LoggerAdapter):
     hand it this adapter, so a key never reaches a log record.
     """
 
-    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:  # noqa: D102
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
         if not self.isEnabledFor(level):
             return
-        if len(args) >= 2 and isinstance(args[0], str) and args[0].lower() in ("authorization", "cookie"):
+        if (
+            len(args) >= 2
+            and isinstance(args[0], str)
+            and args[0].lower() in ("authorization", "cookie")
+        ):
             args = (args[0], "<redacted>", *args[2:])
         args = tuple(_redact(a) for a in args)
         super().log(level, _redact(msg), *args, **kwargs)
@@ -112,7 +116,7 @@ def check_host(host: str, *, allow_remote: bool) -> None:
     Traceback (most recent call last):
     ...
     rtlab.errors.ConfigError: The 'host' parameter of serve must be a loopback address (127.0.0.1, ::1 or localhost). Got '0.0.0.0'. The server has no authentication: pass allow_remote=True only on a trusted network.
-    """
+    """  # noqa: E501
     if allow_remote or host == "localhost":
         return
     try:
@@ -125,7 +129,8 @@ def check_host(host: str, *, allow_remote: bool) -> None:
             host,
             "a loopback address (127.0.0.1, ::1 or localhost)",
             owner="serve",
-            fix="The server has no authentication: pass allow_remote=True only on a trusted network.",
+            fix="The server has no authentication: "
+            "pass allow_remote=True only on a trusted network.",
         )
 
 
@@ -260,7 +265,8 @@ def _process_request(connection: Any, request: Any) -> Any:
     path = urlsplit(request.path).path.rstrip("/")
     if path not in PATHS:
         return connection.respond(
-            HTTPStatus.NOT_FOUND, f"rtlab serve: no Realtime endpoint at {path!r}; use /v1/realtime.\n"
+            HTTPStatus.NOT_FOUND,
+            f"rtlab serve: no Realtime endpoint at {path!r}; use /v1/realtime.\n",
         )
     try:
         proto.api_from_request(request.path, request.headers)
@@ -276,7 +282,9 @@ class ServerThread:
     the websocket base URL; ``close()`` stops the server (also on leaving a ``with`` block).
     """
 
-    def __init__(self, host: str, port: int, *, allow_remote: bool, options: EmulatorOptions | None) -> None:
+    def __init__(
+        self, host: str, port: int, *, allow_remote: bool, options: EmulatorOptions | None
+    ) -> None:
         check_host(host, allow_remote=allow_remote)
         self._ready = threading.Event()
         self._server: Server | None = None
@@ -284,14 +292,19 @@ class ServerThread:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._thread = threading.Thread(
-            target=self._run, args=(host, port, allow_remote, options), name="rtlab-serve", daemon=True
+            target=self._run,
+            args=(host, port, allow_remote, options),
+            name="rtlab-serve",
+            daemon=True,
         )
         self._thread.start()
         self._ready.wait()
         if self._error is not None:
             raise self._error
 
-    def _run(self, host: str, port: int, allow_remote: bool, options: EmulatorOptions | None) -> None:
+    def _run(
+        self, host: str, port: int, allow_remote: bool, options: EmulatorOptions | None
+    ) -> None:
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
@@ -494,7 +507,12 @@ class _Connection:
 
     def session_event(self, kind: Any) -> dict[str, Any]:
         return proto.session_event(
-            kind, self.next_event_id(), self.session, self.api, session_id=self.session_id, model=self.model
+            kind,
+            self.next_event_id(),
+            self.session,
+            self.api,
+            session_id=self.session_id,
+            model=self.model,
         )
 
     def error(self, exc: proto.RequestError) -> dict[str, Any]:
@@ -532,7 +550,8 @@ class _Connection:
             else:
                 raise proto.RequestError(
                     "unsupported_event",
-                    f"rtlab serve emulates turn detection only: the client event {kind[:80]!r} is not "
+                    "rtlab serve emulates turn detection only: the client event "
+                    f"{kind[:80]!r} is not "
                     f"supported (supported: {', '.join(proto.SUPPORTED_CLIENT_EVENTS)}).",
                     param="type",
                     client_event_id=client_event_id,
@@ -547,7 +566,8 @@ class _Connection:
                 proto.error_event(
                     self.next_event_id(),
                     code="internal_error",
-                    message=f"rtlab serve failed on this event ({type(exc).__name__}); the session goes on.",
+                    message=f"rtlab serve failed on this event ({type(exc).__name__}); "
+                    "the session goes on.",
                     client_event_id=client_event_id,
                     error_type="server_error",
                 )
@@ -629,12 +649,15 @@ class _Connection:
         self.buffer.append(samples)
         self.total += int(samples.size)
         if self.session.turn_detection is None:
+            self.trim()
             return []
         if self.detector is None:
             self.detector_start = self.total - int(samples.size)
             self.detector_items = {}
             session, options = self.session, self.state.options
-            self.detector = await loop.run_in_executor(self.state.executor, lambda: _make_detector(session, options))
+            self.detector = await loop.run_in_executor(
+                self.state.executor, lambda: _make_detector(session, options)
+            )
         detector = self.detector
         raw_events = await loop.run_in_executor(self.state.executor, detector.feed, samples)
         out: list[dict[str, Any]] = []
@@ -651,7 +674,7 @@ class _Connection:
         for name in ("audio_start_ms", "audio_end_ms"):
             if proto.is_finite_number(event.get(name)):
                 value = event[name] + offset_ms
-                event[name] = int(round(value)) if isinstance(raw_event[name], int) else value
+                event[name] = round(value) if isinstance(raw_event[name], int) else value
         raw_item = event.get("item_id")
         if isinstance(raw_item, str):
             if raw_item not in self.detector_items:
@@ -686,7 +709,7 @@ class _Connection:
     def _sample(self, value_ms: Any) -> int:
         if not proto.is_finite_number(value_ms):
             return self.total
-        return max(0, min(self.total, int(round(value_ms * _SAMPLE_RATE_HZ / 1000.0))))
+        return max(0, min(self.total, round(value_ms * _SAMPLE_RATE_HZ / 1000.0)))
 
     def after_commit(self, item_id: str) -> list[dict[str, Any]]:
         ids = [self.next_event_id() for _ in range(1 if self.api == "beta" else 2)]
@@ -701,7 +724,8 @@ class _Connection:
             raise proto.RequestError(
                 "input_audio_buffer_commit_empty",
                 "Error committing input audio buffer: buffer too small. Expected at least "
-                f"{proto.MIN_COMMIT_MS:.0f}ms of audio, but buffer only has {proto.ms(n):.2f}ms of audio.",
+                f"{proto.MIN_COMMIT_MS:.0f}ms of audio, but buffer only has "
+                f"{proto.ms(n):.2f}ms of audio.",
                 client_event_id=client_event_id,
             )
         item_id = self.next_item_id()
@@ -726,8 +750,15 @@ class _Connection:
         self.turn_spans.clear()
 
     def trim(self) -> None:
-        """Drop buffered audio no commit or transcription can need any more."""
-        keep_from = self.total - int(_KEEP_IDLE_MS * _SAMPLE_RATE_HZ / 1000)
+        """Drop buffered audio no commit or transcription can need any more.
+
+        Without turn detection the client commits: keep everything since the last commit.
+        With it, keep the open turn (or the last few seconds while idle).
+        """
+        if self.session.turn_detection is None:
+            keep_from = self.commit_start
+        else:
+            keep_from = self.total - int(_KEEP_IDLE_MS * _SAMPLE_RATE_HZ / 1000)
         if self.open_turn_start is not None:
             keep_from = min(keep_from, self.open_turn_start)
         for span in self.turn_spans.values():
@@ -767,7 +798,9 @@ class _Connection:
         session = self.session
         loop = asyncio.get_running_loop()
         try:
-            transcript = await loop.run_in_executor(self.state.executor, _transcribe_samples, samples, session)
+            transcript = await loop.run_in_executor(
+                self.state.executor, _transcribe_samples, samples, session
+            )
             event = proto.transcription_completed_event(
                 self.next_event_id(), item_id, transcript, duration_s=samples.size / _SAMPLE_RATE_HZ
             )
@@ -776,7 +809,9 @@ class _Connection:
         except Exception as exc:
             log.warning("offline transcription failed: %s", type(exc).__name__)
             event = proto.transcription_failed_event(
-                self.next_event_id(), item_id, f"offline transcription failed ({type(exc).__name__})"
+                self.next_event_id(),
+                item_id,
+                f"offline transcription failed ({type(exc).__name__})",
             )
         with contextlib.suppress(ConnectionClosed):
             await self.send(event)
@@ -804,7 +839,9 @@ def _transcribe_samples(samples: np.ndarray, session: Session) -> str:
         "previous_item_id": None,
         "item_id": "item_0001",
     }
-    done = transcribe(audio, EventLog((commit,), (end_ms,), session=session, duration_ms=end_ms), progress=False)
+    done = transcribe(
+        audio, EventLog((commit,), (end_ms,), session=session, duration_ms=end_ms), progress=False
+    )
     for event in done:
         if event["type"] == "conversation.item.input_audio_transcription.completed":
             return str(event.get("transcript") or "")

@@ -1,0 +1,805 @@
+"""rtlab.Session: unset / None / value, replace, files, display, and every kind of bad input.
+
+Payload validity against the ``openai`` package's types is in test_session_openai_types.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+
+import numpy as np
+import pydantic
+import pytest
+
+import rtlab
+from rtlab.errors import ConfigError
+from rtlab.session import (
+    FieldDroppedWarning,
+    FrozenConfigError,
+    NoiseReduction,
+    SemanticVad,
+    ServerVad,
+    Session,
+    Tool,
+    Tracing,
+    Transcription,
+)
+
+# ---------------------------------------------------------------- unset / None / value
+
+# field, an example value, where it sits in the GA session
+NULLABLE = [
+    ("turn_detection", SemanticVad(eagerness="high"), ("audio", "input", "turn_detection")),
+    (
+        "input_audio_transcription",
+        Transcription(model="whisper-1"),
+        ("audio", "input", "transcription"),
+    ),
+    (
+        "input_audio_noise_reduction",
+        NoiseReduction(type="far_field"),
+        ("audio", "input", "noise_reduction"),
+    ),
+    ("tracing", Tracing(group_id="g1"), ("tracing",)),
+]
+
+
+def _ga_get(event: dict, path: tuple[str, ...]):
+    node = event["session"]
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return "<absent>"
+        node = node[key]
+    return node
+
+
+@pytest.mark.parametrize(("field", "value", "ga_path"), NULLABLE)
+def test_unset_is_omitted_and_reads_as_the_default(field, value, ga_path):
+    session = Session()
+    assert field not in session.model_fields_set
+    assert field not in session.to_dict()
+    assert field not in session.to_event(api="beta")["session"]
+    assert _ga_get(session.to_event(api="ga"), ga_path) == "<absent>"
+    assert getattr(session, field) == Session.model_fields[field].default
+
+
+@pytest.mark.parametrize(("field", "value", "ga_path"), NULLABLE)
+def test_none_is_off_and_sent_as_null(field, value, ga_path):
+    session = Session(**{field: None})
+    assert getattr(session, field) is None and field in session.model_fields_set
+    beta = session.to_event(api="beta")
+    assert beta["session"] == {field: None}
+    assert json.dumps(beta) == json.dumps({"type": "session.update", "session": {field: None}})
+    ga = session.to_event(api="ga")
+    assert _ga_get(ga, ga_path) is None
+    for event in (beta, ga):
+        back = Session.from_event(json.loads(json.dumps(event)))
+        assert getattr(back, field) is None and back.model_fields_set == {field}
+
+
+@pytest.mark.parametrize(("field", "value", "ga_path"), NULLABLE)
+def test_a_value_is_sent(field, value, ga_path):
+    session = Session(**{field: value})
+    payload = value._payload()
+    assert session.to_event(api="beta")["session"][field] == payload
+    assert _ga_get(session.to_event(api="ga"), ga_path) == payload
+    assert Session.from_event(session.to_event(api="ga")) == session
+    # the three states are three different sessions
+    assert len({Session(), Session(**{field: None}), session}) == 3
+
+
+def test_idle_timeout_unset_none_and_value():
+    def ga_vad(vad):
+        return Session(turn_detection=vad).to_event(api="ga")["session"]["audio"]["input"][
+            "turn_detection"
+        ]
+
+    assert "idle_timeout_ms" not in ga_vad(ServerVad())
+    assert ga_vad(ServerVad(idle_timeout_ms=None))["idle_timeout_ms"] is None
+    assert ga_vad(ServerVad(idle_timeout_ms=8000))["idle_timeout_ms"] == 8000
+    for vad in (ServerVad(), ServerVad(idle_timeout_ms=None), ServerVad(idle_timeout_ms=8000)):
+        session = Session(turn_detection=vad)
+        assert Session.from_event(session.to_event(api="ga")) == session
+        assert Session.from_event(session.to_dict()) == session
+    assert ServerVad() != ServerVad(idle_timeout_ms=None)
+    assert ServerVad().idle_timeout_ms is None
+
+
+def test_turn_detection_is_sent_whole_with_its_type():
+    session = Session(turn_detection=ServerVad(threshold=0.7))
+    assert session.to_dict()["turn_detection"] == {
+        "type": "server_vad",
+        "threshold": 0.7,
+        "prefix_padding_ms": 300,
+        "silence_duration_ms": 500,
+        "create_response": True,
+        "interrupt_response": True,
+    }
+    # a partial object from elsewhere reads as the same configuration
+    partial = {"turn_detection": {"type": "server_vad", "threshold": 0.7}}
+    assert Session.from_event(partial) == session
+
+
+def test_defaults_are_readable_without_being_set():
+    session = Session()
+    assert session.model_fields_set == set()
+    assert session.turn_detection == ServerVad()
+    assert (session.turn_detection.threshold, session.turn_detection.prefix_padding_ms) == (
+        0.5,
+        300,
+    )
+    assert session.turn_detection.silence_duration_ms == 500
+    assert session.input_audio_format == session.output_audio_format == "pcm16"
+    assert session.input_audio_noise_reduction is None and session.input_audio_transcription is None
+    assert session.modalities == ("text", "audio") and session.tools == ()
+    assert (session.speed, session.temperature, session.max_response_output_tokens) == (
+        1.0,
+        0.8,
+        "inf",
+    )
+    assert session.to_event(api="beta") == {"type": "session.update", "session": {}}
+    assert session.to_event(api="ga") == {"type": "session.update", "session": {"type": "realtime"}}
+    assert SemanticVad().eagerness == "auto"
+
+
+def test_equality_means_the_same_payload():
+    assert Session() != Session(turn_detection=ServerVad())  # one leaves the server alone
+    assert Session().turn_detection == Session(turn_detection=ServerVad()).turn_detection
+    assert Session(modalities=["audio", "text"]) == Session(modalities=("text", "audio"))
+    assert Session(speed=1) == Session(speed=1.0)
+    assert {Session(speed=1.2), Session(speed=1.2)} == {Session(speed=1.2)}
+    tools = Session(tools=[Tool(name="f", parameters={"type": "object"})])
+    assert hash(tools) == hash(Session.from_event(tools.to_dict()))
+
+
+def test_frozen_and_caller_data_is_copied():
+    session = Session(speed=1.2)
+    with pytest.raises(FrozenConfigError, match=r"replace\(speed=\.\.\.\)"):
+        session.speed = 1.3
+    with pytest.raises(AttributeError):
+        del session.speed
+    schema = {"type": "object", "properties": {}}
+    tool = Tool(name="f", parameters=schema)
+    schema["properties"]["x"] = {"type": "string"}
+    assert tool.parameters == {"type": "object", "properties": {}}
+    payload = Session(tools=[tool]).to_dict()
+    payload["tools"][0]["parameters"]["y"] = 1
+    assert tool.parameters == {"type": "object", "properties": {}}
+
+
+def test_pickles_for_parallel_sweeps():
+    session = Session(turn_detection=ServerVad(threshold=0.4), tools=[Tool(name="f")])
+    again = pickle.loads(pickle.dumps(session))
+    assert again == session and again.model_fields_set == session.model_fields_set
+
+
+def test_numpy_scalars_from_sweep_grids_are_accepted():
+    vad = ServerVad(
+        threshold=np.float32(0.25),
+        prefix_padding_ms=np.int64(200),
+        silence_duration_ms=np.float64(700.0),
+        create_response=np.bool_(False),
+    )
+    assert (vad.threshold, vad.prefix_padding_ms, vad.silence_duration_ms) == (0.25, 200, 700)
+    assert type(vad.prefix_padding_ms) is int and vad.create_response is False
+    json.dumps(Session(turn_detection=vad).to_event(api="ga"))
+
+
+# ------------------------------------------------------------------------------ to_event
+
+
+def test_fields_missing_from_an_api_warn_or_raise():
+    session = Session(temperature=0.9, turn_detection=ServerVad(idle_timeout_ms=10000))
+    with pytest.warns(FieldDroppedWarning) as caught:
+        ga = session.to_event(api="ga")
+    assert [w.message.field for w in caught] == ["temperature"]
+    assert "temperature" in str(caught[0].message) and "'beta'" in str(caught[0].message)
+    assert "temperature" not in json.dumps(ga)
+    with pytest.warns(FieldDroppedWarning) as caught:
+        beta = session.to_event(api="beta")
+    assert [(w.message.field, w.message.value) for w in caught] == [
+        ("turn_detection.idle_timeout_ms", 10000)
+    ]
+    assert "idle_timeout_ms" not in beta["session"]["turn_detection"]
+    for api in ("beta", "ga"):
+        with pytest.raises(ConfigError, match="no counterpart"):
+            session.to_event(api=api, strict=True)
+    # an idle timeout of None is what beta does anyway: nothing is lost, nothing to say
+    Session(turn_detection=ServerVad(idle_timeout_ms=None)).to_event(api="beta", strict=True)
+
+
+def test_event_id_and_api_are_checked():
+    assert Session().to_event(api="ga", event_id="e1")["event_id"] == "e1"
+    with pytest.raises(
+        ConfigError, match=r"'api' parameter of Session\.to_event must be 'beta' or 'ga'"
+    ):
+        Session().to_event(api="v1")
+
+
+def test_newer_models_need_the_ga_api():
+    session = Session(model="gpt-realtime-2")
+    assert session.to_event(api="ga")["session"]["model"] == "gpt-realtime-2"
+    with pytest.raises(ConfigError, match="use api='ga'") as info:
+        session.to_event(api="beta")
+    assert info.value.field == "model" and "'gpt-realtime'" in info.value.allowed
+
+
+def test_ga_mappings():
+    session = Session(
+        modalities=["text"],
+        input_audio_format="g711_alaw",
+        output_audio_format="pcm16",
+        voice="cedar",
+        speed=1.25,
+        tools=[Tool(name="transfer")],
+        tool_choice="transfer",
+        max_response_output_tokens=512,
+    )
+    body = session.to_event(api="ga")["session"]
+    assert body["output_modalities"] == ["text"]
+    assert body["audio"] == {
+        "input": {"format": {"type": "audio/pcma"}},
+        "output": {"format": {"type": "audio/pcm", "rate": 24000}, "voice": "cedar", "speed": 1.25},
+    }
+    assert body["tool_choice"] == {"type": "function", "name": "transfer"}
+    assert body["max_output_tokens"] == 512
+    assert Session(modalities=["text", "audio"]).to_event(api="ga")["session"][
+        "output_modalities"
+    ] == ["audio"]
+    assert Session.from_event(session.to_event(api="ga")) == session
+
+
+# ------------------------------------------------------------------------------ replace
+
+
+def test_replace_with_dotted_paths():
+    base = Session(turn_detection=ServerVad(threshold=0.6), voice="alloy")
+    new = base.replace(**{"turn_detection.threshold": 0.7, "input_audio_format": "g711_ulaw"})
+    assert new.turn_detection == ServerVad(threshold=0.7)
+    assert new.input_audio_format == "g711_ulaw" and new.voice == "alloy"
+    assert new.model_fields_set == {"turn_detection", "input_audio_format", "voice"}
+    assert base.turn_detection.threshold == 0.6  # unchanged
+    # nested set fields stay set, so the payload keeps only what was chosen
+    kept = base.replace(**{"turn_detection.silence_duration_ms": 900}).turn_detection
+    assert kept.model_fields_set == {"threshold", "silence_duration_ms"}
+    # on an unset turn_detection, start from the API default
+    assert Session().replace(
+        **{"turn_detection.prefix_padding_ms": 100}
+    ).turn_detection == ServerVad(prefix_padding_ms=100)
+
+
+def test_replace_switches_the_kind_of_turn_detection():
+    base = Session(turn_detection=ServerVad(threshold=0.9))
+    semantic = base.replace(**{"turn_detection.type": "semantic_vad"})
+    assert semantic.turn_detection == SemanticVad()
+    low = base.replace(**{"turn_detection.type": "semantic_vad", "turn_detection.eagerness": "low"})
+    assert low.turn_detection == SemanticVad(eagerness="low")
+    back = low.replace(**{"turn_detection.type": "server_vad"})
+    assert back.turn_detection == ServerVad()
+    same = base.replace(**{"turn_detection.type": "server_vad"})
+    assert same.turn_detection.threshold == 0.9
+    with pytest.raises(ConfigError, match="turn_detection=None"):
+        base.replace(**{"turn_detection.type": "none"})
+
+
+def test_replace_errors_are_clear():
+    server = Session(turn_detection=ServerVad())
+    with pytest.raises(ConfigError, match="'eagerness' belongs to semantic_vad") as info:
+        server.replace(**{"turn_detection.eagerness": "low"})
+    assert info.value.owner == "ServerVad"
+    with pytest.raises(ConfigError, match="'threshold' belongs to server_vad"):
+        Session(turn_detection=SemanticVad()).replace(**{"turn_detection.threshold": 0.7})
+    with pytest.raises(ConfigError, match=r"Did you mean 'turn_detection\.silence_duration_ms'"):
+        server.replace(silence_duration_ms=700)
+    with pytest.raises(ConfigError, match=r"must be a float in \[0\.0, 1\.0\]\. Got 7"):
+        server.replace(**{"turn_detection.threshold": 7})
+    with pytest.raises(ConfigError, match="dotted path into turn_detection"):
+        server.replace(**{"speed.value": 1})
+
+
+def test_replace_turns_features_on_and_off():
+    off = Session(turn_detection=None, tracing="auto")
+    assert off.replace(**{"turn_detection.threshold": 0.3}).turn_detection == ServerVad(
+        threshold=0.3
+    )
+    assert off.replace(**{"tracing.workflow_name": "w"}).tracing == Tracing(workflow_name="w")
+    noisy = off.replace(**{"input_audio_noise_reduction.type": "near_field"})
+    assert noisy.input_audio_noise_reduction == NoiseReduction(type="near_field")
+    assert noisy.replace(input_audio_noise_reduction=None).input_audio_noise_reduction is None
+    assert off.replace(turn_detection={"type": "semantic_vad"}).turn_detection == SemanticVad()
+
+
+def test_unset():
+    session = Session(
+        id="sess_1", voice="alloy", turn_detection=ServerVad(threshold=0.2, idle_timeout_ms=9000)
+    )
+    assert session.unset("id").model_fields_set == {"voice", "turn_detection"}
+    vad = session.unset("turn_detection.idle_timeout_ms").turn_detection
+    assert vad == ServerVad(threshold=0.2) and "idle_timeout_ms" not in vad.model_fields_set
+    with pytest.raises(ConfigError, match="Did you mean 'voice'"):
+        session.unset("vioce")
+
+
+# -------------------------------------------------------------------------------- files
+
+
+def test_save_and_load(tmp_path):
+    session = Session(
+        instructions="Grüße, 日本語",
+        turn_detection=SemanticVad(eagerness="low"),
+        input_audio_transcription=None,
+    )
+    path = tmp_path / "nested" / "session.json"
+    session.save(path)
+    assert Session.load(path) == session
+    assert json.loads(path.read_text(encoding="utf-8")) == session.to_dict()
+    assert sorted(os.listdir(path.parent)) == ["session.json"]  # no temp file left behind
+    Session(speed=1.4).save(path)  # overwrite
+    assert Session.load(path) == Session(speed=1.4)
+
+
+def test_load_errors_name_the_file(tmp_path):
+    missing = tmp_path / "nope.json"
+    with pytest.raises(ConfigError, match=r"nope\.json") as info:
+        Session.load(missing)
+    assert isinstance(info.value.__cause__, OSError)
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad.json is not valid JSON.*line 1"):
+        Session.load(bad_json)
+    bad_value = tmp_path / "value.json"
+    bad_value.write_text(json.dumps({"turn_detection": {"type": "server_vad", "threshold": 1.5}}))
+    with pytest.raises(ConfigError) as info:
+        Session.load(bad_value)
+    assert (
+        str(bad_value) in str(info.value)
+        and "threshold" in str(info.value)
+        and "1.5" in str(info.value)
+    )
+    assert (info.value.field, info.value.value, info.value.owner) == ("threshold", 1.5, "ServerVad")
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text(json.dumps({"voice": "alloy", "vocie": "ash"}))
+    with pytest.raises(ConfigError, match=r"unknown\.json.*'vocie'.*Did you mean 'voice'"):
+        Session.load(unknown)
+
+
+def test_from_event_rejects_what_is_not_a_session():
+    for payload, pattern in [
+        ({"type": "response.create"}, "'type' parameter of Session.from_event"),
+        ({"type": "session.update", "session": "x"}, "'session' parameter"),
+        ({"type": "transcription"}, "Transcription sessions are not modelled"),
+        ([1, 2], "'payload' parameter"),
+        ("{oops", "not JSON"),
+        ({"type": "realtime", "output_modalities": ["text", "audio"]}, "'output_modalities'"),
+        (
+            {
+                "type": "realtime",
+                "audio": {"input": {"format": {"type": "audio/pcm", "rate": 16000}}},
+            },
+            "audio.input.format",
+        ),
+        (
+            {
+                "type": "realtime",
+                "tools": [{"type": "mcp", "server_label": "x", "authorization": "tok"}],
+            },
+            "function tools only",
+        ),
+        (
+            {"type": "realtime", "audio": {"output": {"voice": {"id": "voice_1234"}}}},
+            "Custom voice",
+        ),
+        ({"type": "realtime", "audio": {"input": [1]}}, "'audio.input' parameter"),
+        ({"type": "realtime", "tool_choice": {"type": "function"}}, "'tool_choice' parameter"),
+    ]:
+        with pytest.raises(ConfigError, match=pattern) as info:
+            Session.from_event(payload)
+        assert "tok" not in str(info.value)
+
+
+def test_from_event_tolerates_server_extras_but_strict_does_not():
+    server = {"voice": "ash", "object": "realtime.session", "model": None, "speed": None}
+    assert Session.from_event(server) == Session(voice="ash")
+    with pytest.raises(ConfigError, match="'object' parameter of Session is unknown"):
+        Session.from_event(server, strict=True)
+    with pytest.raises(ConfigError, match="'model' parameter of Session must be"):
+        Session.from_event({"model": None}, strict=True)
+    ga = {"type": "realtime", "audio": {"input": {"format": None}}, "max_output_tokens": None}
+    assert Session.from_event(ga) == Session()
+    with pytest.raises(ConfigError, match=r"audio\.input\.format"):
+        Session.from_event(ga, strict=True)
+
+
+# ------------------------------------------------------------------------------ display
+
+
+def test_repr_shows_set_fields_and_evaluates_back():
+    session = Session(
+        turn_detection=ServerVad(threshold=0.6, prefix_padding_ms=300),
+        input_audio_noise_reduction=None,
+        tools=[Tool(name="f", description="d")],
+    )
+    text = repr(session)
+    assert text == (
+        "Session(turn_detection=ServerVad(threshold=0.6), input_audio_noise_reduction=None, "
+        "tools=(Tool(name='f', description='d'),))"
+    )
+    namespace = {"Session": Session, "ServerVad": ServerVad, "Tool": Tool}
+    assert eval(text, namespace) == session
+    assert repr(Session()) == "Session()" and str(Session(speed=1.1)) == "Session(speed=1.1)"
+
+
+def test_nothing_that_looks_like_a_key_is_displayed():
+    session = Session(
+        instructions="use sk-proj-abcdefghijklmnop1234 for tests",
+        tracing=Tracing(metadata={"token": "sk-abcdefghijklmnopqrst"}),
+    )
+    for text in (repr(session), session._repr_html_()):
+        assert "abcdefghijklmnop" not in text and "sk-***" in text
+    assert "client_secret" not in Session.model_fields
+
+
+def test_html_table_of_set_fields():
+    session = Session(
+        turn_detection=ServerVad(threshold=0.6), instructions="<b>bold</b>", tools=[Tool(name="f")]
+    )
+    page = session._repr_html_()
+    assert page.startswith("<table") and page.endswith("</table>")
+    for name in (
+        "turn_detection.type",
+        "turn_detection.threshold",
+        "turn_detection.silence_duration_ms",
+        "instructions",
+        "tools[0].name",
+    ):
+        assert f"<code>{name}</code>" in page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold" not in page
+    assert "voice" not in page  # unset fields are not listed
+    assert "no field set" in Session()._repr_html_()
+    assert "None (off)" in Session(tracing=None)._repr_html_()
+
+
+def test_reachable_from_the_package():
+    assert rtlab.Session is Session and rtlab.ServerVad is ServerVad
+    session = rtlab.Session(turn_detection=rtlab.ServerVad(threshold=0.6))
+    assert session.to_event(api="beta")["type"] == "session.update"
+
+
+# ---------------------------------------------------------------------------- bad input
+
+BAD = [
+    # (build, owner, field, value, words of the allowed text)
+    (lambda: ServerVad(threshold=1.5), "ServerVad", "threshold", 1.5, "a float in [0.0, 1.0]"),
+    (lambda: ServerVad(threshold=-0.1), "ServerVad", "threshold", -0.1, "a float in [0.0, 1.0]"),
+    (lambda: ServerVad(threshold="0.5"), "ServerVad", "threshold", "0.5", "a float in [0.0, 1.0]"),
+    (
+        lambda: ServerVad(threshold=float("nan")),
+        "ServerVad",
+        "threshold",
+        "nan",
+        "a float in [0.0, 1.0]",
+    ),
+    (lambda: ServerVad(threshold=True), "ServerVad", "threshold", True, "a float in [0.0, 1.0]"),
+    (
+        lambda: ServerVad(prefix_padding_ms=-1),
+        "ServerVad",
+        "prefix_padding_ms",
+        -1,
+        "milliseconds >= 0",
+    ),
+    (
+        lambda: ServerVad(silence_duration_ms=250.5),
+        "ServerVad",
+        "silence_duration_ms",
+        250.5,
+        "integer",
+    ),
+    (
+        lambda: ServerVad(silence_duration_ms="500"),
+        "ServerVad",
+        "silence_duration_ms",
+        "500",
+        "integer",
+    ),
+    (
+        lambda: ServerVad(create_response="yes"),
+        "ServerVad",
+        "create_response",
+        "yes",
+        "True or False",
+    ),
+    (
+        lambda: ServerVad(interrupt_response=0),
+        "ServerVad",
+        "interrupt_response",
+        0,
+        "True or False",
+    ),
+    (
+        lambda: ServerVad(idle_timeout_ms=4999),
+        "ServerVad",
+        "idle_timeout_ms",
+        4999,
+        "[5000, 30000]",
+    ),
+    (
+        lambda: ServerVad(idle_timeout_ms=30001),
+        "ServerVad",
+        "idle_timeout_ms",
+        30001,
+        "[5000, 30000]",
+    ),
+    (lambda: ServerVad(type="semantic_vad"), "ServerVad", "type", "semantic_vad", "'server_vad'"),
+    (lambda: ServerVad(threshold=None), "ServerVad", "threshold", None, "a float in [0.0, 1.0]"),
+    (
+        lambda: SemanticVad(eagerness="eager"),
+        "SemanticVad",
+        "eagerness",
+        "eager",
+        "'low', 'medium', 'high', 'auto'",
+    ),
+    (
+        lambda: NoiseReduction(type="close"),
+        "NoiseReduction",
+        "type",
+        "close",
+        "'near_field' or 'far_field'",
+    ),
+    (lambda: Transcription(language="EN"), "Transcription", "language", "EN", "ISO-639-1"),
+    (lambda: Transcription(model=""), "Transcription", "model", "", "transcription model name"),
+    (lambda: Tracing(metadata=[1]), "Tracing", "metadata", [1], "JSON object"),
+    (lambda: Tracing(metadata={"x": {1, 2}}), "Tracing", "metadata", {"x": {1, 2}}, "JSON object"),
+    (lambda: Tool(name="get weather"), "Tool", "name", "get weather", "function name"),
+    (lambda: Tool(name="x" * 65), "Tool", "name", "x" * 65, "1 to 64"),
+    (lambda: Tool(name="f", type="mcp"), "Tool", "type", "mcp", "'function'"),
+    (lambda: Tool(name="f", parameters="{}"), "Tool", "parameters", "{}", "JSON Schema object"),
+    (
+        lambda: Session(max_response_output_tokens=0),
+        "Session",
+        "max_response_output_tokens",
+        0,
+        "[1, 4096] or 'inf'",
+    ),
+    (
+        lambda: Session(max_response_output_tokens=4097),
+        "Session",
+        "max_response_output_tokens",
+        4097,
+        "[1, 4096] or 'inf'",
+    ),
+    (
+        lambda: Session(max_response_output_tokens="Inf"),
+        "Session",
+        "max_response_output_tokens",
+        "Inf",
+        "[1, 4096] or 'inf'",
+    ),
+    (lambda: Session(speed=0.2), "Session", "speed", 0.2, "a float in [0.25, 1.5]"),
+    (lambda: Session(speed=1.6), "Session", "speed", 1.6, "a float in [0.25, 1.5]"),
+    (lambda: Session(temperature=0.5), "Session", "temperature", 0.5, "a float in [0.6, 1.2]"),
+    (lambda: Session(temperature=1.3), "Session", "temperature", 1.3, "a float in [0.6, 1.2]"),
+    (
+        lambda: Session(input_audio_format="g711"),
+        "Session",
+        "input_audio_format",
+        "g711",
+        "'pcm16', 'g711_ulaw', 'g711_alaw'",
+    ),
+    (
+        lambda: Session(output_audio_format="PCM16"),
+        "Session",
+        "output_audio_format",
+        "PCM16",
+        "'pcm16', 'g711_ulaw', 'g711_alaw'",
+    ),
+    (
+        lambda: Session(modalities=["audio"]),
+        "Session",
+        "modalities",
+        ["audio"],
+        "['text'] or ['text', 'audio']",
+    ),
+    (
+        lambda: Session(modalities="text"),
+        "Session",
+        "modalities",
+        "text",
+        "['text'] or ['text', 'audio']",
+    ),
+    (
+        lambda: Session(modalities=["text", "text"]),
+        "Session",
+        "modalities",
+        ["text", "text"],
+        "['text']",
+    ),
+    (lambda: Session(voice=""), "Session", "voice", "", "a voice name"),
+    (lambda: Session(voice=None), "Session", "voice", None, "a voice name"),
+    (lambda: Session(instructions=42), "Session", "instructions", 42, "a string"),
+    (
+        lambda: Session(tool_choice="call me"),
+        "Session",
+        "tool_choice",
+        "call me",
+        "'auto', 'none', 'required'",
+    ),
+    (
+        lambda: Session(tools=[Tool(name="a")], tool_choice="b"),
+        "Session",
+        "tool_choice",
+        "b",
+        "'a'",
+    ),
+    (
+        lambda: Session(tools=[Tool(name="a"), Tool(name="a")]),
+        "Session",
+        "tools",
+        "a",
+        "distinct names",
+    ),
+    (lambda: Session(tools=Tool(name="a")), "Session", "tools", Tool(name="a"), "a list of Tool"),
+    (lambda: Session(tracing="on"), "Session", "tracing", "on", "'auto', a Tracing"),
+    (
+        lambda: Session(turn_detection="server_vad"),
+        "Session",
+        "turn_detection",
+        "server_vad",
+        "ServerVad(...)",
+    ),
+    (
+        lambda: Session(turn_detection={"threshold": 0.5}),
+        "turn_detection",
+        "type",
+        None,
+        "'server_vad' or 'semantic_vad'",
+    ),
+    (
+        lambda: Session(turn_detection={"type": "server_vad", "threshold": 2}),
+        "ServerVad",
+        "threshold",
+        2,
+        "[0.0, 1.0]",
+    ),
+    (
+        lambda: Session(input_audio_transcription={"language": "english"}),
+        "Transcription",
+        "language",
+        "english",
+        "ISO-639-1",
+    ),
+    (
+        lambda: Session(input_audio_noise_reduction="far_field"),
+        "Session",
+        "input_audio_noise_reduction",
+        "far_field",
+        "NoiseReduction",
+    ),
+    (lambda: Session(speed=None), "Session", "speed", None, "a float in [0.25, 1.5]"),
+    (lambda: Session.model_validate({"speed": 9}), "Session", "speed", 9, "a float in [0.25, 1.5]"),
+]
+
+
+@pytest.mark.parametrize(("build", "owner", "field", "value", "allowed"), BAD)
+def test_bad_values_raise_config_error_with_field_value_allowed(
+    build, owner, field, value, allowed
+):
+    with pytest.raises(ConfigError) as info:
+        build()
+    err = info.value
+    assert isinstance(err, ValueError) and not isinstance(err, pydantic.ValidationError)
+    assert (err.owner, err.field) == (owner, field)
+    if value == "nan":
+        assert err.value != err.value
+    else:
+        assert err.value == value
+    assert allowed in err.allowed
+    message = str(err)
+    assert f"'{field}' parameter of {owner}" in message
+    assert allowed in message
+    if value is not None and value != "nan":
+        assert repr(value)[:60] in message
+
+
+def test_the_documented_message_shape():
+    with pytest.raises(ConfigError) as info:
+        ServerVad(threshold=1.5)
+    assert (
+        str(info.value)
+        == "The 'threshold' parameter of ServerVad must be a float in [0.0, 1.0]. Got 1.5."
+    )
+    assert isinstance(info.value.__cause__, pydantic.ValidationError)
+    with pytest.raises(ConfigError) as info:
+        Session(max_response_output_tokens=0)
+    assert "an integer in [1, 4096] or 'inf'. Got 0." in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("build", "owner", "field", "suggestion"),
+    [
+        (lambda: ServerVad(treshold=0.7), "ServerVad", "treshold", "Did you mean 'threshold'?"),
+        (
+            lambda: ServerVad(silence_ms=700),
+            "ServerVad",
+            "silence_ms",
+            "Did you mean 'silence_duration_ms'?",
+        ),
+        (
+            lambda: SemanticVad(eagernes="low"),
+            "SemanticVad",
+            "eagernes",
+            "Did you mean 'eagerness'?",
+        ),
+        (
+            lambda: Session(turn_detetion=None),
+            "Session",
+            "turn_detetion",
+            "Did you mean 'turn_detection'?",
+        ),
+        (
+            lambda: Session(output_modalities=["text"]),
+            "Session",
+            "output_modalities",
+            "Did you mean 'modalities'?",
+        ),
+        (
+            lambda: Session(max_output_tokens=5),
+            "Session",
+            "max_output_tokens",
+            "Did you mean 'max_response_output_tokens'?",
+        ),
+        (
+            lambda: Session(threshold=0.5),
+            "Session",
+            "threshold",
+            "Did you mean 'turn_detection.threshold'?",
+        ),
+        (
+            lambda: Session(client_secret={"value": "x"}),
+            "Session",
+            "client_secret",
+            "Allowed parameters",
+        ),
+        (lambda: Tool(name="f", function={}), "Tool", "function", "Allowed parameters"),
+    ],
+)
+def test_unknown_parameters_suggest_the_right_one(build, owner, field, suggestion):
+    with pytest.raises(ConfigError) as info:
+        build()
+    err = info.value
+    assert (err.owner, err.field) == (owner, field)
+    message = str(err)
+    assert message.startswith(f"The '{field}' parameter of {owner} is unknown")
+    assert suggestion in message and "Allowed parameters:" in message
+    assert all(
+        f"'{name}'" in err.allowed
+        for name in {
+            "ServerVad": ServerVad,
+            "SemanticVad": SemanticVad,
+            "Session": Session,
+            "Tool": Tool,
+        }[owner].model_fields
+    )
+
+
+@pytest.mark.parametrize(
+    "field", ["threshold", "prefix_padding_ms", "silence_duration_ms", "idle_timeout_ms"]
+)
+def test_semantic_vad_with_a_server_vad_parameter(field):
+    for build in (
+        lambda: SemanticVad(**{field: 5000}),
+        lambda: Session(turn_detection={"type": "semantic_vad", field: 5000}),
+    ):
+        with pytest.raises(ConfigError) as info:
+            build()
+        message = str(info.value)
+        assert f"'{field}' belongs to server_vad (ServerVad)" in message
+        assert "eagerness" in message and info.value.owner == "SemanticVad"
+
+
+def test_missing_required_parameters():
+    with pytest.raises(ConfigError, match="'type' parameter of NoiseReduction is required"):
+        NoiseReduction()
+    with pytest.raises(ConfigError, match="'name' parameter of Tool is required"):
+        Session(tools=[{"description": "no name"}])
