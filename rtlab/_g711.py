@@ -110,7 +110,7 @@ def _decode_pair_table(law: str) -> np.ndarray:
     """Two decoded int16 samples per entry, indexed by two codes read as a native uint16."""
     single = _decode_table(law)
     index = np.arange(65536, dtype=np.uint16)
-    pair_codes = index.view(np.uint8).reshape(-1, 2)  # the two bytes of each uint16, in memory order
+    pair_codes = index.view(np.uint8).reshape(-1, 2)  # each uint16's two bytes, in memory order
     pairs = single[pair_codes].copy()  # (65536, 2) int16: the samples in memory order
     table = pairs.view(np.int32).reshape(-1)
     table.setflags(write=False)

@@ -62,8 +62,11 @@ _RAW_FORMATS = ("pcm16", "g711_ulaw", "g711_alaw")
 _RAW_DEFAULT_RATE = {"pcm16": SAMPLE_RATE_HZ, "g711_ulaw": G711_RATE_HZ, "g711_alaw": G711_RATE_HZ}
 # GA names of the same input formats (session.audio.input.format.type)
 _GA_FORMATS = {"audio/pcm": "pcm16", "audio/pcmu": "g711_ulaw", "audio/pcma": "g711_alaw"}
-_SOURCES = "a file path, bytes (with format= for raw samples), a numpy array (with sample_rate_hz=), a file-like object or an Audio"
-_FILE_TYPES = "an audio file libsndfile reads (WAV, FLAC, OGG, MP3, AIFF, ...) or one audioread decodes"
+_SOURCES = (
+    "a file path, bytes (with format= for raw samples), a numpy array (with sample_rate_hz=), "
+    "a file-like object or an Audio"
+)
+_FILE_TYPES = "an audio file libsndfile (WAV, FLAC, OGG, MP3, AIFF, ...) or audioread decodes"
 
 # sample types an array may have: dtype -> (full scale, zero offset)
 _INT_SCALES = {
@@ -243,7 +246,9 @@ class Audio:
         >>> from rtlab import Audio, load_audio
         >>> audio = load_audio("datasets/jfk_whisper/jfk.flac")
         >>> data = audio.pcm16()
-        >>> len(data) == 2 * audio.n_samples and Audio.from_pcm16(data) == Audio(audio.samples, "<pcm16>")
+        >>> len(data) == 2 * audio.n_samples
+        True
+        >>> Audio.from_pcm16(data) == Audio(audio.samples, source="<pcm16>")
         True
         """
         return self.samples.astype("<i2", copy=False).tobytes()
@@ -387,10 +392,11 @@ class Audio:
         110
         """
         fmt = _input_format(format)
-        if isinstance(chunk_ms, bool) or not isinstance(chunk_ms, numbers.Real):
-            raise AudioFormatError("chunk_ms", chunk_ms, "a number of ms > 0", owner="append_events")
-        if not (math.isfinite(chunk_ms) and chunk_ms > 0):
-            raise AudioFormatError("chunk_ms", chunk_ms, "a number of ms > 0", owner="append_events")
+        valid = not isinstance(chunk_ms, bool) and isinstance(chunk_ms, numbers.Real)
+        if not (valid and math.isfinite(chunk_ms) and chunk_ms > 0):
+            raise AudioFormatError(
+                "chunk_ms", chunk_ms, "a number of ms > 0", owner="append_events"
+            )
         if fmt == "pcm16":
             data, rate, width = self.pcm16(), SAMPLE_RATE_HZ, 2
         else:
@@ -439,9 +445,12 @@ class Audio:
         target = Path(path)
         if target.suffix.lower() != ".wav":
             raise AudioFormatError(
-                "path", str(path), "a path ending in '.wav'", owner="Audio.save",
+                "path",
+                str(path),
+                "a path ending in '.wav'",
+                owner="Audio.save",
                 fix="Audio.save writes 24 kHz mono PCM16 WAV files only.",
-            )  # fmt: skip
+            )
         with atomic_write(target, "wb") as handle:
             handle.write(_wav_header(self.n_samples))
             handle.write(self.pcm16())
@@ -542,11 +551,17 @@ def load_audio(
         if not path.exists():
             raise FileNotFoundError(2, "No such audio file", str(path))
         if path.is_dir():
-            raise AudioFormatError("src", str(path), _FILE_TYPES, owner="load_audio",
-                                   fix="The path is a folder.")  # fmt: skip
+            raise AudioFormatError(
+                "src", str(path), _FILE_TYPES, owner="load_audio", fix="The path is a folder."
+            )
         if path.stat().st_size == 0:
-            raise AudioFormatError("src", str(path), _FILE_TYPES, owner="load_audio",
-                                   fix="The file is empty (0 bytes).")  # fmt: skip
+            raise AudioFormatError(
+                "src",
+                str(path),
+                _FILE_TYPES,
+                owner="load_audio",
+                fix="The file is empty (0 bytes).",
+            )
         if fmt is not None:
             return _from_raw(path.read_bytes(), fmt, rate, channel, label)
         return _from_file(path, rate, channel, label)
@@ -554,21 +569,30 @@ def load_audio(
     if isinstance(src, (bytes, bytearray, memoryview)):
         buffer = _as_buffer(src, "src", "load_audio")
         if buffer.nbytes == 0:
-            raise AudioFormatError("src", b"", "non-empty bytes", owner="load_audio",
-                                   fix="The bytes hold no audio.")  # fmt: skip
+            raise AudioFormatError(
+                "src", b"", "non-empty bytes", owner="load_audio", fix="The bytes hold no audio."
+            )
         if fmt is not None:
             return _from_raw(buffer, fmt, rate, channel, source or f"<{fmt}>")
         return _from_encoded_bytes(buffer, rate, channel, source or "<bytes>")
 
     if isinstance(src, (np.ndarray, list, tuple)):
         if fmt is not None:
-            raise AudioFormatError("format", fmt, "None for an array", owner="load_audio",
-                                   fix="format= describes raw bytes; arrays need only sample_rate_hz=.")  # fmt: skip
+            raise AudioFormatError(
+                "format",
+                fmt,
+                "None for an array",
+                owner="load_audio",
+                fix="format= describes raw bytes; arrays need only sample_rate_hz=.",
+            )
         if rate is None:
             raise AudioFormatError(
-                "sample_rate_hz", None, "the array's rate in Hz", owner="load_audio",
+                "sample_rate_hz",
+                None,
+                "the array's rate in Hz",
+                owner="load_audio",
                 fix="An array carries no rate: pass e.g. load_audio(x, sample_rate_hz=16000).",
-            )  # fmt: skip
+            )
         return _from_array(src, rate, channel, source or "<array>")
 
     if hasattr(src, "read"):
@@ -576,11 +600,21 @@ def load_audio(
         if fmt is not None:
             data = src.read()
             if isinstance(data, str):
-                raise AudioFormatError("src", "a text-mode file", "a binary file object",
-                                       owner="load_audio", fix="Open the file with mode 'rb'.")  # fmt: skip
+                raise AudioFormatError(
+                    "src",
+                    "a text-mode file",
+                    "a binary file object",
+                    owner="load_audio",
+                    fix="Open the file with mode 'rb'.",
+                )
             if len(data) == 0:
-                raise AudioFormatError("src", b"", "non-empty data", owner="load_audio",
-                                       fix="The file object is at its end or empty.")  # fmt: skip
+                raise AudioFormatError(
+                    "src",
+                    b"",
+                    "non-empty data",
+                    owner="load_audio",
+                    fix="The file object is at its end or empty.",
+                )
             return _from_raw(_as_buffer(data, "src", "load_audio"), fmt, rate, channel, label)
         return _from_file(src, rate, channel, label)
 
@@ -594,10 +628,13 @@ def _check_format(fmt: Any) -> str | None:
     if fmt is None or fmt in _RAW_FORMATS:
         return fmt
     raise AudioFormatError(
-        "format", fmt, "None, 'pcm16', 'g711_ulaw' or 'g711_alaw'", owner="load_audio",
+        "format",
+        fmt,
+        "None, 'pcm16', 'g711_ulaw' or 'g711_alaw'",
+        owner="load_audio",
         fix="format= is for raw samples only; files (WAV, FLAC, MP3, ...) are recognised "
         "from their content, so leave it out for them.",
-    )  # fmt: skip
+    )
 
 
 def _check_law(law: Any, owner: str) -> Literal["ulaw", "alaw"]:
@@ -626,7 +663,9 @@ def _check_channel_arg(channel: Any) -> None:
     if channel == "mix" and isinstance(channel, str):
         return
     if isinstance(channel, bool) or not isinstance(channel, numbers.Integral):
-        raise AudioFormatError("channel", channel, "'mix' or an int channel index", owner="load_audio")
+        raise AudioFormatError(
+            "channel", channel, "'mix' or an int channel index", owner="load_audio"
+        )
 
 
 def _input_format(fmt: Any) -> str:
@@ -756,16 +795,25 @@ def _from_array(src: Any, rate: float, channel: Any, source: str) -> Audio:
     if x.dtype not in _INT_SCALES and x.dtype not in (np.float16, np.float32, np.float64):
         hint = None
         if x.dtype == np.int64:
-            hint = "int64 is ambiguous: cast to int16 (PCM16 values) or int32, or scale to floats in [-1, 1]."
+            hint = (
+                "int64 is ambiguous: cast to int16 (PCM16 values) or int32, or scale to "
+                "floats in [-1, 1]."
+            )
         elif x.dtype.kind == "c":
             hint = "Audio samples are real numbers; take the real part or the magnitude first."
         elif x.dtype.kind == "O":
             hint = "The array holds Python objects; build it with a numeric dtype."
-        raise AudioFormatError("src", f"an array of dtype {x.dtype}", f"an array of {_DTYPES}",
-                               owner="load_audio", fix=hint)  # fmt: skip
+        raise AudioFormatError(
+            "src",
+            f"an array of dtype {x.dtype}",
+            f"an array of {_DTYPES}",
+            owner="load_audio",
+            fix=hint,
+        )
     if x.size == 0:
-        raise AudioFormatError("src", f"an array of shape {x.shape}", "at least one sample",
-                               owner="load_audio")  # fmt: skip
+        raise AudioFormatError(
+            "src", f"an array of shape {x.shape}", "at least one sample", owner="load_audio"
+        )
     if x.dtype.kind == "f":
         _check_finite(x, "load_audio")
     if x.ndim == 1:
@@ -776,17 +824,21 @@ def _from_array(src: Any, rate: float, channel: Any, source: str) -> Audio:
         n_channels = x.shape[1 - frames_axis]
         if n_channels > _MAX_CHANNELS:
             raise AudioFormatError(
-                "src", f"an array of shape {x.shape}",
+                "src",
+                f"an array of shape {x.shape}",
                 f"a 1-D array or a 2-D array with at most {_MAX_CHANNELS} channels",
                 owner="load_audio",
                 fix="Pass (n_samples, n_channels) or (n_channels, n_samples); the smaller "
                 "axis is taken as the channels.",
-            )  # fmt: skip
+            )
         mono, owned = _mono(x if frames_axis == 0 else x.T, channel)
     else:
-        raise AudioFormatError("src", f"an array of shape {x.shape}",
-                               "a 1-D array or a 2-D (samples × channels) array",
-                               owner="load_audio")  # fmt: skip
+        raise AudioFormatError(
+            "src",
+            f"an array of shape {x.shape}",
+            "a 1-D array or a 2-D (samples × channels) array",
+            owner="load_audio",
+        )
     return _finish(mono, rate, source, owned=owned)
 
 
@@ -805,11 +857,13 @@ def _from_encoded_bytes(buffer: memoryview, rate: float | None, channel: Any, so
         return _from_file(io.BytesIO(buffer), rate, channel, source, fallback=False)
     except AudioFormatError as err:
         raise AudioFormatError(
-            "format", None, "'pcm16', 'g711_ulaw' or 'g711_alaw' for raw bytes",
+            "format",
+            None,
+            "'pcm16', 'g711_ulaw' or 'g711_alaw' for raw bytes",
             owner="load_audio",
             fix=f"The bytes are not an audio file libsndfile reads ({err.fix}); raw samples "
             "carry no header, so pass format= (and sample_rate_hz= if not the default).",
-        ) from err  # fmt: skip
+        ) from err
 
 
 def _from_file(
@@ -821,8 +875,13 @@ def _from_file(
     handle: Any = src
     if not isinstance(src, Path):
         if isinstance(src.read(0), str):
-            raise AudioFormatError("src", "a text-mode file", "a binary file object",
-                                   owner="load_audio", fix="Open the file with mode 'rb'.")  # fmt: skip
+            raise AudioFormatError(
+                "src",
+                "a text-mode file",
+                "a binary file object",
+                owner="load_audio",
+                fix="Open the file with mode 'rb'.",
+            )
         seekable = getattr(src, "seekable", None)
         if not (callable(seekable) and seekable()):
             handle = io.BytesIO(src.read())
@@ -831,15 +890,23 @@ def _from_file(
     except sf.SoundFileRuntimeError as err:
         if fallback and isinstance(src, Path):
             return _from_audioread(src, rate, channel, source, soundfile_error=err)
-        raise AudioFormatError("src", shown, _FILE_TYPES, owner="load_audio",
-                               fix=f"libsndfile says: {_sf_message(err)}.") from err  # fmt: skip
+        raise AudioFormatError(
+            "src",
+            shown,
+            _FILE_TYPES,
+            owner="load_audio",
+            fix=f"libsndfile says: {_sf_message(err)}.",
+        ) from err
     with f:
         native = float(f.samplerate)
         if rate is not None and rate != native:
             raise AudioFormatError(
-                "sample_rate_hz", rate, f"None or {f.samplerate} (the file's own rate)",
-                owner="load_audio", fix="sample_rate_hz describes raw bytes and arrays only.",
-            )  # fmt: skip
+                "sample_rate_hz",
+                rate,
+                f"None or {f.samplerate} (the file's own rate)",
+                owner="load_audio",
+                fix="sample_rate_hz describes raw bytes and arrays only.",
+            )
         declared = f.frames
         _check_wav_complete(handle, f.format, shown)
         index = _pick_channel(channel, f.channels)
@@ -851,21 +918,32 @@ def _from_file(
                 x = f.read(dtype="float32", always_2d=True)
         except sf.SoundFileRuntimeError as err:
             raise AudioFormatError(
-                "src", shown, _FILE_TYPES, owner="load_audio",
+                "src",
+                shown,
+                _FILE_TYPES,
+                owner="load_audio",
                 fix=f"The file is damaged or truncated; libsndfile says: {_sf_message(err)}.",
-            ) from err  # fmt: skip
+            ) from err
         short_ok = declared // 20 if f.format == "MP3" else 0
         if f.subtype in ("FLOAT", "DOUBLE"):
             _check_finite(x, "load_audio")
     if x.shape[0] == 0:
-        raise AudioFormatError("src", shown, "a file with at least one sample", owner="load_audio",
-                               fix="The file holds no samples.")  # fmt: skip
+        raise AudioFormatError(
+            "src",
+            shown,
+            "a file with at least one sample",
+            owner="load_audio",
+            fix="The file holds no samples.",
+        )
     if x.shape[0] < declared - short_ok:
         raise AudioFormatError(
-            "src", shown, _FILE_TYPES, owner="load_audio",
+            "src",
+            shown,
+            _FILE_TYPES,
+            owner="load_audio",
             fix=f"The file is truncated: its header declares {declared} frames but only "
             f"{x.shape[0]} could be read.",
-        )  # fmt: skip
+        )
     if index is not None:
         mono, owned = x[:, index], True
     else:
@@ -907,10 +985,13 @@ def _check_wav_complete(handle: Any, container: str, source: str) -> None:
                 available = size - offset - 8
                 if chunk_size not in (0, 0xFFFFFFFF) and available < chunk_size:
                     raise AudioFormatError(
-                        "src", source, _FILE_TYPES, owner="load_audio",
+                        "src",
+                        source,
+                        _FILE_TYPES,
+                        owner="load_audio",
                         fix=f"The WAV file is truncated: its data chunk declares {chunk_size} "
                         f"bytes but the file holds {available}.",
-                    )  # fmt: skip
+                    )
                 return
             offset += 8 + chunk_size + (chunk_size & 1)
     finally:
@@ -938,18 +1019,23 @@ def _from_audioread(
                 data = b"".join(f)
     except Exception as err:
         raise AudioFormatError(
-            "src", str(path), _FILE_TYPES, owner="load_audio",
+            "src",
+            str(path),
+            _FILE_TYPES,
+            owner="load_audio",
             fix=f"libsndfile says: {_sf_message(soundfile_error)}; "
             f"audioread found no decoder for it ({type(err).__name__}). Install ffmpeg for "
             "formats such as m4a or aac.",
-        ) from err  # fmt: skip
+        ) from err
     if rate is not None and rate != native:
-        raise AudioFormatError("sample_rate_hz", rate, f"None or {native:g} (the file's own rate)",
-                               owner="load_audio")  # fmt: skip
+        raise AudioFormatError(
+            "sample_rate_hz", rate, f"None or {native:g} (the file's own rate)", owner="load_audio"
+        )
     x = np.frombuffer(data, dtype="<i2").astype(np.int16, copy=False)
     if x.size == 0 or x.size % max(n_channels, 1):
-        raise AudioFormatError("src", str(path), "a file with at least one whole frame",
-                               owner="load_audio")  # fmt: skip
+        raise AudioFormatError(
+            "src", str(path), "a file with at least one whole frame", owner="load_audio"
+        )
     mono, owned = _mono(x.reshape(-1, n_channels), channel)
     return _finish(mono, native, source, owned=owned)
 

@@ -17,7 +17,9 @@ Examples
 --------
 >>> import rtlab
 >>> from rtlab import noise
->>> speech = rtlab.load_audio("datasets/librivox_pocketsphinx/sense_and_sensibility_01_austen_64kb-0870.wav")
+>>> speech = rtlab.load_audio(
+...     "datasets/librivox_pocketsphinx/sense_and_sensibility_01_austen_64kb-0870.wav"
+... )
 >>> noisy = noise.mix(speech, "pink", snr_db=5, seed=1)
 >>> round(noise.snr_db(speech, noisy), 1)
 5.0
@@ -28,6 +30,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import os
@@ -113,6 +116,14 @@ def _fit(noise: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
         return noise[:0]
     start = int(rng.integers(noise.size))
     return np.take(noise, np.arange(start, start + n) % noise.size)
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_speech() -> tuple[Audio, ...]:
+    """The shipped LibriVox and AMI clips (about 6 min), loaded once per process."""
+    from rtlab import datasets
+
+    return tuple(clip.audio for pattern in _BABBLE_POOL for clip in datasets.load_all(pattern))
 
 
 def snr_db(clean: Audio, noisy: Audio) -> float:
@@ -247,9 +258,9 @@ def babble(
     ----------
     clips : sequence of Audio, optional
         Speech to build the babble from. Left out, the shipped speech clips (LibriVox and
-        AMI, via :func:`rtlab.datasets.load_all`) are used. As a shorthand,
-        ``babble(duration_s, seed=...)`` (a number first) uses them too, like
-        :func:`white` and :func:`pink`.
+        AMI, via :func:`rtlab.datasets.load_all`; loaded once per process and kept) are
+        used. As a shorthand, ``babble(duration_s, seed=...)`` (a number first) uses them
+        too, like :func:`white` and :func:`pink`.
     duration_s : float >= 0
         Length in seconds.
     n_talkers : int >= 1, default 6
@@ -289,9 +300,7 @@ def babble(
     if isinstance(n_talkers, bool) or not isinstance(n_talkers, numbers.Integral) or n_talkers < 1:
         raise ConfigError("n_talkers", n_talkers, "an int >= 1", owner="babble")
     if clips is None:
-        from rtlab import datasets
-
-        clips = [clip.audio for pattern in _BABBLE_POOL for clip in datasets.load_all(pattern)]
+        clips = _shipped_speech()
     if isinstance(clips, Audio) or not all(isinstance(c, Audio) for c in clips):  # type: ignore[union-attr]
         raise ConfigError("clips", clips, "a list of Audio clips of speech", owner="babble")
     pool = [c.samples.astype(np.float64) for c in clips if np.any(c.samples)]  # type: ignore[union-attr]
@@ -359,8 +368,13 @@ def mix(
     (True, True)
     """
     if not isinstance(audio, Audio):
-        raise AudioFormatError("audio", audio, "an rtlab.Audio", owner="mix",
-                               fix="Load it first with rtlab.load_audio(...).")  # fmt: skip
+        raise AudioFormatError(
+            "audio",
+            audio,
+            "an rtlab.Audio",
+            owner="mix",
+            fix="Load it first with rtlab.load_audio(...).",
+        )
     target = _finite(snr_db, "snr_db", "a finite number of dB", "mix")
     n = audio.n_samples
     if isinstance(noise, str) and noise in _GENERATORS:
@@ -373,12 +387,18 @@ def mix(
         noise_audio = load_audio(noise)
         label = noise_audio.source
     else:
-        raise AudioFormatError("noise", noise, "an Audio, a path, or 'white', 'pink', 'babble'",
-                               owner="mix")  # fmt: skip
+        raise AudioFormatError(
+            "noise", noise, "an Audio, a path, or 'white', 'pink', 'babble'", owner="mix"
+        )
     speech_power = _power(audio.samples)
     if speech_power == 0:
-        raise AudioFormatError("audio", audio, "a clip that is not silent", owner="mix",
-                               fix="The SNR is relative to the clip's power, which is zero.")  # fmt: skip
+        raise AudioFormatError(
+            "audio",
+            audio,
+            "a clip that is not silent",
+            owner="mix",
+            fix="The SNR is relative to the clip's power, which is zero.",
+        )
     if noise_audio.n_samples == 0:
         raise AudioFormatError("noise", noise_audio, "a noise clip with samples", owner="mix")
     rng = np.random.default_rng(seed)

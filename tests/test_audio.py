@@ -148,9 +148,16 @@ def test_dtypes_agree(libri: Audio) -> None:
     x16, rate = sf.read(str(L0880), dtype="int16")
     as16 = load_audio(x16, sample_rate_hz=rate)
     assert as16 == Audio(libri.samples, source="<array>")
-    assert load_audio(x16.astype(np.float32) / 32768, sample_rate_hz=rate).samples.tolist() == as16.samples.tolist()
-    assert np.array_equal(load_audio(x16.astype(np.float64) / 32768, sample_rate_hz=rate).samples, as16.samples)
-    assert np.array_equal(load_audio(x16.astype(np.int32) << 16, sample_rate_hz=rate).samples, as16.samples)
+    assert (
+        load_audio(x16.astype(np.float32) / 32768, sample_rate_hz=rate).samples.tolist()
+        == as16.samples.tolist()
+    )
+    assert np.array_equal(
+        load_audio(x16.astype(np.float64) / 32768, sample_rate_hz=rate).samples, as16.samples
+    )
+    assert np.array_equal(
+        load_audio(x16.astype(np.int32) << 16, sample_rate_hz=rate).samples, as16.samples
+    )
     u8 = ((x16.astype(np.int32) >> 8) + 128).astype(np.uint8)
     s8 = (x16.astype(np.int32) >> 8).astype(np.int8)
     from_u8 = load_audio(u8, sample_rate_hz=rate).samples
@@ -198,7 +205,9 @@ def test_input_arrays_are_copied_not_shared() -> None:
         ("MP3", "MPEG_LAYER_III", 10),
     ],
 )
-def test_file_formats(tmp_path: Path, libri: Audio, fmt: str, subtype: str, min_snr_db: float | None) -> None:
+def test_file_formats(
+    tmp_path: Path, libri: Audio, fmt: str, subtype: str, min_snr_db: float | None
+) -> None:
     x, rate = sf.read(str(L0880), dtype="int16")
     path = tmp_path / f"clip.{fmt.lower()}"
     data = x / 32768 if subtype == "FLOAT" else x  # libsndfile stores int data in floats unscaled
@@ -232,7 +241,9 @@ def test_file_like_objects(tmp_path: Path, libri: Audio) -> None:
             return self._inner.readinto(buffer)
 
     assert np.array_equal(load_audio(Stream(data)).samples, libri.samples)
-    assert load_audio(io.BytesIO(libri.pcm16()), format="pcm16") == Audio(libri.samples, source="<file>")
+    assert load_audio(io.BytesIO(libri.pcm16()), format="pcm16") == Audio(
+        libri.samples, source="<file>"
+    )
 
 
 # --------------------------------------------------------------------------- Audio value
@@ -320,7 +331,12 @@ def test_save_writes_24k_pcm16_wav_atomically(tmp_path: Path, jfk: Audio) -> Non
     target = tmp_path / "sub" / "jfk.wav"
     assert jfk.save(target) == target
     info = sf.info(str(target))
-    assert (info.samplerate, info.channels, info.subtype, info.format) == (24000, 1, "PCM_16", "WAV")
+    assert (info.samplerate, info.channels, info.subtype, info.format) == (
+        24000,
+        1,
+        "PCM_16",
+        "WAV",
+    )
     samples, _ = sf.read(str(target), dtype="int16")
     assert np.array_equal(samples, jfk.samples)
     jfk[0:1].save(target)  # overwrite
@@ -418,7 +434,10 @@ def test_append_events_from_a_session_and_ga_names(libri: Audio) -> None:
     assert libri.append_events(format=session) == libri.append_events(format="g711_alaw")
     assert libri.append_events(format="audio/pcmu") == libri.append_events(format="g711_ulaw")
     assert libri.append_events(format={"type": "audio/pcm", "rate": 24000}) == libri.append_events()
-    assert libri.append_events(chunk_ms=0.01)[0]["audio"] == base64.b64encode(libri.pcm16()[:2]).decode()
+    assert (
+        libri.append_events(chunk_ms=0.01)[0]["audio"]
+        == base64.b64encode(libri.pcm16()[:2]).decode()
+    )
     assert Audio(np.zeros(0, np.int16)).append_events() == []
 
 
@@ -439,10 +458,16 @@ def wav_bytes() -> bytes:
         ("data_cut.wav", "half", "truncated"),
         ("half_sample.wav", -1, "truncated"),
         ("notes.txt", b"these are meeting notes, not audio\n" * 40, "Format not recognised"),
-        ("fake.wav", b"RIFF is a container; this file is just text pretending.\n" * 10, "libsndfile"),
+        (
+            "fake.wav",
+            b"RIFF is a container; this file is just text pretending.\n" * 10,
+            "libsndfile",
+        ),
     ],
 )
-def test_bad_files(tmp_path: Path, wav_bytes: bytes, name: str, content: object, message: str) -> None:
+def test_bad_files(
+    tmp_path: Path, wav_bytes: bytes, name: str, content: object, message: str
+) -> None:
     if content == "half":
         content = wav_bytes[: len(wav_bytes) // 2]
     elif isinstance(content, int):
@@ -492,7 +517,9 @@ def test_bad_bytes(libri: Audio) -> None:
         libri.to_g711("pcm16")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("rate", [0, -16000, float("nan"), float("inf"), 10, 10_000_000, True, "16000"])
+@pytest.mark.parametrize(
+    "rate", [0, -16000, float("nan"), float("inf"), 10, 10_000_000, True, "16000"]
+)
 def test_bad_rates(rate: object) -> None:
     with pytest.raises(AudioFormatError, match="sample_rate_hz") as info:
         load_audio(np.zeros(100, np.float32), sample_rate_hz=rate)  # type: ignore[arg-type]
@@ -505,9 +532,18 @@ def test_bad_rates(rate: object) -> None:
 @pytest.mark.parametrize(
     ("array", "message"),
     [
-        (np.array([0.0, np.nan, 0.5, np.inf], np.float32), "2 NaN or infinite values, the first at sample 1"),
-        (np.array([[0.1] * 100, [0.2] * 99 + [-np.inf]]), "1 NaN or infinite values, the first at sample 99"),
-        (np.array([[np.inf] * 10, [-np.inf] * 10]).T, "20 NaN or infinite values, the first at sample 0"),
+        (
+            np.array([0.0, np.nan, 0.5, np.inf], np.float32),
+            "2 NaN or infinite values, the first at sample 1",
+        ),
+        (
+            np.array([[0.1] * 100, [0.2] * 99 + [-np.inf]]),
+            "1 NaN or infinite values, the first at sample 99",
+        ),
+        (
+            np.array([[np.inf] * 10, [-np.inf] * 10]).T,
+            "20 NaN or infinite values, the first at sample 0",
+        ),
         (np.zeros(10, np.complex64), "real part"),
         (np.array([1, "a"], dtype=object), "Python objects"),
         (np.zeros(10, np.int64), "int64 is ambiguous"),

@@ -169,7 +169,7 @@ def test_mix_errors(speech: Audio) -> None:
         noise.mix(speech, "white", snr_db=None)  # type: ignore[arg-type]
     with pytest.raises(FileNotFoundError):
         noise.mix(speech, "purple", snr_db=10)  # not a generator name: read as a path
-    with pytest.raises(AudioFormatError, match="rtlab.Audio"):
+    with pytest.raises(AudioFormatError, match=r"rtlab\.Audio"):
         noise.mix(speech.samples, "white", snr_db=10)  # type: ignore[arg-type]
     with pytest.raises(AudioFormatError, match="noise"):
         noise.mix(speech, 3, snr_db=10)  # type: ignore[arg-type]
@@ -204,7 +204,7 @@ def test_reduce_accepts_session_values(speech: Audio) -> None:
     assert noise.reduce(clip, rtlab.Session().input_audio_noise_reduction) is clip  # off by default
     with pytest.raises(ConfigError, match="'near_field', 'far_field' or None"):
         noise.reduce(clip, "studio")
-    with pytest.raises(AudioFormatError, match="rtlab.Audio"):
+    with pytest.raises(AudioFormatError, match=r"rtlab\.Audio"):
         noise.reduce(clip.samples, "near_field")  # type: ignore[arg-type]
 
 
