@@ -78,7 +78,8 @@ def bench_load(folder: Path) -> list[tuple[str, bool]]:
     path = make_long_file(folder)
     info = sf.info(path)
     print(
-        f"input: {info.duration:.0f} s, {info.samplerate} Hz, {info.channels} channels, {info.subtype}"
+        f"input: {info.duration:.0f} s, {info.samplerate} Hz, "
+        f"{info.channels} channels, {info.subtype}"
     )
     t_librosa, ref = median_time(lambda: librosa.load(path, sr=24000, mono=True)[0], REPEATS)
     t_rtlab, audio = median_time(lambda: load_audio(path), REPEATS)
@@ -92,7 +93,8 @@ def bench_load(folder: Path) -> list[tuple[str, bool]]:
     print(f"speed-up: {ratio:.2f}x   (goal >= 1.3x)")
     print(f"samples: rtlab {ours.size}, librosa {ref.size}")
     print(
-        f"SNR of rtlab's int16 output against librosa's float output: {snr_db:.1f} dB   (goal >= 60 dB)"
+        f"SNR of rtlab's int16 output against librosa's float output: {snr_db:.1f} dB"
+        "   (goal >= 60 dB)"
     )
     return [
         ("load_audio >= 1.3x librosa.load", ratio >= 1.3),

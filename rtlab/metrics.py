@@ -494,7 +494,8 @@ def _match(det: _Detections, truth: _Truth, duration: float | None, tolerance_ms
     # each stop: the last true turn that began before it
     owner = np.searchsorted(starts, stops, side="left") - 1
     has_owner = owner >= 0
-    owner_end = np.where(has_owner, ends[np.maximum(owner, 0)], np.nan)
+    owner_end = ends[np.maximum(owner, 0)] if n else np.full(stops.size, np.nan)
+    owner_end = np.where(has_owner, owner_end, np.nan)
     is_cut = has_owner & (stops < owner_end - tolerance_ms)
     cutoff_turn = np.where(is_cut, owner, -1)
     cutoffs = np.bincount(owner[is_cut], minlength=n) if n else np.zeros(0, dtype=np.int64)
@@ -895,12 +896,14 @@ def turn_outcomes(
             end = det.end_ms[k] / 1000.0
             rows.append(("false_turn", det.start_ms[k] / 1000.0, det.start_ms[k] / 1000.0, end, det.item_ids[k]))
     rows.sort(key=lambda row: (row[1], row[0]))
-    frame = pd.DataFrame(rows, columns=list(_OUTCOME_COLUMNS))
-    for name in ("time_s", "start_s", "end_s"):
-        frame[name] = frame[name].astype("float64")
-    frame["outcome"] = frame["outcome"].astype(object)
-    frame["item_id"] = frame["item_id"].astype(object)
-    return frame
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_OUTCOME_COLUMNS)
+    return pd.DataFrame(
+        {
+            name: pd.Series(list(values), dtype=object if name in ("outcome", "item_id") else "float64")
+            for name, values in zip(_OUTCOME_COLUMNS, columns, strict=True)
+        },
+        columns=list(_OUTCOME_COLUMNS),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -1045,9 +1048,12 @@ def transcript_table(log: EventLog, truth: Annotation) -> pd.DataFrame:
         hypothesis = texts.get(item)
         score_ = wer(reference, hypothesis) if reference is not None and hypothesis is not None else math.nan
         rows.append((item, start / 1000.0, end / 1000.0, reference, hypothesis, score_))
-    frame = pd.DataFrame(rows, columns=["item_id", "start_s", "end_s", "reference", "hypothesis", "wer"])
-    for name in ("start_s", "end_s", "wer"):
-        frame[name] = frame[name].astype("float64")
-    for name in ("item_id", "reference", "hypothesis"):
-        frame[name] = frame[name].astype(object)
-    return frame
+    names = ("item_id", "start_s", "end_s", "reference", "hypothesis", "wer")
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return pd.DataFrame(
+        {
+            name: pd.Series(list(values), dtype="float64" if name in ("start_s", "end_s", "wer") else object)
+            for name, values in zip(names, columns, strict=True)
+        },
+        columns=list(names),
+    )
