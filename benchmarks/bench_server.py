@@ -39,7 +39,6 @@ VAD_TYPES = (
 )
 CHUNK_MS = 100
 SERVER_CODE = (
-    "import sys\n"
     "from rtlab.realtime import serve_forever\n"
     "serve_forever('127.0.0.1', 0, on_ready=lambda url: print(url, flush=True))\n"
 )

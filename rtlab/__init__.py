@@ -48,11 +48,14 @@ _ATTRIBUTES: dict[str, str] = {
     "Audio": "rtlab.audio",
     "load_audio": "rtlab.audio",
     "Annotation": "rtlab.annotation",
+    "Turn": "rtlab.annotation",
+    "read_annotation": "rtlab.annotation",
     "Clip": "rtlab.datasets",
     "FrameScores": "rtlab.vad",
     "EventLog": "rtlab.events",
     "detect": "rtlab.turns",
     "EmulatorOptions": "rtlab.turns",
+    "Detector": "rtlab.turns",
     "transcribe": "rtlab.transcription",
     "sweep": "rtlab.sweeps",
     "sample_grid": "rtlab.sweeps",
@@ -129,7 +132,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         widgets,
     )
     from rtlab.agreement import compare
-    from rtlab.annotation import Annotation
+    from rtlab.annotation import Annotation, Turn, read_annotation
     from rtlab.audio import Audio, load_audio
     from rtlab.datasets import Clip
     from rtlab.events import EventLog
@@ -144,5 +147,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from rtlab.sweeps import pareto, recommend, sample_grid, summarize, sweep
     from rtlab.transcription import transcribe
-    from rtlab.turns import EmulatorOptions, detect
+    from rtlab.turns import Detector, EmulatorOptions, detect
     from rtlab.vad import FrameScores

@@ -188,9 +188,21 @@ def draw_probability(
         names = [name for name, v in thresholds.items() if v == value and name]
         if names:
             ax.text(
-                end_s, value, ", ".join(names), ha="right", va="bottom", clip_on=True,
-                fontsize=FONTSIZE["small"], color=PALETTE["threshold"], label="_threshold names",
-                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "alpha": 0.8, "linewidth": 0},
+                end_s,
+                value,
+                ", ".join(names),
+                ha="right",
+                va="bottom",
+                clip_on=True,
+                fontsize=FONTSIZE["small"],
+                color=PALETTE["threshold"],
+                label="_threshold names",
+                bbox={
+                    "boxstyle": "square,pad=0.1",
+                    "facecolor": "white",
+                    "alpha": 0.8,
+                    "linewidth": 0,
+                },
             )
     ax.set_ylim(-0.03, 1.05)
     ax.set_yticks([0, 0.5, 1])
@@ -337,6 +349,9 @@ def _draw_transcripts(
         b = turn.end_s if turn.end_s is not None else a
         if not text or a is None or not _visible(a, b, start_s, end_s):
             continue
+        # a turn mostly outside the window is labelled where it mostly is
+        if a < start_s and (min(b, end_s) - start_s) < 0.5 * (b - a):
+            continue
         placed.append((a, b, text))
     window_s = max(end_s - start_s, 1e-9)
     if len(placed) > max_labels:
@@ -371,7 +386,12 @@ def _draw_transcripts(
 
 
 def truth_rows(truth) -> list[str]:
-    """Row names of the truth lane: 'speech', then one per speaker (at most 4) or 'turns'."""
+    """Row names of the truth lane: 'speech', then one per speaker (at most 4) or 'turns'.
+
+    An annotation without timing (a transcript only) has the single row 'transcript'.
+    """
+    if not getattr(truth, "speech_known", True):
+        return ["transcript"]
     speakers = sorted({t.speaker for t in truth.turns if t.speaker is not None})
     rows = ["speech"]
     if truth.turns:
@@ -386,6 +406,23 @@ def draw_truth(
     rows = truth_rows(truth)
     n = len(rows)
     centres = {name: n - 1 - i + 0.5 for i, name in enumerate(rows)}
+    if rows == ["transcript"]:  # no timing: the reference text, left-aligned in view
+        text = _fit_text(truth.transcript or "", end_s - start_s, end_s - start_s, axes_width_in)
+        ax.text(
+            0.0,
+            0.5,
+            f"reference: {text}" if text else "(no timing, no transcript)",
+            transform=ax.transAxes,
+            fontsize=FONTSIZE["annotation"],
+            va="center",
+            ha="left",
+            color=PALETTE["truth"],
+            label="_reference",
+            clip_on=True,
+        )
+        ax.set_ylim(0, 1)
+        ax.set_yticks([])
+        return centres
     speech = np.asarray(truth.speech, dtype=float).reshape(-1, 2)
     ax.broken_barh(
         [(float(a), float(b - a)) for a, b in speech],

@@ -286,8 +286,13 @@ def sweep_heatmap(
                     )
                 )
                 ax.text(
-                    j, i + 0.45, "API default", ha="center", va="top",
-                    fontsize=FONTSIZE["small"], color=PALETTE["vermillion"],
+                    j,
+                    i + 0.45,
+                    "API default",
+                    ha="center",
+                    va="top",
+                    fontsize=FONTSIZE["small"],
+                    color=PALETTE["vermillion"],
                     bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "linewidth": 0},
                 )
     colourbar = ax.figure.colorbar(image, ax=ax)
@@ -533,15 +538,23 @@ def tradeoff(
         within = summary[xcol] <= max_latency_ms if xcol == "latency_ms_median" else None
         if within is not None and not within.any():
             ax.text(
-                0.02, 0.02, f"no configuration within {max_latency_ms:g} ms",
-                transform=ax.transAxes, fontsize=FONTSIZE["annotation"], label="_no recommendation",
+                0.02,
+                0.02,
+                f"no configuration within {max_latency_ms:g} ms",
+                transform=ax.transAxes,
+                fontsize=FONTSIZE["annotation"],
+                label="_no recommendation",
             )
             recommended = False
         else:
             from rtlab.sweeps import recommend
 
             recommended = recommend(table, max_latency_ms=max_latency_ms)
-    row = None if recommended is None or recommended is False else _recommended_row(summary, recommended)
+    row = (
+        None
+        if recommended is None or recommended is False
+        else _recommended_row(summary, recommended)
+    )
     if row is not None:
         ax.plot(
             [row[xcol]],

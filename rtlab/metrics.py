@@ -90,6 +90,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -346,7 +347,7 @@ def truth_turns(truth: Annotation, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) 
         return np.empty((0, 2), dtype=np.float64)
     _check_ms(min_turn_gap_ms, "min_turn_gap_ms", "truth_turns")
     turns = sorted((t.start_s, t.end_s) for t in truth.turns)
-    overlapping = any(b[0] < a[1] for a, b in zip(turns, turns[1:], strict=False))
+    overlapping = any(b[0] < a[1] for a, b in itertools.pairwise(turns))
     if not turns or overlapping:
         turns = [(t.start_s, t.end_s) for t in truth.floor_turns(min_turn_gap_ms)]
     return np.asarray(turns, dtype=np.float64).reshape(-1, 2)
@@ -486,7 +487,9 @@ class _TurnMatch:
     false_turn: np.ndarray  # per detected turn: bool
 
 
-def _match(det: _Detections, truth: _Truth, duration: float | None, tolerance_ms: float) -> _TurnMatch:
+def _match(
+    det: _Detections, truth: _Truth, duration: float | None, tolerance_ms: float
+) -> _TurnMatch:
     turns = truth.turns_ms
     n = len(turns)
     starts, ends = turns[:, 0], turns[:, 1]
@@ -503,7 +506,9 @@ def _match(det: _Detections, truth: _Truth, duration: float | None, tolerance_ms
     # that ends a detected turn which began before the true turn ended
     is_end = has_owner & ~is_cut & ~(det.stop_onset_ms > owner_end)
     if n:
-        next_start = np.append(starts[1:], math.inf if duration is None else max(duration, ends[-1]))
+        next_start = np.append(
+            starts[1:], math.inf if duration is None else max(duration, ends[-1])
+        )
         is_end &= stops <= next_start[np.maximum(owner, 0)]
     end_stop = np.full(n, -1, dtype=np.int64)
     candidates = np.flatnonzero(is_end)
@@ -558,7 +563,9 @@ def _median(values: np.ndarray) -> float:
     return float(np.median(values)) if len(values) else math.nan
 
 
-def _turn_dict(det: _Detections, truth: _Truth, duration: float | None, tolerance_ms: float) -> dict[str, float]:
+def _turn_dict(
+    det: _Detections, truth: _Truth, duration: float | None, tolerance_ms: float
+) -> dict[str, float]:
     n_detected = float(len(det.item_ids))
     if not truth.known:
         out = dict.fromkeys(TURN_METRICS, math.nan)
@@ -579,7 +586,9 @@ def _turn_dict(det: _Detections, truth: _Truth, duration: float | None, toleranc
         "latency_ms_median": float(np.median(latency)) if len(latency) else math.nan,
         "latency_ms_p90": float(np.percentile(latency, 90)) if len(latency) else math.nan,
         "onset_clipping_ms_mean": float(onset.mean()) if len(onset) else math.nan,
-        "onset_clipped_rate": float(np.count_nonzero(onset > 0)) / len(onset) if len(onset) else math.nan,
+        "onset_clipped_rate": float(np.count_nonzero(onset > 0)) / len(onset)
+        if len(onset)
+        else math.nan,
         "time_to_commit_ms_median": _median(match.commit_ms),
     }
 
@@ -610,7 +619,9 @@ def _values(
     return out
 
 
-def _check_options(collar_ms: Any, hop_ms: Any, tolerance_ms: Any, min_turn_gap_ms: Any, owner: str) -> None:
+def _check_options(
+    collar_ms: Any, hop_ms: Any, tolerance_ms: Any, min_turn_gap_ms: Any, owner: str
+) -> None:
     _check_ms(collar_ms, "collar_ms", owner)
     _check_ms(tolerance_ms, "tolerance_ms", owner)
     _check_ms(min_turn_gap_ms, "min_turn_gap_ms", owner)
@@ -682,7 +693,9 @@ def score(
     values = _score_dict(
         log, prepared, collar_ms=float(collar_ms), hop_ms=hop_ms, tolerance_ms=float(tolerance_ms)
     )
-    return pd.Series([values[name] for name in METRIC_NAMES], index=list(METRIC_NAMES), dtype="float64")
+    return pd.Series(
+        [values[name] for name in METRIC_NAMES], index=list(METRIC_NAMES), dtype="float64"
+    )
 
 
 def frame_metrics(
@@ -879,7 +892,13 @@ def turn_outcomes(
         for k in np.flatnonzero(match.cutoff_turn >= 0):
             j = match.cutoff_turn[k]
             rows.append(
-                ("false_cutoff", det.stop_ms[k] / 1000.0, turns_s[j, 0], turns_s[j, 1], det.stop_items[k])
+                (
+                    "false_cutoff",
+                    det.stop_ms[k] / 1000.0,
+                    turns_s[j, 0],
+                    turns_s[j, 1],
+                    det.stop_items[k],
+                )
             )
         for j in range(len(turns_s)):
             start, end = turns_s[j]
@@ -894,12 +913,22 @@ def turn_outcomes(
                     rows.append(("hit", end, start, end, item))
         for k in np.flatnonzero(match.false_turn):
             end = det.end_ms[k] / 1000.0
-            rows.append(("false_turn", det.start_ms[k] / 1000.0, det.start_ms[k] / 1000.0, end, det.item_ids[k]))
+            rows.append(
+                (
+                    "false_turn",
+                    det.start_ms[k] / 1000.0,
+                    det.start_ms[k] / 1000.0,
+                    end,
+                    det.item_ids[k],
+                )
+            )
     rows.sort(key=lambda row: (row[1], row[0]))
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(_OUTCOME_COLUMNS)
     return pd.DataFrame(
         {
-            name: pd.Series(list(values), dtype=object if name in ("outcome", "item_id") else "float64")
+            name: pd.Series(
+                list(values), dtype=object if name in ("outcome", "item_id") else "float64"
+            )
             for name, values in zip(_OUTCOME_COLUMNS, columns, strict=True)
         },
         columns=list(_OUTCOME_COLUMNS),
@@ -962,8 +991,8 @@ def wer(reference: str, hypothesis: str) -> float:
 
     Examples
     --------
-    >>> wer("Ask not what your country can do for you.", "ask not what you're country can do")
-    0.25
+    >>> wer("Ask not what your country can do for you.", "ask not what your country can do")
+    0.2222222222222222
     """
     import jiwer
 
@@ -981,9 +1010,7 @@ def wer(reference: str, hypothesis: str) -> float:
 def _reference_text(truth: Annotation, start_ms: float, end_ms: float, n_turns: int) -> str | None:
     def within(items: Sequence[Any]) -> list[str]:
         return [
-            t.text
-            for t in items
-            if t.text and start_ms <= (t.start_s + t.end_s) * 500.0 < end_ms
+            t.text for t in items if t.text and start_ms <= (t.start_s + t.end_s) * 500.0 < end_ms
         ]
 
     if truth.words:
@@ -1046,13 +1073,19 @@ def transcript_table(log: EventLog, truth: Annotation) -> pd.DataFrame:
         start, end = float(det.start_ms[k]), float(det.end_ms[k])
         reference = _reference_text(truth, start, end, len(det.item_ids))
         hypothesis = texts.get(item)
-        score_ = wer(reference, hypothesis) if reference is not None and hypothesis is not None else math.nan
+        score_ = (
+            wer(reference, hypothesis)
+            if reference is not None and hypothesis is not None
+            else math.nan
+        )
         rows.append((item, start / 1000.0, end / 1000.0, reference, hypothesis, score_))
     names = ("item_id", "start_s", "end_s", "reference", "hypothesis", "wer")
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     return pd.DataFrame(
         {
-            name: pd.Series(list(values), dtype="float64" if name in ("start_s", "end_s", "wer") else object)
+            name: pd.Series(
+                list(values), dtype="float64" if name in ("start_s", "end_s", "wer") else object
+            )
             for name, values in zip(names, columns, strict=True)
         },
         columns=list(names),

@@ -232,8 +232,8 @@ def timeline(
     >>> clip = rtlab.datasets.load("jfk")
     >>> log = rtlab.detect(clip.audio, rtlab.Session())
     >>> fig = rtlab.plot.timeline(clip.audio, log, start_s=2.0, end_s=6.0)
-    >>> fig.axes[-1].get_xlim()
-    (2.0, 6.0)
+    >>> [float(x) for x in fig.axes[-1].get_xlim()]
+    [2.0, 6.0]
     """
     start, end = _window(float(audio.duration_s), start_s, end_s, "timeline")
     names = ["audio"] + (["VAD"] if scores is not None else []) + ["detected"]
@@ -267,9 +267,7 @@ def timeline(
     for name, axis in lane.items():
         _lane_label(axis, name)
     if title is None:
-        title = " — ".join(
-            p for p in (_source_name(audio), _describe_session(log)) if p
-        )
+        title = " — ".join(p for p in (_source_name(audio), _describe_session(log)) if p)
     _finish_lanes(fig, axes, start, end, title=title, owns=owns)
     return fig
 

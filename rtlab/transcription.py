@@ -26,11 +26,18 @@ Two backends:
 
 Examples
 --------
+JFK pauses between phrases, so the API defaults cut three turns; the fourth is still going
+when the clip ends, so it is never committed and never transcribed:
+
 >>> import rtlab
->>> clip = rtlab.datasets.load("librivox/0920")
+>>> clip = rtlab.datasets.load("jfk")
 >>> log = rtlab.transcribe(clip.audio, rtlab.detect(clip.audio, rtlab.Session()))
->>> log.turns()["transcript"].tolist()
-['had he married a more amiable woman he might have been made still more respectable many watts']
+>>> turns = log.turns()[["start_ms", "end_ms", "transcript"]]
+>>> turns.values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+[[52.0, 2752.0, 'and while my fellow americans'], [2996.0, 4896.0, 'and not'],
+ [5108.0, 8128.0, 'like your her in andover yo'], [8128.0, nan, None]]
+>>> round(rtlab.metrics.wer("ask not what your country can do for you", "and not"), 3)
+0.889
 """
 
 from __future__ import annotations
@@ -120,10 +127,12 @@ def turn_audio(audio, log) -> list[TurnAudio]:
     --------
     >>> import rtlab
     >>> from rtlab.transcription import turn_audio
-    >>> clip = rtlab.datasets.load("librivox/0870")
+    >>> clip = rtlab.datasets.load("jfk")
     >>> cuts = turn_audio(clip.audio, rtlab.detect(clip.audio, rtlab.Session()))
-    >>> [(c.item_id, c.start_ms) for c in cuts]
-    [('item_0001', 0.0)]
+    >>> [(c.item_id, c.start_ms, c.end_ms, len(c.samples)) for c in cuts]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('item_0001', 52.0, 2752.0, 64800), ('item_0002', 2996.0, 4896.0, 45600),
+     ('item_0003', 5108.0, 8128.0, 72480)]
     """
     rate = float(audio.sample_rate_hz)
     samples = np.asarray(audio.samples)
@@ -359,11 +368,13 @@ def transcribe(
     Examples
     --------
     >>> import rtlab
-    >>> clip = rtlab.datasets.load("librivox/0930")
+    >>> clip = rtlab.datasets.load("ami-lhotse/ES2011a")
     >>> log = rtlab.transcribe(clip.audio, rtlab.detect(clip.audio, rtlab.Session()))
     >>> done = log.of_type("conversation.item.input_audio_transcription.completed")
-    >>> done[0]["item_id"], done[0]["content_index"], done[0]["transcript"]
-    ('item_0001', 0, 'he might even have been made the amiable himself')
+    >>> [(e["item_id"], e["content_index"], e["transcript"]) for e in done]
+    [('item_0001', 0, 'and i began confidence they can call me at the')]
+    >>> [turn.text for turn in clip.truth.turns]
+    ["I'M ABIGAIL CLAFLIN", 'YOU CAN CALL ME ABBIE']
     """
     if backend not in ("pocketsphinx", "openai"):
         raise ConfigError("backend", backend, "'pocketsphinx' or 'openai'", owner="transcribe")

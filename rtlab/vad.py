@@ -105,6 +105,7 @@ WARMUP_FRAMES = 64
 """Frames run (and discarded) after each reset before the segment it serves (2.048 s)."""
 _STREAMS_PER_RUN = 32  # batch rows per onnxruntime call; throughput is flat from ~16 up
 _WORKERS = 2  # Python threads calling onnxruntime at once (it releases the GIL)
+_GROUP_SAMPLES = 30 * 60 * _IN_RATE_HZ  # score_many scores (and caches) <= 30 min at a time
 
 # energy model (tuned on the shipped AMI + LibriVox clips against their speech annotation)
 ENERGY_FLOOR_INIT_DB = -60.0
@@ -388,13 +389,23 @@ def _to_float(audio: Audio) -> np.ndarray:
 
 
 def _resample_16k(audio: Audio) -> np.ndarray:
-    """The clip at 16 kHz, float32 in [-1, 1] (soxr, quality HQ)."""
+    """The clip at 16 kHz, float32 in [-1, 1] (soxr, quality HQ).
+
+    Resampled as a stream in 10-s pieces, which gives exactly the samples ``soxr.resample``
+    gives in one go (and :class:`ScoreStream` gives) without a float copy of the whole clip.
+    """
     import soxr
 
-    x = _to_float(audio)
-    if x.size == 0:
-        return x
-    return np.asarray(soxr.resample(x, _IN_RATE_HZ, _SILERO_RATE_HZ, quality="HQ"), np.float32)
+    samples = np.asarray(audio.samples)
+    if samples.size == 0:
+        return np.zeros(0, np.float32)
+    resampler = soxr.ResampleStream(_IN_RATE_HZ, _SILERO_RATE_HZ, 1, dtype="float32", quality="HQ")
+    step = 10 * _IN_RATE_HZ
+    pieces = []
+    for lo in range(0, samples.size, step):
+        x = samples[lo : lo + step].astype(np.float32) / np.float32(32768.0)
+        pieces.append(resampler.resample_chunk(x, last=lo + step >= samples.size))
+    return np.concatenate(pieces).astype(np.float32, copy=False)
 
 
 def _energy_levels_db(frames: np.ndarray) -> np.ndarray:
@@ -820,20 +831,29 @@ def score_many(
     unique: dict[str, int] = {}
     for i in missing:
         unique.setdefault(clips[i].fingerprint, i)
+    # scored in groups of at most _GROUP_SAMPLES of audio (memory), each cached when done
     by_fingerprint: dict[str, np.ndarray] = {}
-    if unique:
-        computed = _score_missing([clips[i] for i in unique.values()], model, progress=progress)
-        by_fingerprint = dict(zip(unique, computed, strict=True))
+    groups: list[list[str]] = []
+    size = 0
+    for fingerprint, i in unique.items():
+        if not groups or size + clips[i].samples.size > _GROUP_SAMPLES:
+            groups.append([])
+            size = 0
+        groups[-1].append(fingerprint)
+        size += clips[i].samples.size
+    for group in groups:
+        computed = _score_missing([clips[unique[f]] for f in group], model, progress=progress)
+        for fingerprint, probabilities in zip(group, computed, strict=True):
+            by_fingerprint[fingerprint] = probabilities
+            if cache:
+                _write_cache(
+                    _cache_path(fingerprint, model),
+                    probabilities,
+                    fingerprint=fingerprint,
+                    model=model,
+                )
     for i in missing:
         found[i] = by_fingerprint[clips[i].fingerprint]
-    if cache:
-        for fingerprint in unique:
-            _write_cache(
-                _cache_path(fingerprint, model),
-                by_fingerprint[fingerprint],
-                fingerprint=fingerprint,
-                model=model,
-            )
     return [
         FrameScores(
             probabilities=p,

@@ -20,7 +20,10 @@ COMMITTED = "input_audio_buffer.committed"
 TRANSCRIBED = "conversation.item.input_audio_transcription.completed"
 
 
-def make_log(turns, *, session=rtlab.Session(), duration_ms=10_000.0, transcripts=None, source="emulator"):
+DEFAULTS = rtlab.Session()
+
+
+def make_log(turns, *, session=DEFAULTS, duration_ms=10_000.0, transcripts=None, source="emulator"):
     """A log from (audio_start_ms, started_emitted_ms, audio_end_ms or None, commit_emitted_ms)."""
     timed = []
     for k, (start, started_at, end, commit_at) in enumerate(turns, start=1):
@@ -28,14 +31,24 @@ def make_log(turns, *, session=rtlab.Session(), duration_ms=10_000.0, transcript
         timed.append((started_at, {"type": STARTED, "audio_start_ms": start, "item_id": item}))
         if end is not None:
             timed.append((end, {"type": STOPPED, "audio_end_ms": end, "item_id": item}))
-            timed.append((commit_at, {"type": COMMITTED, "item_id": item, "previous_item_id": None}))
+            timed.append(
+                (commit_at, {"type": COMMITTED, "item_id": item, "previous_item_id": None})
+            )
         if transcripts and item in transcripts:
             text = transcripts[item]
-            timed.append((commit_at + 300, {"type": TRANSCRIBED, "item_id": item, "content_index": 0, "transcript": text}))
+            timed.append(
+                (
+                    commit_at + 300,
+                    {"type": TRANSCRIBED, "item_id": item, "content_index": 0, "transcript": text},
+                )
+            )
     timed.sort(key=lambda pair: pair[0])
     return EventLog(
-        tuple(e for _, e in timed), tuple(float(t) for t, _ in timed),
-        session=session, duration_ms=duration_ms, source=source,
+        tuple(e for _, e in timed),
+        tuple(float(t) for t, _ in timed),
+        session=session,
+        duration_ms=duration_ms,
+        source=source,
     )
 
 
@@ -50,12 +63,14 @@ TRUTH = Annotation(
 #  item 2: buffer from 2100 (speech 2400-3100), stops at 3600               -> A ends, 600 ms late
 #  item 3: buffer from 4200 (speech 4500-4600), stops at 5100               -> over no speech
 #  item 4: buffer from 6100 (speech 6400-6900), stops at 7400, commit 7500  -> B ends, 400 ms late
-LOG = make_log([
-    (700, 1032, 2200, 2200),
-    (2100, 2432, 3600, 3600),
-    (4200, 4532, 5100, 5100),
-    (6100, 6432, 7400, 7500),
-])
+LOG = make_log(
+    [
+        (700, 1032, 2200, 2200),
+        (2100, 2432, 3600, 3600),
+        (4200, 4532, 5100, 5100),
+        (6100, 6432, 7400, 7500),
+    ]
+)
 
 
 def test_hand_made_log_frame_metrics():
@@ -70,7 +85,9 @@ def test_hand_made_log_frame_metrics():
     assert row["recall"] == pytest.approx(correct / true)
     p, r = correct / detected, correct / true
     assert row["f1"] == pytest.approx(2 * p * r / (p + r))
-    assert row["detection_error_rate"] == pytest.approx(((detected - correct) + (true - correct)) / true)
+    assert row["detection_error_rate"] == pytest.approx(
+        ((detected - correct) + (true - correct)) / true
+    )
 
 
 def test_hand_made_log_turn_metrics():
@@ -174,10 +191,22 @@ def test_no_truth_and_no_detection():
     empty = Annotation(np.empty((0, 2)), duration_s=5.0)
     log = make_log([], duration_ms=5000.0)
     row = metrics.score(log, empty)
-    assert (row["precision"], row["recall"], row["f1"], row["detection_error_rate"]) == (1.0, 1.0, 1.0, 0.0)
+    assert (row["precision"], row["recall"], row["f1"], row["detection_error_rate"]) == (
+        1.0,
+        1.0,
+        1.0,
+        0.0,
+    )
     assert row["n_true_turns"] == 0 and row["false_cutoffs"] == 0 and row["false_turns"] == 0
-    for name in ("false_cutoff_rate", "missed_turn_rate", "latency_ms_median", "latency_ms_p90",
-                 "onset_clipping_ms_mean", "onset_clipped_rate", "time_to_commit_ms_median"):
+    for name in (
+        "false_cutoff_rate",
+        "missed_turn_rate",
+        "latency_ms_median",
+        "latency_ms_p90",
+        "onset_clipping_ms_mean",
+        "onset_clipped_rate",
+        "time_to_commit_ms_median",
+    ):
         assert math.isnan(row[name]), name
 
 
@@ -205,7 +234,12 @@ def test_transcript_only_truth_gives_nan():
 
 
 def test_bad_options():
-    for kwargs in ({"collar_ms": -1}, {"hop_ms": 0}, {"tolerance_ms": float("nan")}, {"min_turn_gap_ms": "x"}):
+    for kwargs in (
+        {"collar_ms": -1},
+        {"hop_ms": 0},
+        {"tolerance_ms": float("nan")},
+        {"min_turn_gap_ms": "x"},
+    ):
         with pytest.raises(ConfigError):
             metrics.score(LOG, TRUTH, **kwargs)
 
@@ -222,10 +256,18 @@ def test_truth_turns_floor_or_as_given():
 
 # -- against pyannote.metrics on real clips ------------------------------------------------
 
-REAL = ["ami-debug/trn04", "ami-debug/trn08", "ami-debug/dev00", "ami-lhotse/ES2011a", "librivox/0890"]
+REAL = [
+    "ami-debug/trn04",
+    "ami-debug/trn08",
+    "ami-debug/dev00",
+    "ami-lhotse/ES2011a",
+    "librivox/0890",
+]
 SESSIONS = [
     rtlab.Session(),
-    rtlab.Session(turn_detection=rtlab.ServerVad(threshold=0.3, prefix_padding_ms=0, silence_duration_ms=200)),
+    rtlab.Session(
+        turn_detection=rtlab.ServerVad(threshold=0.3, prefix_padding_ms=0, silence_duration_ms=200)
+    ),
 ]
 
 
@@ -236,13 +278,23 @@ def pyannote_numbers(log, truth, collar_s):
 
     detection = log.session.turn_detection
     frame = log.to_frame()
-    emitted = dict(zip(frame.loc[frame["type"] == STARTED, "item_id"], frame.loc[frame["type"] == STARTED, "emitted_ms"], strict=True))
+    emitted = dict(
+        zip(
+            frame.loc[frame["type"] == STARTED, "item_id"],
+            frame.loc[frame["type"] == STARTED, "emitted_ms"],
+            strict=True,
+        )
+    )
     reference, hypothesis = PyAnnotation(), PyAnnotation()
     for start, end in truth.speech:
         reference[Segment(start, end)] = "speech"
     for turn in log.turns().itertuples():
         onset = min(turn.start_ms + detection.prefix_padding_ms, emitted[turn.item_id])
-        end = log.duration_ms if math.isnan(turn.end_ms) else turn.end_ms - detection.silence_duration_ms
+        end = (
+            log.duration_ms
+            if math.isnan(turn.end_ms)
+            else turn.end_ms - detection.silence_duration_ms
+        )
         end = min(max(end, onset), log.duration_ms)
         if end > onset:
             hypothesis[Segment(onset / 1000, end / 1000)] = "speech"
@@ -263,7 +315,9 @@ def test_frame_metrics_match_pyannote(name):
         for collar_ms in (0.0, 250.0):
             ours = metrics.frame_metrics(log, clip.truth, collar_ms=collar_ms)
             theirs = pyannote_numbers(log, clip.truth, collar_ms / 1000)
-            assert ours[["precision", "recall", "detection_error_rate"]].tolist() == pytest.approx(theirs, abs=1e-9)
+            assert ours[["precision", "recall", "detection_error_rate"]].tolist() == pytest.approx(
+                theirs, abs=1e-9
+            )
             checked += 1
     assert checked == 4
 
@@ -296,7 +350,9 @@ def test_normalisation_and_wer():
     assert metrics.normalize_text("Well-known, ISN’T it?  'Yes'.") == "well known isn't it yes"
     assert metrics.wer("And so, my fellow Americans", "and so my fellow americans") == 0.0
     # one substitution (your -> you're) and two deletions (for, you) in 9 words
-    assert metrics.wer("Ask not what your country can do for you.", "ask not what you're country can do") == pytest.approx(3 / 9)
+    assert metrics.wer(
+        "Ask not what your country can do for you.", "ask not what you're country can do"
+    ) == pytest.approx(3 / 9)
     assert metrics.wer("", "") == 0.0
     assert math.isnan(metrics.wer("...", "words"))
     assert metrics.wer("two words", "") == 1.0
@@ -305,11 +361,17 @@ def test_normalisation_and_wer():
 
 
 def test_transcript_table_uses_words_in_each_turn():
-    words = (Turn(1.0, 1.5, text="hello"), Turn(1.5, 2.0, text="there"),
-             Turn(6.0, 6.5, text="good"), Turn(6.5, 7.0, text="bye"))
+    words = (
+        Turn(1.0, 1.5, text="hello"),
+        Turn(1.5, 2.0, text="there"),
+        Turn(6.0, 6.5, text="good"),
+        Turn(6.5, 7.0, text="bye"),
+    )
     truth = Annotation([[1.0, 2.0], [6.0, 7.0]], words=words, duration_s=10.0)
-    log = make_log([(700, 1032, 2600, 2600), (5700, 6032, 7500, 7500)],
-                   transcripts={"item_0001": "Hello there!", "item_0002": "good pie"})
+    log = make_log(
+        [(700, 1032, 2600, 2600), (5700, 6032, 7500, 7500)],
+        transcripts={"item_0001": "Hello there!", "item_0002": "good pie"},
+    )
     table = metrics.transcript_table(log, truth)
     assert table["reference"].tolist() == ["hello there", "good bye"]
     assert table["hypothesis"].tolist() == ["Hello there!", "good pie"]

@@ -12,7 +12,6 @@ shipped clips scored by the real Silero model, which is deterministic).
 from __future__ import annotations
 
 import copy
-import math
 import os
 import time
 from pathlib import Path
@@ -195,7 +194,9 @@ def test_timeline_truth_lane_and_outcome_markers(trn04):
     for entry in ("prefix padding", "detected speech", "silence tail", "commit", "true speech"):
         assert entry in legend
     no_marks = plot.timeline(clip.audio, log, truth=clip.truth, mark_outcomes=False)
-    assert not [ln for ln in lane(no_marks, "detected").get_lines() if ln.get_label() == "false cut-off"]
+    assert not [
+        ln for ln in lane(no_marks, "detected").get_lines() if ln.get_label() == "false cut-off"
+    ]
 
 
 def test_timeline_marks_idle_timeouts():
@@ -214,9 +215,7 @@ def test_timeline_zoom_window_limits_and_labels(trn04):
     clip, scores, log = trn04
     items = log.turns()
     texts = {item: f"turn {item}" for item in items["item_id"]}
-    fig = plot.timeline(
-        clip.audio, log, scores=scores, transcript=texts, start_s=10.0, end_s=20.0
-    )
+    fig = plot.timeline(clip.audio, log, scores=scores, transcript=texts, start_s=10.0, end_s=20.0)
     audio_lane = lane(fig, "audio")
     assert audio_lane.get_xlim() == (10.0, 20.0)
     xs = collection(audio_lane, "_envelope").get_paths()[0].vertices[:, 0]
@@ -296,7 +295,9 @@ def test_compare_stacks_configurations_against_the_same_truth(trn09):
     default = metrics.turn_outcomes(logs["API defaults"], clip.truth)
     assert (short["outcome"] == "false_cutoff").sum() > (default["outcome"] == "false_cutoff").sum()
     vad = lane(fig, "VAD")
-    thresholds = sorted(ln.get_ydata()[0] for ln in vad.get_lines() if ln.get_label().startswith("threshold"))
+    thresholds = sorted(
+        ln.get_ydata()[0] for ln in vad.get_lines() if ln.get_label().startswith("threshold")
+    )
     assert thresholds == pytest.approx([0.5, 0.7])
     with pytest.raises(ConfigError, match="logs"):
         plot.compare(clip.audio, {})
@@ -346,7 +347,10 @@ def test_single_axes_plots_default_to_the_current_axes(trn04, sweep_table):
 def test_sweep_heatmap_cells_match_the_pooled_summary(sweep_table):
     summary = rtlab.summarize(sweep_table)
     ax = plot.sweep_heatmap(
-        sweep_table, x="silence_duration_ms", y="threshold", metric="false_cutoff_rate",
+        sweep_table,
+        x="silence_duration_ms",
+        y="threshold",
+        metric="false_cutoff_rate",
         ax=Figure().add_subplot(),
     )
     pivot = summary.pivot_table(
@@ -370,14 +374,20 @@ def test_sweep_heatmap_cells_match_the_pooled_summary(sweep_table):
     assert box.get_xy() == pytest.approx((0.5, 0.5))
     # full column names work the same; unknown or ambiguous ones are refused
     same = plot.sweep_heatmap(
-        summary, x="param_turn_detection.silence_duration_ms",
-        y="turn_detection.threshold", metric="false_cutoff_rate", ax=Figure().add_subplot(),
+        summary,
+        x="param_turn_detection.silence_duration_ms",
+        y="turn_detection.threshold",
+        metric="false_cutoff_rate",
+        ax=Figure().add_subplot(),
     )
     assert [t.get_text() for t in same.texts] == [t.get_text() for t in ax.texts]
     with pytest.raises(ConfigError, match="'x' parameter of sweep_heatmap"):
         plot.sweep_heatmap(summary, x="eagerness", y="threshold", metric="f1")
     latency = plot.sweep_heatmap(
-        summary, x="silence_duration_ms", y="threshold", metric="latency_ms_median",
+        summary,
+        x="silence_duration_ms",
+        y="threshold",
+        metric="latency_ms_median",
         ax=Figure().add_subplot(),
     )
     assert latency.figure.axes[-1].get_ylabel() == "end-of-turn latency, median (ms)"
@@ -441,7 +451,9 @@ def test_plots_leave_rcparams_alone_and_never_show(trn04, trn09, sweep_table, mo
     plot.timeline(clip.audio, log, scores=scores, truth=clip.truth)
     plot.compare(trn09[0].audio, trn09[2], truth=trn09[0].truth)
     plot.events(log, ax=Figure().add_subplot())
-    plot.sweep_heatmap(sweep_table, "silence_duration_ms", "threshold", "f1", ax=Figure().add_subplot())
+    plot.sweep_heatmap(
+        sweep_table, "silence_duration_ms", "threshold", "f1", ax=Figure().add_subplot()
+    )
     plot.pareto(sweep_table, ax=Figure().add_subplot())
     plot.tradeoff(sweep_table, ax=Figure().add_subplot())
     assert shown == []
@@ -461,8 +473,26 @@ def test_plot_sources_have_no_show_and_no_rcparams():
 
 
 def test_palette_is_okabe_ito_and_read_only():
-    okabe_ito = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
-    roles = ("speech", "padding", "silence", "truth", "threshold", "false_cutoff", "missed", "commit")
+    okabe_ito = {
+        "#000000",
+        "#E69F00",
+        "#56B4E9",
+        "#009E73",
+        "#F0E442",
+        "#0072B2",
+        "#D55E00",
+        "#CC79A7",
+    }
+    roles = (
+        "speech",
+        "padding",
+        "silence",
+        "truth",
+        "threshold",
+        "false_cutoff",
+        "missed",
+        "commit",
+    )
     assert {plot.PALETTE[r] for r in roles} <= okabe_ito
     # roles drawn next to each other stay distinct
     assert len({plot.PALETTE[r] for r in ("speech", "padding", "silence", "truth")}) == 4
@@ -476,7 +506,11 @@ def test_palette_is_okabe_ito_and_read_only():
 def test_baseline_timeline(trn04, tmp_path):
     clip, scores, log = trn04
     fig = plot.timeline(
-        clip.audio, log, scores=scores, truth=clip.truth, title="trn04 — API defaults",
+        clip.audio,
+        log,
+        scores=scores,
+        truth=clip.truth,
+        title="trn04 — API defaults",
         figsize=(12, 6.5),
     )
     check_baseline(fig, "timeline_trn04.png", tmp_path)
@@ -484,7 +518,9 @@ def test_baseline_timeline(trn04, tmp_path):
 
 def test_baseline_compare(trn09, tmp_path):
     clip, scores, logs = trn09
-    fig = plot.compare(clip.audio, logs, truth=clip.truth, scores=scores, title="trn09", figsize=(12, 7))
+    fig = plot.compare(
+        clip.audio, logs, truth=clip.truth, scores=scores, title="trn09", figsize=(12, 7)
+    )
     check_baseline(fig, "compare_trn09.png", tmp_path)
 
 
@@ -498,7 +534,9 @@ def test_baseline_events(trn04, tmp_path):
 def test_baseline_sweep_plots(sweep_table, tmp_path):
     fig = Figure(figsize=(15, 4.5), layout="constrained")
     left, middle, right = fig.subplots(1, 3)
-    plot.sweep_heatmap(sweep_table, x="silence_duration_ms", y="threshold", metric="false_cutoff_rate", ax=left)
+    plot.sweep_heatmap(
+        sweep_table, x="silence_duration_ms", y="threshold", metric="false_cutoff_rate", ax=left
+    )
     plot.pareto(sweep_table, ax=middle)
     plot.tradeoff(sweep_table, ax=right)
     check_baseline(fig, "sweeps.png", tmp_path)

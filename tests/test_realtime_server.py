@@ -264,6 +264,39 @@ def test_manual_commit_and_clear_with_turn_detection_off(server, clips):
     assert empty_again["error"]["event_id"] == "client_7"
 
 
+def test_positions_count_all_audio_of_the_connection_across_a_session_change(server, clips):
+    audio = clips["ami"]
+    expected = vad_events(rtlab.detect(audio, rtlab.Session()))
+    appends = [e["audio"] for e in audio.append_events(chunk_ms=100)]
+
+    async def main():
+        client, manager = await _connect(server.url, "ga")
+        async with manager as conn:
+            await _recv(conn)
+            await conn.send(rtlab.Session(turn_detection=None).to_event(api="ga"))
+            await _recv_until(conn, "session.updated")
+            for data in appends:  # detection off: no events, but the audio counts
+                await conn.input_audio_buffer.append(audio=data)
+            # an update is partial: an unset turn_detection would keep it off
+            vad_on = rtlab.Session(turn_detection=rtlab.ServerVad()).to_event(api="ga")
+            await conn.send(vad_on)
+            got = await _recv_until(conn, "session.updated")
+            for data in appends:
+                await conn.input_audio_buffer.append(audio=data)
+            await conn.send(vad_on)  # the same again: no restart, answered after the appends
+            got += await _recv_until(conn, "session.updated")
+        await client.close()
+        return got
+
+    got = vad_events(asyncio.run(main()))
+    shifted = [
+        {k: v + 6000 if k in ("audio_start_ms", "audio_end_ms") else v for k, v in e.items()}
+        for e in expected
+    ]
+    assert audio.duration_ms == 6000
+    assert got == shifted
+
+
 def test_transcripts_of_committed_turns_equal_offline_transcribe(server, clips):
     audio = clips["track"]
     session = rtlab.Session.from_event(
@@ -353,6 +386,8 @@ def test_only_loopback_binds_and_unknown_paths_are_refused(server):
 
     with pytest.raises(rtlab.ConfigError, match="loopback"):
         start_server("0.0.0.0")
+    with pytest.raises(OSError):
+        start_server(port=server.port)  # taken
     with pytest.raises(InvalidStatus) as info:
         connect(server.url.replace("/v1", "/nope"), open_timeout=5)
     assert info.value.response.status_code == 404

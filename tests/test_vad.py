@@ -323,3 +323,11 @@ def test_score_loads_paths(datasets_dir):
     path = datasets_dir / "librivox_pocketsphinx" / "sense_and_sensibility_01_austen_64kb-0880.wav"
     scores = vad.score(str(path), model="energy", cache=False)
     assert scores.audio is not None and scores.fingerprint == rtlab.load_audio(path).fingerprint
+
+
+def test_score_many_scores_big_datasets_in_groups(librivox, monkeypatch, model_runs):
+    monkeypatch.setattr(vad, "_GROUP_SAMPLES", 24000 * 10)  # 10 s of audio per group
+    audios = [c.audio for c in librivox] + [Audio(np.zeros(0, np.int16))]
+    scores = vad.score_many(audios, model="energy", cache=False, progress=False)
+    assert model_runs == [1, 2, 3]  # 7.1 s | 3.0 + 5.3 s | 6.05 + 3.3 + 0 s
+    assert [s.n_frames for s in scores] == [a.n_samples // 768 for a in audios]

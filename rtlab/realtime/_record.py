@@ -203,7 +203,7 @@ async def arecord(
             None,
             message=f"Could not open a Realtime connection to {_public_url(base_url)} "
             f"({type(exc).__name__}: {_scrub(str(exc), key)}).",
-        ) from None
+        ) from exc
     try:
 
         async def receive() -> None:

@@ -16,6 +16,13 @@ any Realtime client (the official ``openai`` client included) can be pointed at 
 
 CPU-bound work (decoding, Silero scoring, transcription) runs in a thread pool, so one
 event loop serves many sessions at once.
+
+The events equal those of :func:`rtlab.detect` on the same audio, with two differences
+that come from streaming: positions (``audio_start_ms`` / ``audio_end_ms``) count all audio
+appended on the connection (as the API's do), and a frame is scored only once the audio
+after it (the resampler's few ms of look-ahead) has arrived, so an event that ``detect``
+fires on the very last frame of a clip comes only when more audio follows. G.711 input is
+decoded and resampled as a stream, which can move a boundary by a frame against ``detect``.
 """
 
 from __future__ import annotations
@@ -46,10 +53,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Server", "ServerThread", "serve", "serve_forever", "start_server"]
 
-log = logging.getLogger("rtlab.realtime.server")
 
-#: Largest websocket message accepted (bytes); the API accepts appends up to 15 MiB.
-MAX_MESSAGE_BYTES = 16 * 2**20
+#: Largest audio in one append (bytes), as the API; larger appends get an ``error`` event.
+MAX_APPEND_BYTES = 15 * 2**20
+MAX_APPEND_BASE64_CHARS = (MAX_APPEND_BYTES + 2) // 3 * 4
+
+#: Largest websocket message accepted (bytes); a larger one closes the connection (1009).
+MAX_MESSAGE_BYTES = 21 * 2**20
 
 #: Request paths served: the openai client appends ``/realtime`` to its websocket base URL.
 PATHS = ("/v1/realtime", "/realtime")
@@ -96,6 +106,9 @@ class RedactingLogger(logging.LoggerAdapter):
 def redacting_logger(name: str) -> RedactingLogger:
     """A :class:`RedactingLogger` over the standard logger ``name``."""
     return RedactingLogger(logging.getLogger(name), {})
+
+
+log = redacting_logger("rtlab.realtime.server")
 
 
 # -- the server ----------------------------------------------------------------------------
@@ -252,9 +265,11 @@ async def serve(
             sockname = ws_server.sockets[0].getsockname()
             server = Server(host=host, port=int(sockname[1]), _ws_server=ws_server, _state=state)
             log.info("rtlab serve listening on %s", server.url)
-            yield server
-            for connection in list(state.connections):
-                connection.cancel_tasks()
+            try:
+                yield server
+            finally:
+                for connection in list(state.connections):
+                    connection.cancel_tasks()
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
 
@@ -610,13 +625,13 @@ class _Connection:
         previous = self.session
         changes = {name: getattr(update, name) for name in update.model_fields_set}
         self.session = previous.model_copy(update=changes)
-        if (
-            self.session.turn_detection != previous.turn_detection
-            or self.session.input_audio_noise_reduction != previous.input_audio_noise_reduction
+        if not (
+            _same(self.session.turn_detection, previous.turn_detection)
+            and _same(
+                self.session.input_audio_noise_reduction, previous.input_audio_noise_reduction
+            )
         ):
-            self.detector = None  # a new detector from the next append on
-            self.detector_start = self.total
-            self.open_turn_start = None
+            self.restart_detector()  # a new detector from the next append on
         return [self.session_event("session.updated")]
 
     # -- audio -------------------------------------------------------------------------
@@ -632,6 +647,14 @@ class _Connection:
             )
         fmt = self.session.input_audio_format
         data = event["audio"]
+        if isinstance(data, str) and len(data) > MAX_APPEND_BASE64_CHARS:
+            raise proto.RequestError(
+                "invalid_value",
+                f"An append may hold at most {MAX_APPEND_BYTES // 2**20} MiB of audio; send it in "
+                "smaller chunks.",
+                param="audio",
+                client_event_id=client_event_id,
+            )
         loop = asyncio.get_running_loop()
         if fmt == "pcm16" and isinstance(data, str) and len(data) < 65536:
             samples = proto.decode_audio(data, fmt, client_event_id=client_event_id)  # cheap
@@ -815,6 +838,13 @@ class _Connection:
             )
         with contextlib.suppress(ConnectionClosed):
             await self.send(event)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Two config values (pydantic models or None) with the same values, set or defaulted."""
+    if a is None or b is None:
+        return a is b
+    return type(a) is type(b) and a.model_dump() == b.model_dump()
 
 
 def _make_detector(session: Session, options: EmulatorOptions | None) -> Any:
