@@ -110,7 +110,15 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from rtlab.realtime import serve_forever
 
-    serve_forever(args.host, args.port, allow_remote=args.allow_remote)
+    serve_forever(
+        args.host,
+        args.port,
+        allow_remote=args.allow_remote,
+        on_ready=lambda url: print(
+            f"rtlab serve: listening on {url} (use it as websocket_base_url of the openai client)",
+            flush=True,
+        ),
+    )
     return 0
 
 
@@ -124,6 +132,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
         api=args.api,
         model=args.model,
         realtime=not args.fast,
+        base_url=args.base_url,
     )
     print(log.turns().to_string(index=False))
     return 0
@@ -184,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--api", choices=["beta", "ga"], default="ga")
     record.add_argument("--model", default=None)
     record.add_argument("--fast", action="store_true", help="stream faster than real time")
+    record.add_argument("--base-url", default=None, help="websocket base URL, e.g. of `rtlab serve`")
     record.set_defaults(func=_cmd_record)
     return parser
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from rtlab._io import atomic_write
 
 #: The clip the walkthrough tunes on: a real meeting excerpt where a speaker pauses mid-turn.
-DEMO_CLIP = "ami-debug/trn01"
+DEMO_CLIP = "ami-debug/dev00"
 #: The clips the sweep runs over (every shipped meeting excerpt with turn annotations).
 SWEEP_CLIPS = "ami-debug/*"
 

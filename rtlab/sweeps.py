@@ -1441,15 +1441,20 @@ def recommend(
     *,
     max_latency_ms: float,
     metric: str = "false_cutoff_rate",
+    max_missed_turn_rate: float | None = None,
     base: Session | None = None,
 ) -> Session:
     """The configuration to try: the fewest false cut-offs within a latency budget.
 
-    Among configurations whose pooled ``latency_ms_median`` is at most ``max_latency_ms``,
-    the one with the lowest ``metric``; ties go to the lower latency, then the lower
-    ``missed_turn_rate``, then the less onset clipping (``onset_clipping_ms_mean``: among
-    configurations that differ only in ``prefix_padding_ms`` the longest padding wins), then
-    the lower ``config_id``.
+    Among configurations whose pooled ``latency_ms_median`` is at most ``max_latency_ms``
+    and that miss no more true turns than ``max_missed_turn_rate``, the one with the lowest
+    ``metric``; ties go to the lower latency, then the lower ``missed_turn_rate``, then the
+    less onset clipping (``onset_clipping_ms_mean``: among configurations that differ only
+    in ``prefix_padding_ms`` the longest padding wins), then the lower ``config_id``.
+
+    The missed-turn limit matters: a detector that hears fewer turns (a high threshold)
+    also cuts fewer off, so without it the lowest false cut-off rate can belong to a
+    configuration that ignores many users.
 
     Parameters
     ----------
@@ -1459,6 +1464,9 @@ def recommend(
         Latency budget, ms (median end-of-turn latency).
     metric : str, default "false_cutoff_rate"
         Column to minimise.
+    max_missed_turn_rate : float in [0, 1] or None, default None
+        Highest share of true turns a candidate may miss. None: no more than the API-default
+        configuration misses when the table has it (``is_default``), else no limit.
     base : Session, optional
         The sweep's base session (default: the one the table remembers, else ``Session()``).
 
@@ -1470,7 +1478,8 @@ def recommend(
     ------
     rtlab.errors.ConfigError
         If no configuration has a median latency within the budget (the message names the
-        lowest one available), or ``metric`` is not a column.
+        lowest one available), none of those meets the missed-turn limit (the message names
+        the lowest rate among them), or ``metric`` is not a column.
 
     Examples
     --------
@@ -1503,7 +1512,35 @@ def recommend(
             else "a budget some configuration meets (none has a measured latency)"
         )
         raise ConfigError("max_latency_ms", max_latency_ms, allowed, owner=owner)
+    limit = _missed_limit(summary, max_missed_turn_rate)
+    if limit is not None and "missed_turn_rate" in fits.columns:
+        lowest = fits["missed_turn_rate"].min()
+        fits = fits[fits["missed_turn_rate"] <= limit + 1e-12]
+        if fits.empty:
+            raise ConfigError(
+                "max_missed_turn_rate",
+                limit,
+                f"at least {lowest:.3f}, the lowest missed-turn rate within {budget:.0f} ms",
+                owner=owner,
+                fix="Raise max_missed_turn_rate or max_latency_ms.",
+            )
     keys = [metric, latency]
-    keys += [name for name in ("missed_turn_rate", "onset_clipping_ms_mean") if name in fits.columns]
+    keys += [
+        name for name in ("missed_turn_rate", "onset_clipping_ms_mean") if name in fits.columns
+    ]
     chosen = fits.sort_values([*keys, "config_id"], kind="stable", na_position="last").iloc[0]
     return session_for(summary, int(chosen["config_id"]), base=_base_of(table, base))
+
+
+def _missed_limit(summary: pd.DataFrame, value: float | None) -> float | None:
+    if value is not None:
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and 0.0 <= value <= 1.0
+        if not ok:
+            raise ConfigError(
+                "max_missed_turn_rate", value, "a float in [0.0, 1.0] or None", owner="recommend"
+            )
+        return float(value)
+    if "is_default" not in summary.columns or "missed_turn_rate" not in summary.columns:
+        return None
+    rates = summary.loc[summary["is_default"].astype(bool), "missed_turn_rate"].dropna()
+    return float(rates.iloc[0]) if len(rates) else None

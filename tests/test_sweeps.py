@@ -356,6 +356,29 @@ def test_recommend_and_session_for(meeting_clips):
         session_for(table, 99)
 
 
+def test_recommend_does_not_trade_cut_offs_for_missed_turns():
+    summary = pd.DataFrame(
+        {
+            "config_id": [0, 1, 2, 3],
+            "param_turn_detection.threshold": [0.5, 0.8, 0.4, 0.45],
+            "is_default": [True, False, False, False],
+            "n_clips": 1,
+            "false_cutoff_rate": [0.3, 0.05, 0.2, 0.2],
+            "latency_ms_median": [400.0, 350.0, 450.0, 450.0],
+            "missed_turn_rate": [0.15, 0.4, 0.1, 0.1],
+            "onset_clipping_ms_mean": [0.0, 0.0, 100.0, 50.0],
+        }
+    )
+    # config 1 cuts least but misses more turns than the API defaults do
+    assert recommend(summary, max_latency_ms=500).turn_detection.threshold == 0.45
+    chosen = recommend(summary, max_latency_ms=500, max_missed_turn_rate=1.0)
+    assert chosen.turn_detection.threshold == 0.8
+    with pytest.raises(ConfigError, match="at least 0.400"):
+        recommend(summary, max_latency_ms=380)
+    with pytest.raises(ConfigError, match="max_missed_turn_rate"):
+        recommend(summary, max_latency_ms=500, max_missed_turn_rate=1.5)
+
+
 # -- parallel runs -------------------------------------------------------------------------
 
 
