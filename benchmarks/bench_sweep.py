@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 import warnings
@@ -105,19 +106,27 @@ def finding(table, label, out):
     default = summary[summary["is_default"]].iloc[0]
     numbers = {"default": {name: float(default[name]) for name in SHOWN}}
     print(f"\n== real finding: {label}")
-    print(f"   {'configuration':52s} {'cut-off rate':>12s} {'latency med/p90 ms':>19s} {'missed':>7s} {'false':>6s} {'clipped':>8s}")
+    header = ("configuration", "cut-off rate", "latency med/p90 ms", "missed", "false", "clipped")
+    print("   {:64s} {:>12s} {:>19s} {:>7s} {:>6s} {:>8s}".format(*header))
 
     def line(name, row):
         print(
-            f"   {name:52s} {row['false_cutoff_rate']:11.1%}  "
+            f"   {name:64s} {row['false_cutoff_rate']:11.1%}  "
             f"{row['latency_ms_median']:8.0f} / {row['latency_ms_p90']:5.0f}   "
-            f"{row['missed_turn_rate']:6.1%} {row['false_turns']:6.0f} {row['onset_clipped_rate']:8.1%}"
+            f"{row['missed_turn_rate']:6.1%} {row['false_turns']:6.0f} "
+            f"{row['onset_clipped_rate']:8.1%}"
         )
 
     line(f"API defaults ({describe(default)})", default)
+    print("   (best = rtlab.recommend: lowest cut-off rate within the budget, missing no more")
+    print("    turns than the defaults)")
     budgets = [float(default["latency_ms_median"]), *BUDGETS_MS]
     for budget in budgets:
-        best = recommend(table, max_latency_ms=budget)
+        try:
+            best = recommend(table, max_latency_ms=budget)
+        except rtlab.ConfigError as err:
+            print(f"   best within {budget:.0f} ms: none ({err})")
+            continue
         detection = best.turn_detection
         match = summary[
             (summary["param_turn_detection.threshold"] == detection.threshold)
@@ -150,7 +159,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline-configs", type=int, default=20)
     parser.add_argument("--no-dask", action="store_true")
-    parser.add_argument("--out", default="out/bench_sweep", help="folder for plots and results.json")
+    parser.add_argument(
+        "--out", default="out/bench_sweep", help="folder for plots and results.json"
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -164,8 +175,11 @@ def main() -> None:
     compose_s = time.perf_counter() - start
     hours = sum(c.duration_s for c in clips) / 3600
     turns = sum(len(c.truth.turns) for c in clips)
-    print(f"== audio: {len(clips)} composed conversations, {hours * 60:.1f} min of real speech, "
-          f"{turns} true turns (composed in {compose_s:.1f} s)")
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (shared)")
+    print(
+        f"== audio: {len(clips)} composed conversations, {hours * 60:.1f} min of real speech, "
+        f"{turns} true turns (composed in {compose_s:.1f} s)"
+    )
     cached_before = len(list(vad.cache_dir().glob("*")))
     start = time.perf_counter()
     scores = vad.score_many([c.audio for c in clips], progress=True)
@@ -173,18 +187,29 @@ def main() -> None:
     computed = len(list(vad.cache_dir().glob("*"))) - cached_before
     how = f"Silero ran on {computed} tracks" if computed else "read from the score cache"
     print(f"   scoring: {score_s:.1f} s ({how}; {sum(s.n_frames for s in scores)} frames of 32 ms)")
-    results["audio"] = {"tracks": len(clips), "hours": hours, "true_turns": turns,
-                        "scoring_s": score_s, "silero_tracks_computed": computed}
+    results["audio"] = {
+        "tracks": len(clips),
+        "hours": hours,
+        "true_turns": turns,
+        "scoring_s": score_s,
+        "silero_tracks_computed": computed,
+    }
 
     # 2. the sweep ---------------------------------------------------------------------------
     sweep(clips[:1], {"threshold": [0.5]}, progress=False)  # warm imports
     local_s, local_times, table = timed(lambda: sweep(clips, GRID, progress=False), args.repeats)
-    print(f"\n== sweep, this process: {n_configs} configurations x {len(clips)} tracks "
-          f"({len(table)} rows): {local_s:.2f} s median of {args.repeats} "
-          f"({', '.join(f'{t:.2f}' for t in local_times)}), {n_configs / local_s:,.0f} configurations/s, "
-          f"{n_configs * hours / local_s:,.0f} configuration-hours of audio per second")
-    results["sweep_local"] = {"seconds_median": local_s, "seconds": local_times,
-                              "configs_per_s": n_configs / local_s}
+    print(
+        f"\n== sweep, this process: {n_configs} configurations x {len(clips)} tracks "
+        f"({len(table)} rows): {local_s:.2f} s median of {args.repeats} "
+        f"({', '.join(f'{t:.2f}' for t in local_times)}), "
+        f"{n_configs / local_s:,.0f} configurations/s, "
+        f"{n_configs * hours / local_s:,.0f} configuration-hours of audio per second"
+    )
+    results["sweep_local"] = {
+        "seconds_median": local_s,
+        "seconds": local_times,
+        "configs_per_s": n_configs / local_s,
+    }
 
     # 3. the straightforward way ---------------------------------------------------------------
     picks = np.linspace(0, n_configs - 1, args.baseline_configs).round().astype(int)
@@ -201,19 +226,31 @@ def main() -> None:
         for a, b, c in zip(rows_a, rows_b, ours, strict=True):
             same = np.allclose(a, c, rtol=1e-9, atol=1e-9, equal_nan=True)
             mismatch += not (same and np.allclose(b, c, rtol=1e-9, atol=1e-9, equal_nan=True))
-    print(f"\n== per-configuration per-frame loop (Detector.feed_scores + metrics.score on every "
-          f"track), timed on {len(sessions)} configurations and extrapolated to {n_configs}:")
-    print(f"   {loop_s * 1000:.1f} ms per configuration -> {loop_s * n_configs:.1f} s for {n_configs}; "
-          f"the sweep is {loop_s * n_configs / local_s:.0f}x faster (goal >= 50x)")
-    print(f"   (vectorised detect() one configuration at a time + metrics.score: "
-          f"{detect_s * 1000:.1f} ms per configuration -> {detect_s * n_configs:.1f} s, "
-          f"sweep {detect_s * n_configs / local_s:.0f}x faster)")
-    print(f"   the same {len(sessions) * len(clips)} cells computed both ways differ from the sweep's rows: {mismatch}")
-    results["baseline"] = {"per_frame_ms_per_config": loop_s * 1000,
-                           "detect_ms_per_config": detect_s * 1000,
-                           "speedup_vs_per_frame": loop_s * n_configs / local_s,
-                           "speedup_vs_detect": detect_s * n_configs / local_s,
-                           "cells_checked": len(sessions) * len(clips), "cells_differing": mismatch}
+    print(
+        f"\n== per-configuration per-frame loop (Detector.feed_scores + metrics.score on every "
+        f"track), timed on {len(sessions)} configurations and extrapolated to {n_configs}:"
+    )
+    print(
+        f"   {loop_s * 1000:.1f} ms per configuration -> {loop_s * n_configs:.1f} s for "
+        f"{n_configs}; the sweep is {loop_s * n_configs / local_s:.0f}x faster (goal >= 50x)"
+    )
+    print(
+        f"   (vectorised detect() one configuration at a time + metrics.score: "
+        f"{detect_s * 1000:.1f} ms per configuration -> {detect_s * n_configs:.1f} s, "
+        f"sweep {detect_s * n_configs / local_s:.0f}x faster)"
+    )
+    print(
+        f"   of the {len(sessions) * len(clips)} cells computed both ways, differing from the "
+        f"sweep's rows: {mismatch}"
+    )
+    results["baseline"] = {
+        "per_frame_ms_per_config": loop_s * 1000,
+        "detect_ms_per_config": detect_s * 1000,
+        "speedup_vs_per_frame": loop_s * n_configs / local_s,
+        "speedup_vs_detect": detect_s * n_configs / local_s,
+        "cells_checked": len(sessions) * len(clips),
+        "cells_differing": mismatch,
+    }
 
     # 4. Dask and local processes ----------------------------------------------------------------
     if not args.no_dask:
@@ -223,7 +260,9 @@ def main() -> None:
             warnings.simplefilter("ignore", ResourceWarning)
             start = time.perf_counter()
             with (
-                LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+                LocalCluster(
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+                ) as cluster,
                 Client(cluster) as client,
             ):
                 up_s = time.perf_counter() - start
@@ -231,21 +270,34 @@ def main() -> None:
                     lambda: sweep(clips, GRID, scheduler=client, progress=False), args.repeats
                 )
         same = remote.equals(table)
-        print(f"\n== Dask LocalCluster (2 processes x 1 thread, started in {up_s:.1f} s): "
-              f"{dask_s:.2f} s median ({', '.join(f'{t:.2f}' for t in dask_times)}); "
-              f"local / Dask = {local_s / dask_s:.2f}; table identical to the local one: {same}")
-        procs_s, procs_times, procs = timed(lambda: sweep(clips, GRID, n_jobs=2, progress=False), 1)
-        print(f"   n_jobs=2 local processes (spawned per call): {procs_s:.2f} s; "
-              f"identical: {procs.equals(table)}")
-        results["dask"] = {"seconds_median": dask_s, "seconds": dask_times, "identical": bool(same),
-                           "local_over_dask": local_s / dask_s, "cluster_start_s": up_s,
-                           "n_jobs_2_seconds": procs_s, "n_jobs_2_identical": bool(procs.equals(table))}
+        print(f"\n   load average now {os.getloadavg()[0]:.1f}")
+        print(
+            f"== Dask LocalCluster (2 processes x 1 thread, started in {up_s:.1f} s): "
+            f"{dask_s:.2f} s median ({', '.join(f'{t:.2f}' for t in dask_times)}); "
+            f"local / Dask = {local_s / dask_s:.2f}; table identical to the local one: {same}"
+        )
+        procs_s, _, procs = timed(lambda: sweep(clips, GRID, n_jobs=2, progress=False), 1)
+        print(
+            f"   n_jobs=2 local processes (spawned per call): {procs_s:.2f} s; "
+            f"identical: {procs.equals(table)}"
+        )
+        results["dask"] = {
+            "seconds_median": dask_s,
+            "seconds": dask_times,
+            "identical": bool(same),
+            "local_over_dask": local_s / dask_s,
+            "cluster_start_s": up_s,
+            "n_jobs_2_seconds": procs_s,
+            "n_jobs_2_identical": bool(procs.equals(table)),
+        }
 
     # 5. the real finding ------------------------------------------------------------------------
     real = [c for c in datasets.load_all("*") if c.truth.speech_known]
     real_table = sweep(real, GRID, progress=False)
     minutes = sum(c.duration_s for c in real) / 60
-    results["finding_shipped"] = finding(real_table, f"shipped real clips ({len(real)} clips, {minutes:.1f} min)", out)
+    results["finding_shipped"] = finding(
+        real_table, f"shipped real clips ({len(real)} clips, {minutes:.1f} min)", out
+    )
     results["finding_composed"] = finding(table, f"composed hour ({hours * 60:.0f} min)", out)
     with atomic_write(out / "results.json") as handle:
         json.dump(results, handle, indent=2)

@@ -32,9 +32,10 @@ Speech = the annotation's speech spans; detection = the speech parts of the dete
 Durations are measured exactly on the time axis (``hop_ms=None``), or on a frame grid where a
 frame is speech when its centre lies in a span (``hop_ms`` given). ``collar_ms`` removes
 ``collar_ms / 2`` on each side of every true speech boundary from the evaluation, as
-``pyannote.metrics`` does; with ``collar_ms=0`` and exact durations the four numbers equal
-``pyannote.metrics.detection.DetectionPrecision``, ``DetectionRecall`` and
-``DetectionErrorRate``, including their conventions for empty inputs:
+``pyannote.metrics`` does. With exact durations, precision, recall and detection error rate
+equal ``pyannote.metrics.detection.DetectionPrecision``, ``DetectionRecall`` and
+``DetectionErrorRate`` with the same collar (the tests check it on real clips), including
+their conventions for empty inputs:
 
 - ``precision`` = correct / detected speech (1.0 when nothing was detected);
 - ``recall`` = correct / true speech (1.0 when there is no true speech);

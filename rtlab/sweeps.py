@@ -1159,11 +1159,13 @@ def _execute(
             chunks = _chunks(tasks, 4 * n_threads)
             shared = scheduler.scatter(payload, broadcast=True, hash=False)
             futures = [scheduler.submit(_run_chunk, shared, chunk, pure=False) for chunk in chunks]
-            sizes = {future.key: len(chunk) for future, chunk in zip(futures, chunks, strict=True)}
-            for future in as_completed(futures):
-                results += future.result()
-                bar.update(sizes[future.key])
-            scheduler.cancel([*futures, shared])
+            try:
+                sizes = {f.key: len(chunk) for f, chunk in zip(futures, chunks, strict=True)}
+                for future in as_completed(futures):
+                    results += future.result()
+                    bar.update(sizes[future.key])
+            finally:  # free the scores and results on the cluster
+                scheduler.cancel([*futures, shared])
             return results
         workers = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
         if workers == 1:

@@ -824,6 +824,10 @@ def detect(
 # streaming engine
 
 
+#: 16 kHz audio the streaming detector keeps for the turn-end model (Smart Turn hears 8 s).
+_KEEP_16K = 16 * 16_000
+
+
 class Detector:
     """Turn detection fed chunk by chunk, as a live server runs it: a per-frame state machine.
 
@@ -874,7 +878,13 @@ class Detector:
         self._writer = _Writer()
         self._params: _Params | None = None
         self._scorer: Any = None
-        self._pcm = bytearray()  # everything fed, for the turn-end model
+        # The recent audio for the turn-end model (semantic_vad only), resampled to 16 kHz as
+        # a stream exactly as rtlab.vad resamples a whole clip. Smart Turn hears the 8 s before
+        # a pause, so at most 2 * _KEEP_16K samples are kept (memory stays bounded on long
+        # server connections) and the windows equal the offline ones sample for sample.
+        self._resampler16: Any = None
+        self._recent16 = np.zeros(0, np.float32)
+        self._dropped16 = 0  # 16 kHz samples dropped from the front of _recent16
         self._samples_fed = 0
         self._external_audio: Audio | None = None
         self._flushed = False
@@ -953,7 +963,8 @@ class Detector:
         if self.turn_detection is None:
             self._samples_fed += samples.size
             return []
-        self._pcm += samples.astype("<i2").tobytes()
+        if getattr(self.turn_detection, "type", None) == "semantic_vad":
+            self._keep_recent(samples)
         self._samples_fed += samples.size
         scorer = self._ensure_scorer()
         return self._steps(scorer.push(samples))
@@ -1034,11 +1045,26 @@ class Detector:
             self._params = _Params(self.turn_detection, self._scorer.hop_ms, self.options)
         return self._scorer
 
+    def _keep_recent(self, samples: np.ndarray) -> None:
+        if self._resampler16 is None:
+            import soxr
+
+            self._resampler16 = soxr.ResampleStream(
+                24_000, 16_000, 1, dtype="float32", quality="HQ"
+            )
+        chunk = self._resampler16.resample_chunk(samples.astype(np.float32) / np.float32(32768.0))
+        self._recent16 = np.concatenate([self._recent16, chunk])
+        excess = self._recent16.size - 2 * _KEEP_16K
+        if excess > 0:
+            drop = excess + _KEEP_16K
+            self._recent16 = self._recent16[drop:]
+            self._dropped16 += drop
+
     def _turn_end(self, end_ms: int) -> float:
         """Smart Turn probability at ``end_ms``, on the given clip or the audio fed so far."""
         if self._external_audio is not None:
             return float(_turn_end_probability(self._external_audio, np.array([end_ms], float))[0])
-        if not self._pcm:
+        if self._resampler16 is None:
             raise ConfigError(
                 "audio",
                 None,
@@ -1046,11 +1072,12 @@ class Detector:
                 owner="Detector.feed_scores",
                 fix="semantic_vad runs the turn-end model on the audio before each pause.",
             )
-        from rtlab.audio import Audio
+        from rtlab import smart_turn
 
-        samples = np.frombuffer(bytes(self._pcm), dtype="<i2").astype(np.int16)
-        audio = Audio(samples, source="<stream>")
-        return float(_turn_end_probability(audio, np.array([end_ms], float), memo=False)[0])
+        end16 = round(end_ms * 16) - self._dropped16  # as smart_turn positions: rint(ms * 16)
+        end16 = min(end16, self._recent16.size)
+        window = smart_turn._windows(self._recent16, np.array([0]), np.array([end16]))
+        return float(smart_turn._run_model(window)[0])
 
     def _steps(self, probabilities: Sequence[float] | np.ndarray) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []

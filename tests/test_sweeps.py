@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import rtlab
-from rtlab import datasets, metrics
+from rtlab import datasets, metrics, sweeps
 from rtlab.errors import ConfigError
 from rtlab.sweeps import (
     ParameterGrid,
@@ -180,7 +180,14 @@ def assert_rows_match_detect(table, clips, *, options=DEFAULT_OPTIONS, **score_o
         )
 
 
-def test_sweep_rows_equal_detect_then_score(small_clips):
+def test_sweep_rows_equal_detect_then_score(small_clips, monkeypatch):
+    one_by_one = []
+    cell = sweeps._cell
+    monkeypatch.setattr(
+        sweeps,
+        "_cell",
+        lambda clip, task, payload: one_by_one.append(task.config_id) or cell(clip, task, payload),
+    )
     grid = [
         {
             "threshold": [0.3, 0.6],
@@ -205,6 +212,8 @@ def test_sweep_rows_equal_detect_then_score(small_clips):
     )
     assert table.loc[table["config_id"] < 16, "param_turn_detection.idle_timeout_ms"].isna().all()
     assert not table["is_default"].any()  # threshold 0.5 is not in the first sub-grid
+    # only the idle-timeout configuration leaves the batched engine
+    assert one_by_one == [16, 16, 16]
     assert_rows_match_detect(table, small_clips)
 
 
@@ -373,7 +382,7 @@ def test_recommend_does_not_trade_cut_offs_for_missed_turns():
     assert recommend(summary, max_latency_ms=500).turn_detection.threshold == 0.45
     chosen = recommend(summary, max_latency_ms=500, max_missed_turn_rate=1.0)
     assert chosen.turn_detection.threshold == 0.8
-    with pytest.raises(ConfigError, match="at least 0.400"):
+    with pytest.raises(ConfigError, match=r"at least 0\.400"):
         recommend(summary, max_latency_ms=380)
     with pytest.raises(ConfigError, match="max_missed_turn_rate"):
         recommend(summary, max_latency_ms=500, max_missed_turn_rate=1.5)

@@ -590,3 +590,26 @@ def test_detector_rejects_bad_input_and_use_after_flush():
         detector.feed(np.zeros(800, np.int16))
     with pytest.raises(ConfigError):
         Detector(rtlab.Session(), options="fast")
+
+
+def test_streaming_semantic_vad_keeps_bounded_audio_and_matches_offline():
+    """A long stream keeps only recent audio for Smart Turn and still equals detect()."""
+    from rtlab import datasets
+    from rtlab.turns import _KEEP_16K
+
+    clips = [datasets.load(f"librivox/{n}") for n in ("0870", "0880", "0890", "0920", "0930")]
+    track = datasets.compose(
+        clips * 2, gaps_ms=[1200, 2500, 900, 3000, 1500, 1200, 2500, 900, 3000], seed=3
+    )
+    assert track.audio.duration_s > 40
+    session = rtlab.Session(turn_detection=rtlab.SemanticVad(eagerness="high"))
+    offline = rtlab.detect(track.audio, session)
+    detector = Detector(session)
+    pcm = track.audio.pcm16()
+    for start in range(0, len(pcm), 4800):
+        detector.feed(pcm[start : start + 4800])
+        assert detector._recent16.size <= 2 * _KEEP_16K
+    detector.flush()
+    assert detector._dropped16 > 0
+    assert detector.log.turns()["end_ms"].tolist() == offline.turns()["end_ms"].tolist()
+    assert list(detector.log.emitted_ms) == list(offline.emitted_ms)

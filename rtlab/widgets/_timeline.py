@@ -95,6 +95,8 @@ class LiveTimeline:
                 continue
             for artist in other.get_children():
                 label = artist.get_label() if hasattr(artist, "get_label") else ""
+                if not isinstance(label, str):  # an Axis: its get_label() is a Text
+                    continue
                 if label in _DYNAMIC_LABELS or (
                     other is self.ax_vad and label.startswith("threshold")
                 ):

@@ -133,7 +133,7 @@ class Tuner(w.VBox):
         The current session (a trait; assign a Session to load it into the sliders).
     kept : list of Session
         Sessions kept with the Keep button (or :meth:`keep`).
-    log : EventLog
+    event_log : EventLog
         The events of the current session.
     metrics_row : pandas.Series or None
         :func:`rtlab.metrics.score` of the current session (None without truth).
@@ -257,14 +257,14 @@ eagerness : ipywidgets.Widget
         self._show(session)
         self.value = session
         self.start = session
-        self.log = self._detect(session)
-        self.start_metrics = self._score(self.log)
+        self.event_log = self._detect(session)
+        self.start_metrics = self._score(self.event_log)
         self.metrics_row = self.start_metrics
         self.timeline = LiveTimeline(
-            self.audio, self.scores, self.truth, self.log,
+            self.audio, self.scores, self.truth, self.event_log,
             title=self.name, figsize=figsize, dpi=dpi,
         )  # fmt: skip
-        self._render(self.log, self.metrics_row, time.perf_counter())
+        self._render(self.event_log, self.metrics_row, time.perf_counter())
         self._syncing = False
 
         for control in (self.kind, self.threshold, self.prefix_padding_ms, self.silence_duration_ms,
@@ -390,7 +390,7 @@ eagerness : ipywidgets.Widget
         except RtlabError as exc:
             show_error(self.error, exc)
             return
-        self.log, self.metrics_row = log, row
+        self.event_log, self.metrics_row = log, row
         self._render(log, row, started)
 
     def _render(self, log, row, started: float) -> None:

@@ -1,0 +1,29 @@
+"""Jupyter widgets for rtlab (ipywidgets 8): thin views over the core functions.
+
+- :class:`SessionBuilder`: every field of a :class:`rtlab.Session` as a form, errors shown
+  next to the field, a live beta / GA ``session.update`` preview, copy and save.
+- :class:`Tuner`: sliders for turn detection on one clip; the timeline and the metrics
+  against the ground truth follow every change (cached scores, < 100 ms per change).
+- :class:`SweepRunner`: choose parameters and ranges, run :func:`rtlab.sweep`, see the
+  heatmap and the Pareto front, load a row into a Tuner.
+
+Every widget is an :class:`ipywidgets.VBox`; its controls are attributes (set their
+``.value`` to drive it from code) and ``.value`` is the current :class:`rtlab.Session`.
+Every callback builds a Session or calls a core function, so all logic is tested without a
+browser. Importing this module imports ipywidgets (``import rtlab`` alone does not).
+
+Examples
+--------
+>>> import rtlab
+>>> builder = rtlab.widgets.SessionBuilder(rtlab.Session(voice="marin"))
+>>> builder.voice.value
+'marin'
+"""
+
+from __future__ import annotations
+
+from rtlab.widgets._builder import SessionBuilder
+from rtlab.widgets._sweep_runner import SweepRunner, parse_values
+from rtlab.widgets._tuner import Tuner
+
+__all__ = ["SessionBuilder", "SweepRunner", "Tuner", "parse_values"]
