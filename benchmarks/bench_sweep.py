@@ -107,11 +107,11 @@ def finding(table, label, out):
     numbers = {"default": {name: float(default[name]) for name in SHOWN}}
     print(f"\n== real finding: {label}")
     header = ("configuration", "cut-off rate", "latency med/p90 ms", "missed", "false", "clipped")
-    print("   {:64s} {:>12s} {:>19s} {:>7s} {:>6s} {:>8s}".format(*header))
+    print("   {:70s} {:>12s} {:>19s} {:>7s} {:>6s} {:>8s}".format(*header))
 
     def line(name, row):
         print(
-            f"   {name:64s} {row['false_cutoff_rate']:11.1%}  "
+            f"   {name:70s} {row['false_cutoff_rate']:11.1%}  "
             f"{row['latency_ms_median']:8.0f} / {row['latency_ms_p90']:5.0f}   "
             f"{row['missed_turn_rate']:6.1%} {row['false_turns']:6.0f} "
             f"{row['onset_clipped_rate']:8.1%}"

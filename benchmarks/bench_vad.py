@@ -94,7 +94,10 @@ def part1() -> Audio:
     ours = scores.probabilities
     n = min(ours.size, theirs.size)
     agree = float(np.mean((ours[:n] >= 0.5) == (theirs[:n] >= 0.5)))
-    print(f"audio: {seconds:.0f} s, {scores.n_frames} frames of 32 ms, {os.cpu_count()} cores")
+    print(
+        f"audio: {seconds:.0f} s, {scores.n_frames} frames of 32 ms, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f} (other jobs share the cores: times vary)"
+    )
     print(f"rtlab.vad.score (batched, segmented): {t_rtlab:6.3f} s   RTF {t_rtlab / seconds:.5f}")
     print(f"rtlab one never-reset stream, batch 1: {t_seq:6.3f} s   RTF {t_seq / seconds:.5f}")
     print(

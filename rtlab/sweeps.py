@@ -50,8 +50,9 @@ memoises per clip, so all semantic configurations go to one task.
 Configurations are cut into chunks; each task runs one chunk over every clip:
 
 - ``n_jobs=1``: in this process;
-- ``n_jobs=k``: ``k`` local worker processes (``concurrent.futures``, spawned); the scores
-  are sent to each worker once, when it starts;
+- ``n_jobs=k``: ``k`` local worker processes (``concurrent.futures``, spawned, so a script
+  needs the usual ``if __name__ == "__main__":`` guard); the scores are sent to each worker
+  once, when it starts;
 - ``scheduler=client``: a ``dask.distributed.Client``. The scores are scattered once to
   every worker (``client.scatter(..., broadcast=True)``), the chunks mapped over the
   cluster and the results gathered. The table is identical to the local one.

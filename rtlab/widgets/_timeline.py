@@ -81,6 +81,7 @@ class LiveTimeline:
         self._title_text.set_animated(True)
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        self._backgrounds: dict[tuple[str, ...], Any] = {}
         self.png = b""
 
     def _title(self, log) -> str:
@@ -104,10 +105,8 @@ class LiveTimeline:
         out.extend(self.fig.legends)
         return out
 
-    def _legend(self):
-        """One figure legend of every lane's labelled artists, always in two rows."""
-        for legend in list(self.fig.legends):
-            legend.remove()
+    def _handles(self) -> tuple[list[Any], list[str]]:
+        """Every lane's labelled artists, one per label, in lane order."""
         handles, labels, seen = [], [], set()
         for ax in self.fig.axes:
             for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
@@ -115,6 +114,14 @@ class LiveTimeline:
                     seen.add(label)
                     handles.append(handle)
                     labels.append(label)
+        return handles, labels
+
+    def _legend(self, handles=None, labels=None):
+        """One figure legend of every lane's labelled artists, always in two rows."""
+        for legend in list(self.fig.legends):
+            legend.remove()
+        if handles is None or labels is None:
+            handles, labels = self._handles()
         if not handles:
             return None
         return self.fig.legend(
@@ -125,6 +132,22 @@ class LiveTimeline:
             fontsize=FONTSIZE["legend"],
             frameon=False,
         )
+
+    def _background_with_legend(self, handles, labels):
+        """The static background with the legend for ``labels`` drawn in (cached per set)."""
+        key = tuple(labels)
+        bitmap = self._backgrounds.get(key)
+        if bitmap is None:
+            self.canvas.restore_region(self.background)
+            legend = self._legend(handles, labels)
+            if legend is not None:
+                self.fig.draw_artist(legend)
+                legend.remove()
+            bitmap = self.canvas.copy_from_bbox(self.fig.bbox)
+            if len(self._backgrounds) >= 32:
+                self._backgrounds.clear()
+            self._backgrounds[key] = bitmap
+        return bitmap
 
     def update(self, log, outcomes=None) -> bytes:
         """Redraw for ``log`` (and its turn outcomes against the truth); return the PNG."""
@@ -144,17 +167,16 @@ class LiveTimeline:
                 color=PALETTE["threshold"],
                 linestyle="--",
                 linewidth=1.2,
-                label=f"threshold {lanes.threshold_of(log):g}",
+                label="threshold",  # its value is in the title; one legend entry for all
             )
         if outcomes is not None:
             lanes.draw_outcomes(self.ax_detected, self.ax_truth, outcomes)
-        legend = self._legend()
-        drawn = [a for a in self._dynamic() if a is not legend]
-        if legend is not None:
-            drawn.append(legend)
+        handles, labels = self._handles()
+        background = self._background_with_legend(handles, labels)
+        drawn = self._dynamic()
         self._title_text.set_text(self._title(log))
         drawn.append(self._title_text)
-        self.canvas.restore_region(self.background)
+        self.canvas.restore_region(background)
         for artist in drawn:
             self.fig.draw_artist(artist)
         self.png = canvas_png(self.canvas)
