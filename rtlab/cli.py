@@ -193,7 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--api", choices=["beta", "ga"], default="ga")
     record.add_argument("--model", default=None)
     record.add_argument("--fast", action="store_true", help="stream faster than real time")
-    record.add_argument("--base-url", default=None, help="websocket base URL, e.g. of `rtlab serve`")
+    record.add_argument(
+        "--base-url", default=None, help="websocket base URL, e.g. of `rtlab serve`"
+    )
     record.set_defaults(func=_cmd_record)
     return parser
 

@@ -26,8 +26,22 @@ from rtlab._io import atomic_write
 
 #: The clip the walkthrough tunes on: a real meeting excerpt where a speaker pauses mid-turn.
 DEMO_CLIP = "ami-debug/dev00"
-#: The clips the sweep runs over (every shipped meeting excerpt with turn annotations).
-SWEEP_CLIPS = "ami-debug/*"
+#: The clips the sweep runs over: every shipped clip with timed annotations (all but ``jfk``).
+SWEEP_CLIPS = "*"
+#: The end-of-turn latency a voice agent can afford (median, ms) when picking a configuration.
+LATENCY_BUDGET_MS = 1000.0
+
+
+def _summary_row(summary, session):
+    """The row of a sweep summary whose parameters are those of ``session``."""
+    mask = None
+    for column in (c for c in summary.columns if c.startswith("param_")):
+        value = session
+        for part in column.removeprefix("param_").split("."):
+            value = getattr(value, part)
+        hit = summary[column] == value
+        mask = hit if mask is None else mask & hit
+    return summary[mask].iloc[0]
 
 
 def _write_json(path: Path, payload: object) -> None:
@@ -46,7 +60,7 @@ def run_demo(
     *,
     quick: bool = False,
     notebook: bool = True,
-    echo: Callable[[str], None] = print,  # noqa: T202 - the CLI's voice
+    echo: Callable[[str], None] = print,
 ) -> dict[str, float]:
     """Run the walkthrough and write its outputs to ``out``.
 
@@ -104,7 +118,9 @@ def run_demo(
     # 3. detection ---------------------------------------------------------------------------
     scores = rtlab.vad.score(audio)
     logs = {"API defaults": rtlab.detect(scores, defaults), "patient": rtlab.detect(scores, tuned)}
-    logs["semantic_vad (auto)"] = rtlab.detect(scores, defaults.replace(**{"turn_detection.type": "semantic_vad"}))
+    logs["semantic_vad (auto)"] = rtlab.detect(
+        scores, defaults.replace(**{"turn_detection.type": "semantic_vad"})
+    )
     for label, log in logs.items():
         slug = label.split(" ")[0].lower().replace("api", "defaults")
         log.to_jsonl(out / f"events_{slug}.jsonl")
@@ -112,10 +128,14 @@ def run_demo(
         row = metrics.score(log, clip.truth)
         echo(
             f"3. {label:22s} turns={int(row['n_detected_turns'])} "
-            f"false_cutoffs={int(row['false_cutoffs'])} latency_median={row['latency_ms_median']:.0f} ms"
+            f"false_cutoffs={int(row['false_cutoffs'])} "
+            f"latency_median={row['latency_ms_median']:.0f} ms"
         )
         numbers[f"{slug}_false_cutoffs"] = float(row["false_cutoffs"])
-    _save_figure(plot.timeline(audio, logs["API defaults"], scores=scores, truth=clip.truth), out / "timeline_defaults.png")
+    _save_figure(
+        plot.timeline(audio, logs["API defaults"], scores=scores, truth=clip.truth),
+        out / "timeline_defaults.png",
+    )
     _save_figure(plot.compare(audio, logs, truth=clip.truth), out / "compare.png")
     fig = Figure(figsize=(10, 3.5))
     plot.events(logs["API defaults"], ax=fig.add_subplot())
@@ -123,7 +143,7 @@ def run_demo(
     written += ["timeline_defaults.png", "compare.png", "events_swimlane.png"]
 
     # 4. sweep ------------------------------------------------------------------------------
-    clips = datasets.load_all(SWEEP_CLIPS)
+    clips = [clip for clip in datasets.load_all(SWEEP_CLIPS) if clip.truth.speech_known]
     if quick:
         grid = {"threshold": [0.3, 0.5, 0.7], "silence_duration_ms": [300, 500, 1000]}
     else:
@@ -138,26 +158,49 @@ def run_demo(
         table.to_csv(handle, index=False)
     with atomic_write(out / "sweep_summary.csv") as handle:
         summary.to_csv(handle, index=False)
-    best = rtlab.recommend(table, max_latency_ms=1500)
+    best = rtlab.recommend(table, max_latency_ms=LATENCY_BUDGET_MS)
     best.save(out / "recommended_session.json")
     heat = Figure(figsize=(8, 5))
-    plot.sweep_heatmap(table, x="silence_duration_ms", y="threshold", metric="false_cutoff_rate", ax=heat.add_subplot())
+    plot.sweep_heatmap(
+        table,
+        x="silence_duration_ms",
+        y="threshold",
+        metric="false_cutoff_rate",
+        ax=heat.add_subplot(),
+    )
     _save_figure(heat, out / "sweep_heatmap.png")
     front = Figure(figsize=(7, 5))
     plot.pareto(table, ax=front.add_subplot())
     _save_figure(front, out / "sweep_pareto.png")
     trade = Figure(figsize=(7, 5))
-    plot.tradeoff(table, ax=trade.add_subplot())
+    plot.tradeoff(table, max_latency_ms=LATENCY_BUDGET_MS, ax=trade.add_subplot())
     _save_figure(trade, out / "sweep_tradeoff.png")
-    written += ["sweep.csv", "sweep_summary.csv", "recommended_session.json",
-                "sweep_heatmap.png", "sweep_pareto.png", "sweep_tradeoff.png"]
-    default_row = summary[summary["is_default"]].iloc[0] if summary["is_default"].any() else None
-    best_params = {k.removeprefix("param_"): v for k, v in summary.iloc[0].items() if k.startswith("param_")}
-    echo(f"4. sweep: {len(summary)} configurations x {len(clips)} clips; recommended: {json.dumps(best.to_dict().get('turn_detection'))}")
-    if default_row is not None:
-        numbers["default_false_cutoff_rate"] = float(default_row["false_cutoff_rate"])
-        numbers["default_latency_ms_median"] = float(default_row["latency_ms_median"])
-    del best_params
+    written += [
+        "sweep.csv",
+        "sweep_summary.csv",
+        "recommended_session.json",
+        "sweep_heatmap.png",
+        "sweep_pareto.png",
+        "sweep_tradeoff.png",
+    ]
+    minutes = sum(clip.audio.duration_s for clip in clips) / 60
+    echo(f"4. sweep: {len(summary)} configurations x {len(clips)} clips ({minutes:.1f} min)")
+    echo(f"   {'':24s} {'false cut-offs':>15s} {'latency median':>15s} {'missed turns':>13s}")
+    for label, session in (("API defaults", defaults), ("recommended", best)):
+        row = _summary_row(summary, session)
+        echo(
+            f"   {label:24s} {row['false_cutoff_rate']:15.1%} {row['latency_ms_median']:12.0f} ms"
+            f" {row['missed_turn_rate']:13.1%}"
+        )
+        slug = label.split(" ")[0].lower()
+        numbers[f"{slug}_false_cutoff_rate"] = float(row["false_cutoff_rate"])
+        numbers[f"{slug}_latency_ms_median"] = float(row["latency_ms_median"])
+        numbers[f"{slug}_missed_turn_rate"] = float(row["missed_turn_rate"])
+    td = best.turn_detection
+    echo(
+        f"   recommended within {LATENCY_BUDGET_MS:.0f} ms: threshold {td.threshold}, "
+        f"prefix_padding_ms {td.prefix_padding_ms}, silence_duration_ms {td.silence_duration_ms}"
+    )
 
     # 5. notebook ---------------------------------------------------------------------------
     nb = Path(__file__).resolve().parents[1] / "notebooks" / "03_turn_detection_tuning.ipynb"
