@@ -353,6 +353,9 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         self._update_preview()
         self.observe(self._on_value, names="value")
 
+    def __repr__(self) -> str:
+        return f"SessionBuilder(value={self.value!r})"
+
     # ----------------------------------------------------------------------------- events
 
     def _on_field(self, change: dict[str, Any]) -> None:

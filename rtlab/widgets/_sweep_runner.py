@@ -262,6 +262,9 @@ ipywidgets.Widget
         self.add_class("rtlab-sweep-runner")
         self._on_grid()
 
+    def __repr__(self) -> str:
+        return f"SweepRunner({len(self.clips)} clips, grid={self.grid!r})"
+
     # ------------------------------------------------------------------------------ public
 
     def run(self):

@@ -273,6 +273,9 @@ eagerness : ipywidgets.Widget
         self.keep_button.on_click(lambda _button: self.keep())
         self.observe(self._on_value, names="value")
 
+    def __repr__(self) -> str:
+        return f"Tuner({self.name!r}, value={self.value!r})"
+
     # ------------------------------------------------------------------------------ public
 
     @property
