@@ -90,7 +90,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from rtlab._io import atomic_write
     from rtlab.sweeps import recommend, summarize, sweep
 
-    clips = datasets.load_all(args.clips)
+    clips = [clip for clip in datasets.load_all(args.clips) if clip.truth.speech_known]
+    if not clips:
+        raise RtlabError(message=f"No shipped clip with timed annotations matches {args.clips!r}.")
     grid = {
         "turn_detection.threshold": _floats(args.threshold),
         "turn_detection.silence_duration_ms": _ints(args.silence),
@@ -170,13 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
     detect.set_defaults(func=_cmd_detect)
 
     sweep = sub.add_parser("sweep", help="sweep server_vad parameters over shipped clips")
-    sweep.add_argument("--clips", default="ami-debug/*", help="clip name pattern")
+    sweep.add_argument("--clips", default="*", help="clip name pattern (default: all timed clips)")
     sweep.add_argument("--session", help="base session JSON")
     sweep.add_argument("--threshold", default="0.3,0.5,0.7")
     sweep.add_argument("--silence", default="300,500,800,1200")
     sweep.add_argument("--prefix", default="300")
     sweep.add_argument("--jobs", type=int, default=1)
-    sweep.add_argument("--max-latency-ms", type=float, default=1500.0)
+    sweep.add_argument("--max-latency-ms", type=float, default=1000.0)
     sweep.add_argument("--out", help="write the tidy table as CSV")
     sweep.set_defaults(func=_cmd_sweep)
 
