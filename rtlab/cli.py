@@ -33,6 +33,9 @@ def _ints(text: str) -> list[int]:
     return [int(float(part)) for part in text.split(",") if part.strip()]
 
 
+_SWEEP_COLUMNS = ["false_cutoff_rate", "latency_ms_median", "missed_turn_rate", "false_turns", "f1"]
+
+
 def _load_session(path: str | None):
     from rtlab.session import Session
 
@@ -100,7 +103,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     }
     table = sweep(clips, grid, base=_load_session(args.session), n_jobs=args.jobs)
     summary = summarize(table)
-    print(summary.to_string(index=False, max_rows=40))
+    shown = [c for c in summary.columns if c.startswith("param_")] + [
+        c for c in _SWEEP_COLUMNS if c in summary.columns
+    ]
+    print(summary[shown].rename(columns=lambda c: c.rsplit(".", 1)[-1]).to_string(index=False))
     if args.out:
         with atomic_write(args.out) as handle:
             table.to_csv(handle, index=False)

@@ -83,7 +83,11 @@ def describe(
     where = f"The '{field}' parameter" if field else "The value"
     if owner:
         where += f" of {owner}"
-    text = f"{where} must be {allowed}. Got {_short(value)}." if allowed else f"{where} is invalid: {_short(value)}."
+    text = (
+        f"{where} must be {allowed}. Got {_short(value)}."
+        if allowed
+        else f"{where} is invalid: {_short(value)}."
+    )
     if fix:
         text += f" {fix}"
     return text

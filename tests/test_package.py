@@ -15,10 +15,7 @@ HEAVY = ["matplotlib", "pandas", "librosa", "onnxruntime", "ipywidgets", "openai
 
 
 def test_import_loads_no_heavy_module():
-    code = (
-        "import sys, json, rtlab; "
-        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
-    )
+    code = f"import sys, json, rtlab; print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
 
@@ -47,7 +44,12 @@ def test_error_tree():
     assert issubclass(rtlab.ConfigError, ValueError)
     assert issubclass(rtlab.AudioFormatError, ValueError)
     assert issubclass(rtlab.ModelNotFoundError, LookupError)
-    for cls in (rtlab.ConfigError, rtlab.AudioFormatError, rtlab.ModelNotFoundError, rtlab.ProtocolError):
+    for cls in (
+        rtlab.ConfigError,
+        rtlab.AudioFormatError,
+        rtlab.ModelNotFoundError,
+        rtlab.ProtocolError,
+    ):
         assert issubclass(cls, rtlab.RtlabError)
     err = rtlab.ConfigError("threshold", 1.5, "a float in [0.0, 1.0]", owner="ServerVad")
     assert (err.field, err.value, err.allowed) == ("threshold", 1.5, "a float in [0.0, 1.0]")
