@@ -22,7 +22,7 @@ demo: $(VENV)/.runtime
 
 ## make lab: JupyterLab on notebooks/ with rtlab and its widgets installed
 lab: $(VENV)/.runtime
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 ## make browser: Debian's chromium for the real-browser test (needs root or sudo)
 browser:

@@ -52,7 +52,7 @@ N_BASELINE = 8
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> int:
@@ -93,7 +93,9 @@ def main() -> int:
         s = session.replace(**{"turn_detection.threshold": 0.3 + 0.05 * i})
         log = rtlab.detect(scores, s)
         metrics.score(log, clip.truth)
-        fig = plot.timeline(clip.audio, log, scores=scores, truth=clip.truth, figsize=(11, 5), dpi=80)
+        fig = plot.timeline(
+            clip.audio, log, scores=scores, truth=clip.truth, figsize=(11, 5), dpi=80
+        )
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png")
         full.append((time.perf_counter() - start) * 1000.0)
@@ -109,12 +111,18 @@ def main() -> int:
 
     print(f"changes timed: {len(times)} (threshold, silence_duration_ms, prefix_padding_ms)")
     print(f"change -> redraw: median {median:.1f} ms, p90 {p90:.1f} ms, max {max(times):.1f} ms")
-    print(f"goal {GOAL_MS:.0f} ms: median / goal = {median / GOAL_MS:.2f} "
-          f"({'within' if median <= GOAL_MS else 'OVER'} the goal)")  # fmt: skip
-    print(f"baseline, new timeline + savefig per change: median {full_median:.0f} ms "
-          f"({full_median / median:.1f}x slower than the Tuner)")  # fmt: skip
-    print(f"baseline, full re-score of the clip (no drawing): median {rescore_median:.0f} ms "
-          f"({rescore_median / median:.1f}x the Tuner's whole change)")  # fmt: skip
+    print(
+        f"goal {GOAL_MS:.0f} ms: median / goal = {median / GOAL_MS:.2f} "
+        f"({'within' if median <= GOAL_MS else 'OVER'} the goal)"
+    )
+    print(
+        f"baseline, new timeline + savefig per change: median {full_median:.0f} ms "
+        f"({full_median / median:.1f}x slower than the Tuner)"
+    )
+    print(
+        f"baseline, full re-score of the clip (no drawing): median {rescore_median:.0f} ms "
+        f"({rescore_median / median:.1f}x the Tuner's whole change)"
+    )
     return 0 if median <= GOAL_MS else 1
 
 

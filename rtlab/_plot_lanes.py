@@ -15,14 +15,16 @@ from typing import Any
 import numpy as np
 
 from rtlab._plot_style import FONTSIZE, PALETTE
+from rtlab.events import (
+    COMMITTED,
+    SPEECH_STARTED,
+    SPEECH_STOPPED,
+    TIMEOUT_TRIGGERED,
+    TRANSCRIPTION_COMPLETED,
+)
 
 #: Above this many samples (or frames) per pixel column the waveform becomes an envelope.
 MAX_BINS = 2000
-STARTED = "input_audio_buffer.speech_started"
-STOPPED = "input_audio_buffer.speech_stopped"
-COMMITTED = "input_audio_buffer.committed"
-TIMEOUT = "input_audio_buffer.timeout_triggered"
-TRANSCRIBED = "conversation.item.input_audio_transcription.completed"
 
 
 @dataclass
@@ -53,11 +55,11 @@ def parse_log(log) -> ParsedLog:
         kind = event.get("type")
         item = event.get("item_id")
         t_s = emitted[index] / 1000.0 if index < len(emitted) else math.nan
-        if kind == STARTED:
+        if kind == SPEECH_STARTED:
             turn = DetectedTurn(item, start_s=float(event["audio_start_ms"]) / 1000.0)
             by_item[item] = turn
             parsed.turns.append(turn)
-        elif kind == STOPPED:
+        elif kind == SPEECH_STOPPED:
             turn = by_item.get(item)
             if turn is None:
                 turn = by_item[item] = DetectedTurn(item)
@@ -69,13 +71,13 @@ def parse_log(log) -> ParsedLog:
                 turn = by_item[item] = DetectedTurn(item)
                 parsed.turns.append(turn)
             turn.commit_s = t_s
-        elif kind == TIMEOUT:
+        elif kind == TIMEOUT_TRIGGERED:
             start = event.get("audio_start_ms")
             end = event.get("audio_end_ms")
             start_s = float(start) / 1000.0 if start is not None else t_s
             end_s = float(end) / 1000.0 if end is not None else t_s
             parsed.timeouts.append((start_s, end_s, t_s))
-        elif kind == TRANSCRIBED:
+        elif kind == TRANSCRIPTION_COMPLETED:
             turn = by_item.get(item)
             if turn is not None:
                 turn.transcript = event.get("transcript")

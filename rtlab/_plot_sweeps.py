@@ -97,6 +97,21 @@ def as_summary(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _summary_columns(
+    table: pd.DataFrame, x: str, y: str, *, owner: str
+) -> tuple[pd.DataFrame, str, str]:
+    """One row per configuration, and the columns ``x`` and ``y`` name in it."""
+    summary = as_summary(table)
+    xcol = resolve_column(summary, x, field="x", owner=owner)
+    return summary, xcol, resolve_column(summary, y, field="y", owner=owner)
+
+
+def _colourbar(ax, mappable, label: str) -> None:
+    bar = ax.figure.colorbar(mappable, ax=ax)
+    bar.set_label(label, fontsize=FONTSIZE["label"])
+    bar.ax.tick_params(labelsize=FONTSIZE["tick"])
+
+
 def _varying_params(table: pd.DataFrame) -> list[str]:
     return [
         c
@@ -226,9 +241,7 @@ def sweep_heatmap(
     """
     if agg not in ("mean", "median", "min", "max"):
         raise ConfigError("agg", agg, "'mean', 'median', 'min' or 'max'", owner="sweep_heatmap")
-    summary = as_summary(table)
-    xcol = resolve_column(summary, x, field="x", owner="sweep_heatmap")
-    ycol = resolve_column(summary, y, field="y", owner="sweep_heatmap")
+    summary, xcol, ycol = _summary_columns(table, x, y, owner="sweep_heatmap")
     mcol = resolve_column(summary, metric, field="metric", owner="sweep_heatmap")
     values = summary[[xcol, ycol]].copy()
     values["_metric"] = summary[mcol].astype(float)
@@ -295,9 +308,7 @@ def sweep_heatmap(
                     color=PALETTE["vermillion"],
                     bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "linewidth": 0},
                 )
-    colourbar = ax.figure.colorbar(image, ax=ax)
-    colourbar.set_label(metric_label(mcol), fontsize=FONTSIZE["label"])
-    colourbar.ax.tick_params(labelsize=FONTSIZE["tick"])
+    _colourbar(ax, image, metric_label(mcol))
     ax.set_title(METRIC_LABELS.get(mcol, (mcol,))[0], fontsize=FONTSIZE["title"], loc="left")
     return ax
 
@@ -355,9 +366,7 @@ def pareto(
     >>> [line.get_label() for line in ax.get_lines()]
     ['Pareto front', 'API default']
     """
-    summary = as_summary(table)
-    xcol = resolve_column(summary, x, field="x", owner="pareto")
-    ycol = resolve_column(summary, y, field="y", owner="pareto")
+    summary, xcol, ycol = _summary_columns(table, x, y, owner="pareto")
     ax = _gca(ax)
     kwargs.setdefault("color", PALETTE["faint"])
     kwargs.setdefault("alpha", 0.35)
@@ -501,9 +510,7 @@ def tradeoff(
     >>> ax.texts[0].get_text().splitlines()[:2]
     ['recommended', 'silence 900']
     """
-    summary = as_summary(table)
-    xcol = resolve_column(summary, x, field="x", owner="tradeoff")
-    ycol = resolve_column(summary, y, field="y", owner="tradeoff")
+    summary, xcol, ycol = _summary_columns(table, x, y, owner="tradeoff")
     params = _varying_params(summary)
     if color_by is not None:
         ccol = resolve_column(summary, color_by, field="color_by", owner="tradeoff")
@@ -519,9 +526,7 @@ def tradeoff(
     if numeric:
         kwargs.setdefault("cmap", SEQUENTIAL_CMAP)
         points = ax.scatter(summary[xcol], summary[ycol], c=summary[ccol].astype(float), **kwargs)
-        bar = ax.figure.colorbar(points, ax=ax)
-        bar.set_label(param_label(ccol), fontsize=FONTSIZE["label"])
-        bar.ax.tick_params(labelsize=FONTSIZE["tick"])
+        _colourbar(ax, points, param_label(ccol))
     else:
         kwargs.setdefault("color", PALETTE["blue"])
         ax.scatter(summary[xcol], summary[ycol], **kwargs)

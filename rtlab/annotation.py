@@ -58,12 +58,13 @@ import json
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rtlab import _spans
 from rtlab.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -194,7 +195,7 @@ class Annotation:
 
     def __post_init__(self) -> None:
         speech = _as_spans(self.speech, "speech", "Annotation")
-        speech = _union(speech)
+        speech = _spans.union(speech)
         speech.setflags(write=False)
         object.__setattr__(self, "speech", speech)
         for name in ("turns", "words"):
@@ -336,7 +337,7 @@ class Annotation:
                 Turn(float(s), float(e), text=txt)
                 for (s, e), txt in zip(spans, text_list, strict=True)
             )
-            turns = _floor(_union(spans), pieces, gap_ms)
+            turns = _floor(_spans.union(spans), pieces, gap_ms)
         if transcript is None and texts is not None:
             ordered = sorted(zip(spans[:, 0].tolist(), text_list, strict=True), key=lambda p: p[0])
             joined = " ".join(t.strip() for _, t in ordered if t and t.strip())
@@ -437,12 +438,7 @@ class Annotation:
                 )
             count = int(n_frames)
         centres_s = (np.arange(count, dtype=np.float64) + 0.5) * (hop / 1000.0)
-        if not len(self.speech):
-            return np.zeros(count, dtype=bool)
-        index = np.searchsorted(self.speech[:, 0], centres_s, side="right") - 1
-        inside = index >= 0
-        inside[inside] = centres_s[inside] < self.speech[index[inside], 1]
-        return inside
+        return _spans.inside(centres_s, self.speech)
 
     def crop(self, start_s: float, end_s: float) -> Annotation:
         """The part inside ``[start_s, end_s)``, with times relative to ``start_s``.
@@ -730,12 +726,7 @@ def read_rttm_all(path: str | Path) -> dict[str, Annotation]:
         )
         if len(fields) < 8:
             raise _line_error(p, lineno, line, allowed, "read_rttm")
-        try:
-            start, duration = float(fields[3]), float(fields[4])
-        except ValueError as err:
-            raise _line_error(p, lineno, line, allowed, "read_rttm") from err
-        if not (math.isfinite(start) and math.isfinite(duration)) or start < 0 or duration < 0:
-            raise _line_error(p, lineno, line, allowed, "read_rttm")
+        start, duration = _times(p, lineno, line, fields, (3, 4), allowed, "read_rttm")
         speaker = None if fields[7] == "<NA>" else fields[7]
         grouped.setdefault(fields[1], []).append((start, _end(start, duration), speaker))
     out = {}
@@ -876,12 +867,7 @@ def read_audacity(path: str | Path, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS)
     >>> [(t.start_s, t.end_s, t.speaker) for t in read_audacity(path).turns]
     [(0.5, 1.25, 'A'), (2.0, 3.0, 'B')]
     """
-    p = _existing(path, "read_audacity")
-    rows = _audacity_rows(p, "read_audacity")
-    if rows and all(s == e for s, e, _ in rows):
-        return _from_marks(p, rows, None, min_turn_gap_ms, "read_audacity")
-    intervals = [(s, e, label, None) for s, e, label in rows if e > s]
-    return _from_labelled(intervals, min_turn_gap_ms, p.name, "read_audacity")
+    return _read_label_track(path, None, min_turn_gap_ms, "read_audacity")
 
 
 def read_lab(
@@ -922,13 +908,7 @@ def read_lab(
     >>> read_lab(folder / "sense_and_sensibility_01_austen_64kb-0870.lab").speech.tolist()
     [[0.235689, 6.76169]]
     """
-    p = _existing(path, "read_lab")
-    rows = _audacity_rows(p, "read_lab")
-    if rows and all(s == e for s, e, _ in rows):
-        return _from_marks(p, rows, duration_s, min_turn_gap_ms, "read_lab")
-    intervals = [(s, e, label, None) for s, e, label in rows if e > s]
-    ann = _from_labelled(intervals, min_turn_gap_ms, p.name, "read_lab")
-    return _with(ann, duration_s=duration_s)
+    return _read_label_track(path, duration_s, min_turn_gap_ms, "read_lab")
 
 
 def read_words(path: str | Path, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) -> Annotation:
@@ -1150,21 +1130,6 @@ def _as_spans(value: Any, name: str, owner: str) -> np.ndarray:
     return arr
 
 
-def _union(spans: np.ndarray) -> np.ndarray:
-    """Sort spans and merge those that overlap or touch; drop empty ones."""
-    spans = spans[spans[:, 1] > spans[:, 0]]
-    if not len(spans):
-        return np.empty((0, 2), dtype=np.float64)
-    spans = spans[np.lexsort((spans[:, 1], spans[:, 0]))]
-    merged = [list(spans[0])]
-    for start, end in spans[1:]:
-        if start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return np.array(merged, dtype=np.float64)
-
-
 def _bridge(speech: np.ndarray, gap_ms: float) -> np.ndarray:
     """Merge speech spans separated by silences shorter than ``gap_ms``."""
     if not len(speech):
@@ -1235,18 +1200,62 @@ def _csv_rows(p: Path, owner: str) -> list[tuple[float, float, str, str | None]]
                 columns = header
                 continue
         line = ",".join(record)
-        try:
-            start = float(fields[columns["start"]])
-            end = float(fields[columns["end"]])
-        except (ValueError, IndexError) as err:
-            raise _line_error(p, lineno, line, allowed, owner) from err
-        if not (math.isfinite(start) and math.isfinite(end)) or start < 0 or end < start:
-            raise _line_error(p, lineno, line, allowed, owner)
+        start, end = _span(
+            p, lineno, line, fields, (columns["start"], columns["end"]), allowed, owner
+        )
         label_col, text_col = columns["label"], columns.get("text")
         label = fields[label_col] if label_col < len(fields) else ""
         text = fields[text_col] if text_col is not None and text_col < len(fields) else None
         rows.append((start, end, label, text or None))
     return rows
+
+
+def _times(
+    p: Path,
+    lineno: int,
+    line: str,
+    fields: Sequence[str],
+    columns: tuple[int, int],
+    allowed: str,
+    owner: str,
+) -> tuple[float, float]:
+    """Two times in seconds from ``fields[columns]``: finite and >= 0, else a line error."""
+    try:
+        first, second = (float(fields[i]) for i in columns)
+    except (ValueError, IndexError) as err:
+        raise _line_error(p, lineno, line, allowed, owner) from err
+    if not (math.isfinite(first) and math.isfinite(second)) or first < 0 or second < 0:
+        raise _line_error(p, lineno, line, allowed, owner)
+    return first, second
+
+
+def _span(
+    p: Path,
+    lineno: int,
+    line: str,
+    fields: Sequence[str],
+    columns: tuple[int, int],
+    allowed: str,
+    owner: str,
+) -> tuple[float, float]:
+    """``(start_s, end_s)`` from ``fields[columns]`` with ``0 <= start_s <= end_s``."""
+    start, end = _times(p, lineno, line, fields, columns, allowed, owner)
+    if end < start:
+        raise _line_error(p, lineno, line, allowed, owner)
+    return start, end
+
+
+def _read_label_track(
+    path: str | Path, duration_s: float | None, min_turn_gap_ms: float, owner: str
+) -> Annotation:
+    """An Audacity label track: speech on / off marks if every label is a point, else intervals."""
+    p = _existing(path, owner)
+    rows = _audacity_rows(p, owner)
+    if rows and all(s == e for s, e, _ in rows):
+        return _from_marks(p, rows, duration_s, min_turn_gap_ms, owner)
+    intervals = [(s, e, label, None) for s, e, label in rows if e > s]
+    ann = _from_labelled(intervals, min_turn_gap_ms, p.name, owner)
+    return ann if duration_s is None else replace(ann, duration_s=duration_s)
 
 
 def _audacity_rows(p: Path, owner: str) -> list[tuple[float, float, str]]:
@@ -1258,12 +1267,7 @@ def _audacity_rows(p: Path, owner: str) -> list[tuple[float, float, str]]:
         fields = line.split("\t", 2)
         if len(fields) < 2:
             raise _line_error(p, lineno, line, allowed, owner)
-        try:
-            start, end = float(fields[0]), float(fields[1])
-        except ValueError as err:
-            raise _line_error(p, lineno, line, allowed, owner) from err
-        if not (math.isfinite(start) and math.isfinite(end)) or start < 0 or end < start:
-            raise _line_error(p, lineno, line, allowed, owner)
+        start, end = _span(p, lineno, line, fields, (0, 1), allowed, owner)
         rows.append((start, end, fields[2].strip() if len(fields) > 2 else ""))
     return rows
 
@@ -1336,12 +1340,6 @@ def _csv_header(fields: list[str]) -> dict[str, int] | None:
         return None
     found.setdefault("label", len(fields) + 1)
     return found
-
-
-def _with(ann: Annotation, **changes: Any) -> Annotation:
-    from dataclasses import replace
-
-    return replace(ann, **changes)
 
 
 def _existing(path: str | Path, owner: str) -> Path:

@@ -600,13 +600,7 @@ def load_audio(
         if fmt is not None:
             data = src.read()
             if isinstance(data, str):
-                raise AudioFormatError(
-                    "src",
-                    "a text-mode file",
-                    "a binary file object",
-                    owner="load_audio",
-                    fix="Open the file with mode 'rb'.",
-                )
+                raise _text_mode_error()
             if len(data) == 0:
                 raise AudioFormatError(
                     "src",
@@ -622,6 +616,13 @@ def load_audio(
 
 
 # --------------------------------------------------------------------------- validation
+
+
+def _text_mode_error() -> AudioFormatError:
+    return AudioFormatError(
+        "src", "a text-mode file", "a binary file object", owner="load_audio",
+        fix="Open the file with mode 'rb'.",
+    )  # fmt: skip
 
 
 def _check_format(fmt: Any) -> str | None:
@@ -875,13 +876,7 @@ def _from_file(
     handle: Any = src
     if not isinstance(src, Path):
         if isinstance(src.read(0), str):
-            raise AudioFormatError(
-                "src",
-                "a text-mode file",
-                "a binary file object",
-                owner="load_audio",
-                fix="Open the file with mode 'rb'.",
-            )
+            raise _text_mode_error()
         seekable = getattr(src, "seekable", None)
         if not (callable(seekable) and seekable()):
             handle = io.BytesIO(src.read())

@@ -59,6 +59,7 @@ from rtlab.annotation import (
     MIN_TURN_GAP_MS,
     Annotation,
     Turn,
+    _float,
     read_lab,
     read_lhotse,
     read_rttm,
@@ -751,18 +752,6 @@ def _text_of(truth: Annotation) -> str | None:
         return truth.transcript
     texts = [t.text for t in truth.turns if t.text]
     return " ".join(texts) if texts else None
-
-
-def _float(value: Any, name: str, owner: str) -> float:
-    if isinstance(value, bool):
-        raise ConfigError(name, value, "a finite number", owner=owner)
-    try:
-        out = float(value)
-    except (TypeError, ValueError) as err:
-        raise ConfigError(name, value, "a finite number", owner=owner) from err
-    if not math.isfinite(out):
-        raise ConfigError(name, value, "a finite number", owner=owner)
-    return out
 
 
 def _samples(ms: Any, name: str, rate: int, owner: str) -> int:

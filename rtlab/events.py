@@ -38,7 +38,7 @@ import json
 import math
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -127,13 +127,7 @@ class EventLog:
     def __post_init__(self) -> None:
         events = tuple(self.events)
         emitted = tuple(map(float, self.emitted_ms))
-        if len(events) != len(emitted):
-            raise ProtocolError(
-                "emitted_ms",
-                f"{len(emitted)} times for {len(events)} events",
-                "one time per event",
-                owner="EventLog",
-            )
+        _check_one_time_each(events, emitted, "EventLog")
         if not all(type(e) is dict and type(e.get("type")) is str for e in events):
             events = tuple(_plain_event(event, index) for index, event in enumerate(events))
         ordered = all(map(math.isfinite, emitted)) and all(
@@ -448,13 +442,7 @@ class EventLog:
         """
         new_events = [dict(event) for event in events]
         new_times = [float(t) for t in emitted_ms]
-        if len(new_events) != len(new_times):
-            raise ProtocolError(
-                "emitted_ms",
-                f"{len(new_times)} times for {len(new_events)} events",
-                "one time per event",
-                owner="EventLog.with_events",
-            )
+        _check_one_time_each(new_events, new_times, "EventLog.with_events")
         merged = [
             (t, 0, i, e) for i, (e, t) in enumerate(zip(self.events, self.emitted_ms, strict=True))
         ]
@@ -623,6 +611,14 @@ class EventLog:
             source=header["source"],
             duration_ms=header["duration_ms"],
         )
+
+
+def _check_one_time_each(events: Sequence[Any], times: Sequence[float], owner: str) -> None:
+    if len(events) != len(times):
+        raise ProtocolError(
+            "emitted_ms", f"{len(times)} times for {len(events)} events", "one time per event",
+            owner=owner,
+        )  # fmt: skip
 
 
 def _plain_event(event: Any, index: int) -> dict[str, Any]:

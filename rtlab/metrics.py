@@ -101,7 +101,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rtlab._spans import inside, snap, union
 from rtlab.errors import ConfigError
+from rtlab.events import (
+    COMMITTED,
+    SPEECH_STARTED,
+    SPEECH_STOPPED,
+    TRANSCRIPTION_COMPLETED,
+    _float_or_nan,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -123,11 +131,6 @@ __all__ = [
     "turn_table",
     "wer",
 ]
-
-_STARTED = "input_audio_buffer.speech_started"
-_STOPPED = "input_audio_buffer.speech_stopped"
-_COMMITTED = "input_audio_buffer.committed"
-_TRANSCRIBED = "conversation.item.input_audio_transcription.completed"
 
 #: Frame-level metric names, in the order :func:`score` returns them.
 FRAME_METRICS = (
@@ -204,15 +207,6 @@ class _Truth:
     duration_ms: float | None
 
 
-def _finite(value: Any) -> float:
-    if value is None or isinstance(value, bool):
-        return math.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
 def _padding(session: Any) -> tuple[float, float]:
     """(prefix padding, silence duration) a session's detector adds around speech, in ms."""
     detection = getattr(session, "turn_detection", None) if session is not None else None
@@ -265,7 +259,9 @@ def _build_detections(
     )
 
 
-def _parse_log(log: EventLog, duration_ms: float | None) -> _Detections:
+def _parse_log(log: EventLog, truth: _Truth) -> tuple[_Detections, float | None]:
+    """The log's detected turns, and the audio length (ms) they are compared over (or None)."""
+    duration = _duration(log, truth)
     items: list[Any] = []
     starts: list[float] = []
     started_at: list[float] = []
@@ -274,25 +270,26 @@ def _parse_log(log: EventLog, duration_ms: float | None) -> _Detections:
     stop_list: list[tuple[float, Any]] = []
     for event, emitted in zip(log.events, log.emitted_ms, strict=True):
         kind = event["type"]
-        if kind == _STARTED:
+        if kind == SPEECH_STARTED:
             items.append(event.get("item_id"))
-            starts.append(_finite(event.get("audio_start_ms")))
+            starts.append(_float_or_nan(event.get("audio_start_ms")))
             started_at.append(emitted)
-        elif kind == _STOPPED:
-            end = _finite(event.get("audio_end_ms"))
+        elif kind == SPEECH_STOPPED:
+            end = _float_or_nan(event.get("audio_end_ms"))
             item = event.get("item_id")
             if math.isfinite(end):
                 stop_list.append((end, item))
                 stops.setdefault(item, end)
-        elif kind == _COMMITTED:
+        elif kind == COMMITTED:
             commits.setdefault(event.get("item_id"), emitted)
     stop_list.sort(key=lambda pair: pair[0])
     padding, silence = _padding(log.session)
-    if duration_ms is None:
+    open_end_ms = duration
+    if open_end_ms is None:
         # no length known: an open turn ends with the last thing the log saw
         seen = [*log.emitted_ms, *starts, *(t for t, _ in stop_list)]
-        duration_ms = max(seen) if seen else None
-    return _build_detections(
+        open_end_ms = max(seen) if seen else None
+    detections = _build_detections(
         items,
         np.asarray(starts, dtype=np.float64),
         np.asarray(started_at, dtype=np.float64),
@@ -302,9 +299,10 @@ def _parse_log(log: EventLog, duration_ms: float | None) -> _Detections:
         np.asarray([commits.get(item, math.nan) for _, item in stop_list], dtype=np.float64),
         padding_ms=padding,
         silence_ms=silence,
-        duration_ms=duration_ms,
+        duration_ms=open_end_ms,
         emulated=log.source == "emulator",
     )
+    return detections, duration
 
 
 def _check_ms(value: Any, name: str, owner: str, *, allow_none: bool = False) -> float | None:
@@ -369,54 +367,19 @@ def _duration(log: EventLog, truth: _Truth) -> float | None:
 
 
 # --------------------------------------------------------------------------------------
-# interval arithmetic
-
-
-def _union(spans: np.ndarray) -> np.ndarray:
-    """Sorted, merged spans (rows [start, end]); empty ones dropped."""
-    spans = spans[spans[:, 1] > spans[:, 0]]
-    if len(spans) < 2:
-        return spans
-    spans = spans[np.argsort(spans[:, 0], kind="stable")]
-    running_end = np.maximum.accumulate(spans[:, 1])
-    new = np.empty(len(spans), dtype=bool)
-    new[0] = True
-    new[1:] = spans[1:, 0] > running_end[:-1]
-    group = np.cumsum(new) - 1
-    out = np.empty((int(group[-1]) + 1, 2), dtype=np.float64)
-    out[:, 0] = spans[new, 0]
-    out[:, 1] = np.maximum.reduceat(spans[:, 1], np.flatnonzero(new))
-    return out
-
-
-def _snap(spans: np.ndarray, hop_ms: float | None) -> np.ndarray:
-    """Round span edges to frame edges: a frame belongs to a span when its centre does."""
-    if hop_ms is None or not len(spans):
-        return spans
-    first = np.ceil(spans / hop_ms - 0.5 - 1e-9)
-    return first * hop_ms
-
-
-def _inside(points: np.ndarray, spans: np.ndarray) -> np.ndarray:
-    """Whether each point lies in the union of sorted, disjoint ``spans`` (start <= p < end)."""
-    if not len(spans):
-        return np.zeros(len(points), dtype=bool)
-    index = np.searchsorted(spans[:, 0], points, side="right") - 1
-    hit = index >= 0
-    hit[hit] = points[hit] < spans[index[hit], 1]
-    return hit
+# frame metrics
 
 
 def _durations(
     reference: np.ndarray, hypothesis: np.ndarray, collar_ms: float, hop_ms: float | None
 ) -> tuple[float, float, float]:
     """(true speech, false alarm, missed speech) in ms over the evaluated time."""
-    reference = _union(_snap(reference, hop_ms))
-    hypothesis = _union(_snap(hypothesis, hop_ms))
+    reference = union(snap(reference, hop_ms))
+    hypothesis = union(snap(hypothesis, hop_ms))
     if collar_ms > 0 and len(reference):
         edges = reference.reshape(-1)
         collars = np.stack([edges - collar_ms / 2, edges + collar_ms / 2], axis=1)
-        collars = _union(_snap(collars, hop_ms))
+        collars = union(snap(collars, hop_ms))
     else:
         collars = np.empty((0, 2))
     cuts = np.unique(np.concatenate([reference.ravel(), hypothesis.ravel(), collars.ravel()]))
@@ -424,9 +387,9 @@ def _durations(
         return 0.0, 0.0, 0.0
     length = np.diff(cuts)
     middle = cuts[:-1] + length / 2
-    keep = ~_inside(middle, collars)
-    in_ref = _inside(middle, reference) & keep
-    in_hyp = _inside(middle, hypothesis) & keep
+    keep = ~inside(middle, collars)
+    in_ref = inside(middle, reference) & keep
+    in_hyp = inside(middle, hypothesis) & keep
     true = float(length[in_ref].sum())
     false_alarm = float(length[in_hyp & ~in_ref].sum())
     missed = float(length[in_ref & ~in_hyp].sum())
@@ -603,8 +566,8 @@ def _score_dict(
     tolerance_ms: float = TOLERANCE_MS,
 ) -> dict[str, float]:
     """Every metric of :data:`METRIC_NAMES` for a prepared truth, as a plain dict (fast path)."""
-    duration = _duration(log, truth)
-    return _values(_parse_log(log, duration), truth, duration, collar_ms, hop_ms, tolerance_ms)
+    det, duration = _parse_log(log, truth)
+    return _values(det, truth, duration, collar_ms, hop_ms, tolerance_ms)
 
 
 def _values(
@@ -629,6 +592,16 @@ def _check_options(
     hop = _check_ms(hop_ms, "hop_ms", owner, allow_none=True)
     if hop is not None and hop <= 0:
         raise ConfigError("hop_ms", hop_ms, "a frame hop in ms > 0, or None", owner=owner)
+
+
+def _turns_matched(
+    log: EventLog, truth: Annotation, tolerance_ms: Any, min_turn_gap_ms: Any, owner: str
+) -> tuple[_Truth, _Detections, _TurnMatch]:
+    """Check the options, then match the log's turns with the true turns (per-turn views)."""
+    _check_options(0.0, None, tolerance_ms, min_turn_gap_ms, owner)
+    prepared = _prepare_truth(truth, min_turn_gap_ms=min_turn_gap_ms)
+    det, duration = _parse_log(log, prepared)
+    return prepared, det, _match(det, prepared, duration, float(tolerance_ms))
 
 
 # --------------------------------------------------------------------------------------
@@ -732,8 +705,8 @@ def frame_metrics(
 
     _check_options(collar_ms, hop_ms, 0.0, 0.0, "frame_metrics")
     prepared = _prepare_truth(truth)
-    duration = _duration(log, prepared)
-    values = _frame_dict(_parse_log(log, duration), prepared, duration, float(collar_ms), hop_ms)
+    det, duration = _parse_log(log, prepared)
+    values = _frame_dict(det, prepared, duration, float(collar_ms), hop_ms)
     return pd.Series(values, index=list(FRAME_METRICS), dtype="float64")
 
 
@@ -774,8 +747,8 @@ def turn_metrics(
 
     _check_options(0.0, None, tolerance_ms, min_turn_gap_ms, "turn_metrics")
     prepared = _prepare_truth(truth, min_turn_gap_ms=min_turn_gap_ms)
-    duration = _duration(log, prepared)
-    values = _turn_dict(_parse_log(log, duration), prepared, duration, float(tolerance_ms))
+    det, duration = _parse_log(log, prepared)
+    values = _turn_dict(det, prepared, duration, float(tolerance_ms))
     return pd.Series(values, index=list(TURN_METRICS), dtype="float64")
 
 
@@ -813,11 +786,7 @@ def turn_table(
     """
     import pandas as pd
 
-    _check_options(0.0, None, tolerance_ms, min_turn_gap_ms, "turn_table")
-    prepared = _prepare_truth(truth, min_turn_gap_ms=min_turn_gap_ms)
-    duration = _duration(log, prepared)
-    det = _parse_log(log, duration)
-    match = _match(det, prepared, duration, float(tolerance_ms))
+    _, det, match = _turns_matched(log, truth, tolerance_ms, min_turn_gap_ms, "turn_table")
     n = len(match.turns_ms)
     items = [det.stop_items[k] if k >= 0 else None for k in match.end_stop]
     frame = pd.DataFrame(
@@ -882,13 +851,11 @@ def turn_outcomes(
     """
     import pandas as pd
 
-    _check_options(0.0, None, tolerance_ms, min_turn_gap_ms, "turn_outcomes")
-    prepared = _prepare_truth(truth, min_turn_gap_ms=min_turn_gap_ms)
+    prepared, det, match = _turns_matched(
+        log, truth, tolerance_ms, min_turn_gap_ms, "turn_outcomes"
+    )
     rows: list[tuple[str, float, float, float, Any]] = []
     if prepared.known:
-        duration = _duration(log, prepared)
-        det = _parse_log(log, duration)
-        match = _match(det, prepared, duration, float(tolerance_ms))
         turns_s = match.turns_ms / 1000.0
         for k in np.flatnonzero(match.cutoff_turn >= 0):
             j = match.cutoff_turn[k]
@@ -1062,12 +1029,10 @@ def transcript_table(log: EventLog, truth: Annotation) -> pd.DataFrame:
     """
     import pandas as pd
 
-    prepared = _prepare_truth(truth)
-    duration = _duration(log, prepared)
-    det = _parse_log(log, duration)
+    det, _ = _parse_log(log, _prepare_truth(truth))
     texts: dict[Any, str] = {}
     for event in log.events:
-        if event["type"] == _TRANSCRIBED and isinstance(event.get("transcript"), str):
+        if event["type"] == TRANSCRIPTION_COMPLETED and isinstance(event.get("transcript"), str):
             texts.setdefault(event.get("item_id"), event["transcript"])
     rows = []
     for k, item in enumerate(det.item_ids):

@@ -55,17 +55,7 @@ def api_defaults() -> Session:
     >>> s.to_event(api="beta")["session"]["turn_detection"]
     {'type': 'server_vad', 'threshold': 0.5, 'prefix_padding_ms': 300, 'silence_duration_ms': 500, 'create_response': True, 'interrupt_response': True}
     """  # noqa: E501
-    return Session(
-        input_audio_format="pcm16",
-        turn_detection=ServerVad(
-            threshold=0.5,
-            prefix_padding_ms=300,
-            silence_duration_ms=500,
-            create_response=True,
-            interrupt_response=True,
-        ),
-        input_audio_noise_reduction=None,
-    )
+    return _server_vad(threshold=0.5, silence_duration_ms=500, noise_reduction=None)
 
 
 def patient() -> Session:
@@ -89,17 +79,7 @@ def patient() -> Session:
     >>> patient().turn_detection
     ServerVad(silence_duration_ms=1000)
     """
-    return Session(
-        input_audio_format="pcm16",
-        turn_detection=ServerVad(
-            threshold=0.5,
-            prefix_padding_ms=300,
-            silence_duration_ms=1000,
-            create_response=True,
-            interrupt_response=True,
-        ),
-        input_audio_noise_reduction=None,
-    )
+    return _server_vad(threshold=0.5, silence_duration_ms=1000, noise_reduction=None)
 
 
 def noisy_room(*, microphone: Literal["far_field", "near_field"] = "far_field") -> Session:
@@ -129,16 +109,8 @@ def noisy_room(*, microphone: Literal["far_field", "near_field"] = "far_field") 
         raise ConfigError(
             "microphone", microphone, "'far_field' or 'near_field'", owner="noisy_room"
         )
-    return Session(
-        input_audio_format="pcm16",
-        turn_detection=ServerVad(
-            threshold=0.7,
-            prefix_padding_ms=300,
-            silence_duration_ms=500,
-            create_response=True,
-            interrupt_response=True,
-        ),
-        input_audio_noise_reduction=NoiseReduction(type=microphone),
+    return _server_vad(
+        threshold=0.7, silence_duration_ms=500, noise_reduction=NoiseReduction(type=microphone)
     )
 
 
@@ -173,6 +145,23 @@ def telephony(*, law: Literal["ulaw", "alaw"] = "ulaw") -> Session:
         input_audio_format=fmt,
         output_audio_format=fmt,
         input_audio_noise_reduction=NoiseReduction(type="far_field"),
+    )
+
+
+def _server_vad(
+    *, threshold: float, silence_duration_ms: int, noise_reduction: NoiseReduction | None
+) -> Session:
+    """PCM16 input and server_vad with every field set (prefix padding 300 ms, responses on)."""
+    return Session(
+        input_audio_format="pcm16",
+        turn_detection=ServerVad(
+            threshold=threshold,
+            prefix_padding_ms=300,
+            silence_duration_ms=silence_duration_ms,
+            create_response=True,
+            interrupt_response=True,
+        ),
+        input_audio_noise_reduction=noise_reduction,
     )
 
 

@@ -55,16 +55,17 @@ from typing import Any, Literal
 import numpy as np
 
 from rtlab.errors import ConfigError, ModelNotFoundError, RtlabError
+from rtlab.events import (
+    COMMITTED,
+    SPEECH_STARTED,
+    SPEECH_STOPPED,
+    TIMEOUT_TRIGGERED,
+    TRANSCRIPTION_COMPLETED,
+)
 
 __all__ = ["TurnAudio", "reset_decoders", "transcribe", "turn_audio"]
 
 logger = logging.getLogger(__name__)
-
-STARTED = "input_audio_buffer.speech_started"
-STOPPED = "input_audio_buffer.speech_stopped"
-COMMITTED = "input_audio_buffer.committed"
-TIMEOUT = "input_audio_buffer.timeout_triggered"
-COMPLETED = "conversation.item.input_audio_transcription.completed"
 
 #: Turns shorter than this (ms) get an empty transcript without being decoded; the
 #: transcriptions endpoint rejects audio under 0.1 s.
@@ -143,11 +144,11 @@ def turn_audio(audio, log) -> list[TurnAudio]:
     previous_end_ms = 0.0
     for event, t in zip(log.events, log.emitted_ms, strict=True):
         kind, item = event.get("type"), event.get("item_id")
-        if kind == STARTED and event.get("audio_start_ms") is not None:
+        if kind == SPEECH_STARTED and event.get("audio_start_ms") is not None:
             starts[item] = float(event["audio_start_ms"])
-        elif kind == STOPPED and event.get("audio_end_ms") is not None:
+        elif kind == SPEECH_STOPPED and event.get("audio_end_ms") is not None:
             stops[item] = float(event["audio_end_ms"])
-        elif kind == TIMEOUT:  # the idle stretch the timeout commits
+        elif kind == TIMEOUT_TRIGGERED:  # the idle stretch the timeout commits
             if event.get("audio_start_ms") is not None:
                 starts[item] = float(event["audio_start_ms"])
             if event.get("audio_end_ms") is not None:
@@ -420,7 +421,7 @@ def transcribe(
         seconds = cut.duration_ms / 1000.0
         new_events.append(
             {
-                "type": COMPLETED,
+                "type": TRANSCRIPTION_COMPLETED,
                 "event_id": f"event_{number:04d}",
                 "item_id": cut.item_id,
                 "content_index": 0,
@@ -434,7 +435,7 @@ def transcribe(
     kept = [
         (event, t)
         for event, t in zip(log.events, log.emitted_ms, strict=True)
-        if not (event.get("type") == COMPLETED and event.get("item_id") in redone)
+        if not (event.get("type") == TRANSCRIPTION_COMPLETED and event.get("item_id") in redone)
     ]
     base = replace(log, events=tuple(e for e, _ in kept), emitted_ms=tuple(t for _, t in kept))
     return base.with_events(new_events, new_times)

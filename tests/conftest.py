@@ -1,4 +1,4 @@
-"""Shared fixtures: real clips from datasets/, a private score cache, the Agg backend."""
+"""Shared fixtures: real clips from datasets/, a private score cache, the Agg backend, a server."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ os.environ["MPLBACKEND"] = "Agg"
 # Tests never read or write the user's cache: one fresh cache per test run.
 os.environ["RTLAB_CACHE_DIR"] = tempfile.mkdtemp(prefix="rtlab-test-cache-")
 
-import pytest  # noqa: E402
+import pytest
+from _helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "datasets"
 
 
@@ -20,3 +20,12 @@ DATASETS = ROOT / "datasets"
 def datasets_dir() -> Path:
     """The repository's datasets/ folder."""
     return DATASETS
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A local Realtime server (``rtlab.realtime.start_server``), one per test module."""
+    from rtlab.realtime import start_server
+
+    with start_server() as handle:
+        yield handle

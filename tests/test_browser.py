@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -52,7 +53,7 @@ def _free_port() -> int:
 
 
 def _get(url: str) -> int:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(url, timeout=5) as response:  # loopback only
         return int(response.status)
 
 
@@ -88,19 +89,31 @@ def jupyter_lab(root_dir: Path, work: Path):
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     log = work / "jupyterlab.log"
     command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser",
-        f"--IdentityProvider.token={token}", "--ServerApp.ip=127.0.0.1", f"--port={port}",
-        "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root_dir}",
-        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        f"--IdentityProvider.token={token}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root_dir}",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.extension_manager=readonly",
-    ]  # fmt: skip
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # CI containers run as root
     with log.open("w") as handle:
         process = subprocess.Popen(
-            command, cwd=root_dir, env=env, stdout=handle, stderr=subprocess.STDOUT,
+            command,
+            cwd=root_dir,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(f"{base}/api/status?token={token}", process, log)
@@ -108,7 +121,7 @@ def jupyter_lab(root_dir: Path, work: Path):
     finally:
         with contextlib.suppress(OSError, urllib.error.URLError):
             request = urllib.request.Request(f"{base}/api/shutdown?token={token}", method="POST")
-            urllib.request.urlopen(request, timeout=10)  # noqa: S310 - loopback only
+            urllib.request.urlopen(request, timeout=10)  # loopback only
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -118,8 +131,9 @@ def jupyter_lab(root_dir: Path, work: Path):
 
 def _tuner_state(page) -> tuple[str, str]:
     """The timeline image's src and the metrics table's 'now' column."""
-    src = page.locator(".rtlab-tuner img.rtlab-timeline").get_attribute("src") or ""
-    now = page.locator(".rtlab-tuner .rtlab-metrics td.rtlab-now").all_inner_texts()
+    src = page.locator(".rtlab-tuner img.rtlab-timeline").first.get_attribute("src") or ""
+    # textContent, not innerText: JupyterLab skips rendering cells out of view
+    now = page.locator(".rtlab-tuner .rtlab-metrics td.rtlab-now").all_text_contents()
     return src, " | ".join(now)
 
 
@@ -137,8 +151,12 @@ def _wait_change(page, before: tuple[str, str]) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def playwright_sync():
     if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (install it with `make browser` or apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+        pytest.skip(
+            "no /usr/bin/chromium (install it with `make browser` or apt-get install chromium)"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed"
+    )
     with sync_api.sync_playwright() as playwright:
         yield playwright
 
@@ -158,27 +176,35 @@ def test_tuner_in_jupyterlab(playwright_sync, tmp_path):
             page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
             page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}")
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
-            # the kernel is up when the toolbar's status says Idle
-            page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
+            # the kernel is up when the status bar says "Python 3 (ipykernel) | Idle"
+            page.get_by_text(re.compile(r"\(ipykernel\) \| Idle")).first.wait_for()
 
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 
-            page.wait_for_selector(".rtlab-tuner img.rtlab-timeline[src]", state="attached")
-            page.wait_for_selector(".rtlab-tuner .rtlab-metrics td.rtlab-now", state="attached")
-            # every cell has run once the notebook's last cell shows its output
+            # every cell has run once the last code cell shows its output and the kernel idles
             page.wait_for_function(
                 "() => { const cells = document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell');"
                 " const last = cells[cells.length - 1];"
                 " return last && last.querySelector('.jp-OutputArea-output') !== null; }"
             )
-            page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
+            page.get_by_text(re.compile(r"\(ipykernel\) \| Idle")).first.wait_for()
+            page.wait_for_selector(".rtlab-tuner img.rtlab-timeline[src]", state="attached")
+            page.wait_for_selector(".rtlab-tuner .rtlab-metrics td.rtlab-now", state="attached")
+            with contextlib.suppress(Exception):  # JupyterLab's "news?" toast, if shown
+                page.get_by_role("button", name="No").click(timeout=2000)
             tuner = page.locator(".rtlab-tuner").first
             tuner.scroll_into_view_if_needed()
-            page.screenshot(path=str(SCREENSHOTS / "03_tuner_before.png"))
-            text = page.locator(".jp-NotebookPanel").inner_text()
+            page.wait_for_timeout(500)
+            tuner.screenshot(path=str(SCREENSHOTS / "03_tuner_before.png"))
+            text = page.locator(".jp-NotebookPanel").text_content()
             assert "Error displaying widget" not in text
             assert "Traceback" not in text
+            stderr_mime = "application/vnd.jupyter.stderr"
+            stderr = page.locator(
+                f".jp-NotebookPanel .jp-OutputArea-output[data-mime-type='{stderr_mime}']"
+            ).all_text_contents()
+            assert not [t for t in stderr if "Error" in t], stderr
             before = _tuner_state(page)
             assert before[0] and before[1], before
 
@@ -204,9 +230,15 @@ def test_tuner_in_jupyterlab(playwright_sync, tmp_path):
             tuner.screenshot(path=str(SCREENSHOTS / "03_tuner_silence_moved.png"))
             page.screenshot(path=str(SCREENSHOTS / "03_notebook_after.png"), full_page=True)
             assert moved[0] != after[0] and moved[1] != after[1]
-            readout_text = page.locator(".rtlab-tuner .rtlab-silence .widget-readout").first.inner_text()
+            readout_text = page.locator(
+                ".rtlab-tuner .rtlab-silence .widget-readout"
+            ).first.text_content()
             assert int(readout_text) > 500
-            assert "Error displaying widget" not in page.locator(".jp-NotebookPanel").inner_text()
+            assert "Error displaying widget" not in page.locator(".jp-NotebookPanel").text_content()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(SCREENSHOTS / "03_failure.png"), full_page=True)
+            raise
         finally:
             browser.close()
     errors = [line for line in console if line.startswith("error") and "widget" in line.lower()]

@@ -10,26 +10,15 @@ import asyncio
 import base64
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _helpers import AMI_WAV, vad_events
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rtlab
 from rtlab.realtime import serve, start_server
-
-ROOT = Path(__file__).resolve().parents[1]
-AMI = ROOT / "datasets" / "ami_lhotse" / "ES2011a.Headset-0-40s-46s.wav"
-
-VAD_TYPES = (
-    "input_audio_buffer.speech_started",
-    "input_audio_buffer.speech_stopped",
-    "input_audio_buffer.committed",
-    "input_audio_buffer.timeout_triggered",
-)
-
 
 # -- helpers -----------------------------------------------------------------------------
 
@@ -46,19 +35,6 @@ def validate(event: dict, api: str) -> None:
     assert parsed.type == event["type"]
 
 
-def vad_events(events) -> list[dict]:
-    """The VAD events without their event ids (ids are numbered per connection)."""
-    return [
-        {k: v for k, v in e.items() if k != "event_id"} for e in events if e["type"] in VAD_TYPES
-    ]
-
-
-@pytest.fixture(scope="module")
-def server():
-    with start_server() as handle:
-        yield handle
-
-
 @pytest.fixture(scope="module")
 def clips():
     # each LibriVox utterance ends in speech: give it a pause after, so its turn can end
@@ -67,7 +43,7 @@ def clips():
     audios = [rtlab.datasets.compose([name], lead_ms=300, tail_ms=900).audio for name in names]
     # two real utterances with a pause between them and after: two committed turns
     track = rtlab.datasets.compose(["librivox/0880", "librivox/0930"], gaps_ms=[700], tail_ms=1000)
-    return {"librivox": audios, "ami": rtlab.load_audio(AMI), "track": track.audio}
+    return {"librivox": audios, "ami": rtlab.load_audio(AMI_WAV), "track": track.audio}
 
 
 def b64(samples: np.ndarray) -> str:

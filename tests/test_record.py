@@ -13,40 +13,19 @@ import logging
 import os
 import time
 import traceback
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _helpers import AMI_WAV, ROOT, vad_events
 
 import rtlab
 from rtlab.events import EventLog
-from rtlab.realtime import arecord, record, record_file, start_server
+from rtlab.realtime import arecord, record, record_file
 
-ROOT = Path(__file__).resolve().parents[1]
 LIBRIVOX = ROOT / "datasets" / "librivox_pocketsphinx"
 CLIP_0870 = LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav"
 CLIP_0920 = LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0920.wav"
-AMI = ROOT / "datasets" / "ami_lhotse" / "ES2011a.Headset-0-40s-46s.wav"
 SECRET = "sk-test-SECRET123"
-
-VAD_TYPES = (
-    "input_audio_buffer.speech_started",
-    "input_audio_buffer.speech_stopped",
-    "input_audio_buffer.committed",
-    "input_audio_buffer.timeout_triggered",
-)
-
-
-def vad_events(events) -> list[dict]:
-    return [
-        {k: v for k, v in e.items() if k != "event_id"} for e in events if e["type"] in VAD_TYPES
-    ]
-
-
-@pytest.fixture(scope="module")
-def server():
-    with start_server() as handle:
-        yield handle
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +41,7 @@ def track():
 def test_record_against_the_local_server_gives_the_turns_of_detect(
     server, track, api, name, tmp_path
 ):
-    audio = track if name == "librivox" else rtlab.load_audio(AMI)
+    audio = track if name == "librivox" else rtlab.load_audio(AMI_WAV)
     session = rtlab.Session(turn_detection=rtlab.ServerVad(silence_duration_ms=400))
     out = tmp_path / "log.jsonl"
     log = record(

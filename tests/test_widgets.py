@@ -81,7 +81,9 @@ def test_an_invalid_value_is_shown_next_to_its_field_and_value_is_kept():
     assert preview_json(builder)["session"]["turn_detection"]["threshold"] == 0.6
     assert "last valid session" in builder.notes.value
     # only that field shows an error
-    assert [p for p, lab in builder.error_labels.items() if lab.value] == ["turn_detection.threshold"]
+    assert [p for p, lab in builder.error_labels.items() if lab.value] == [
+        "turn_detection.threshold"
+    ]
     builder.threshold.value = 0.7
     assert builder.error_labels["turn_detection.threshold"].value == ""
     assert builder.value.turn_detection.threshold == 0.7
@@ -152,7 +154,10 @@ def test_fields_one_api_lacks_are_named_in_the_notes():
     builder.api.value = "ga"
     assert "temperature" in builder.notes.value  # GA has no temperature
     assert "temperature" not in json.dumps(preview_json(builder))
-    assert preview_json(builder)["session"]["audio"]["input"]["turn_detection"]["idle_timeout_ms"] == 7000
+    assert (
+        preview_json(builder)["session"]["audio"]["input"]["turn_detection"]["idle_timeout_ms"]
+        == 7000
+    )
 
 
 def test_null_and_unset_are_kept_apart():
@@ -192,8 +197,13 @@ def test_tools_as_json_and_the_cross_field_tool_choice_check():
     builder = SessionBuilder()
     builder.tools.value = "[{'name': 'x'}]"  # not JSON
     assert "tools" in builder.errors and "JSON" in builder.errors["tools"]
-    tools = [{"name": "get_weather", "description": "Weather now",
-              "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]  # fmt: skip
+    tools = [
+        {
+            "name": "get_weather",
+            "description": "Weather now",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+        }
+    ]
     builder.tools.value = json.dumps(tools)
     builder.tool_choice.value = "get_weather"
     assert builder.errors == {}
@@ -206,10 +216,14 @@ def test_tools_as_json_and_the_cross_field_tool_choice_check():
 
 def test_assigning_value_fills_the_form_and_round_trips():
     session = presets.telephony().replace(
-        voice="cedar", speed=1.2, tools=[{"name": "lookup"}], tool_choice="required",
-        tracing={"workflow_name": "phone"}, max_response_output_tokens=512,
+        voice="cedar",
+        speed=1.2,
+        tools=[{"name": "lookup"}],
+        tool_choice="required",
+        tracing={"workflow_name": "phone"},
+        max_response_output_tokens=512,
         **{"turn_detection.threshold": 0.65, "turn_detection.idle_timeout_ms": 12000},
-    )  # fmt: skip
+    )
     builder = SessionBuilder()
     seen = []
     builder.observe(lambda change: seen.append(change["new"]), names="value")
@@ -329,8 +343,9 @@ def test_tuner_semantic_vad_and_idle_timeout(clip, scores):
 
 def test_tuner_value_assignment_moves_the_sliders_and_keep(clip):
     tuner = Tuner(clip)
-    target = presets.patient().replace(**{"turn_detection.prefix_padding_ms": 500,
-                                          "turn_detection.silence_duration_ms": 4000})  # fmt: skip
+    target = presets.patient().replace(
+        **{"turn_detection.prefix_padding_ms": 500, "turn_detection.silence_duration_ms": 4000}
+    )
     before = tuner.image.value
     tuner.value = target
     assert tuner.silence_duration_ms.value == 4000  # the slider grew to hold it

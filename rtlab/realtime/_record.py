@@ -28,8 +28,6 @@ HANDSHAKE_TIMEOUT_S = 15.0
 #: work through every append before the drain starts.
 CATCH_UP_TIMEOUT_S = 30.0
 
-_SEMANTIC_CAP_S = {"low": 8.0, "medium": 4.0, "high": 2.0, "auto": 4.0}
-
 
 def _api_key(api_key: str | None) -> str:
     key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
@@ -57,10 +55,13 @@ def default_drain_s(session: Session) -> float:
     cap for semantic_vad: 8 / 4 / 2 s for low / medium / high) plus 3 s, or 3 s with turn
     detection off; 10 s more when the session asks for transcripts.
     """
+    from rtlab.turns import EAGERNESS_MAX_WAIT_MS
+
     td = session.turn_detection
     wait_s = 0.0
     if td is not None and getattr(td, "type", None) == "semantic_vad":
-        wait_s = _SEMANTIC_CAP_S.get(str(getattr(td, "eagerness", "auto")), 4.0)
+        eagerness = str(getattr(td, "eagerness", "auto"))
+        wait_s = EAGERNESS_MAX_WAIT_MS.get(eagerness, EAGERNESS_MAX_WAIT_MS["auto"]) / 1000.0
     elif td is not None:
         wait_s = float(getattr(td, "silence_duration_ms", 500) or 0) / 1000.0
     extra = 10.0 if getattr(session, "input_audio_transcription", None) is not None else 0.0
@@ -184,8 +185,9 @@ async def arecord(
             pending.append((event, received))
             return
         emitted = (received - t0) * 1000.0
-        if times and emitted < times[-1]:
-            emitted = times[-1]
+        append(event, max(emitted, times[-1]) if times else emitted)
+
+    def append(event: dict[str, Any], emitted: float) -> None:
         events.append(event)
         times.append(emitted)
         if stream is not None:
@@ -247,11 +249,7 @@ async def arecord(
             if out is not None:
                 stream = _JsonlStream(Path(out), header)
             for event, received in pending:
-                t_ms = (received - t0) * 1000.0
-                events.append(event)
-                times.append(t_ms)
-                if stream is not None:
-                    stream.write({"emitted_ms": t_ms, "event": event})
+                append(event, (received - t0) * 1000.0)
             pending.clear()
             step_s = chunk_ms / 1000.0
             for index, data in enumerate(payloads):

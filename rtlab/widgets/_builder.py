@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
 from pathlib import Path
@@ -42,7 +43,10 @@ _FORMATS = [
     ("g711_alaw (8 kHz)", "g711_alaw"),
 ]
 _STYLE = {"description_width": "170px"}
-_WIDE = w.Layout(width="430px")
+
+
+def _wide() -> w.Layout:
+    return w.Layout(width="430px")
 
 
 def _text(description: str, placeholder: str = "", *, area: bool = False, rows: int = 3) -> w.Text:
@@ -53,7 +57,7 @@ def _text(description: str, placeholder: str = "", *, area: bool = False, rows: 
             style=_STYLE,
             layout=w.Layout(width="430px", height=f"{1.6 * rows + 0.6:.1f}em"),
         )
-    return w.Text(description=description, placeholder=placeholder, style=_STYLE, layout=_WIDE)
+    return w.Text(description=description, placeholder=placeholder, style=_STYLE, layout=_wide())
 
 
 def _heading(text: str) -> w.HTML:
@@ -69,10 +73,13 @@ def _json_field(text: str, field: str, owner: str, allowed: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
-            field, text, allowed, owner=owner,
+            field,
+            text,
+            allowed,
+            owner=owner,
             message=f"The '{field}' parameter of {owner} must be {allowed}: the text is not "
             f"valid JSON ({exc.msg}, line {exc.lineno}, column {exc.colno}).",
-        ) from exc  # fmt: skip
+        ) from exc
 
 
 class SessionBuilder(w.VBox):
@@ -144,25 +151,41 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         if session is None:
             session = Session()
         if not isinstance(session, Session):
-            raise ConfigError("session", session, "an rtlab.Session or None", owner="SessionBuilder")
+            raise ConfigError(
+                "session", session, "an rtlab.Session or None", owner="SessionBuilder"
+            )
         self._syncing = True
         self.errors: dict[str, str] = {}
         self.event: dict[str, Any] | None = None
 
         # model and response ------------------------------------------------------------
         self.model = w.Combobox(
-            options=list(BETA_MODELS), placeholder="server default", description="model",
-            ensure_option=False, style=_STYLE, layout=_WIDE,
-        )  # fmt: skip
+            options=list(BETA_MODELS),
+            placeholder="server default",
+            description="model",
+            ensure_option=False,
+            style=_STYLE,
+            layout=_wide(),
+        )
         self.modalities = w.Dropdown(
-            options=[("default (text + audio)", ""), ("text + audio", "text,audio"), ("text only", "text")],
-            description="modalities", style=_STYLE, layout=_WIDE,
-        )  # fmt: skip
+            options=[
+                ("default (text + audio)", ""),
+                ("text + audio", "text,audio"),
+                ("text only", "text"),
+            ],
+            description="modalities",
+            style=_STYLE,
+            layout=_wide(),
+        )
         self.instructions = _text("instructions", "server default", area=True, rows=3)
         self.voice = w.Combobox(
-            options=list(VOICES), placeholder="server default", description="voice",
-            ensure_option=False, style=_STYLE, layout=_WIDE,
-        )  # fmt: skip
+            options=list(VOICES),
+            placeholder="server default",
+            description="voice",
+            ensure_option=False,
+            style=_STYLE,
+            layout=_wide(),
+        )
         self.speed = _text("speed", "default 1.0 (0.25 to 1.5)")
         self.temperature = _text("temperature", "default 0.8 (0.6 to 1.2; beta only)")
         self.max_response_output_tokens = _text(
@@ -170,45 +193,75 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         )
         # audio -------------------------------------------------------------------------
         self.input_audio_format = w.Dropdown(
-            options=[("default (pcm16)", ""), *_FORMATS], description="input_audio_format",
-            style=_STYLE, layout=_WIDE,
-        )  # fmt: skip
+            options=[("default (pcm16)", ""), *_FORMATS],
+            description="input_audio_format",
+            style=_STYLE,
+            layout=_wide(),
+        )
         self.output_audio_format = w.Dropdown(
-            options=[("default (pcm16)", ""), *_FORMATS], description="output_audio_format",
-            style=_STYLE, layout=_WIDE,
-        )  # fmt: skip
+            options=[("default (pcm16)", ""), *_FORMATS],
+            description="output_audio_format",
+            style=_STYLE,
+            layout=_wide(),
+        )
         self.noise_reduction = w.Dropdown(
-            options=[("default (off)", ""), ("off (null)", "off"), ("near_field", "near_field"),
-                     ("far_field", "far_field")],
-            description="noise_reduction", style=_STYLE, layout=_WIDE,
-        )  # fmt: skip
+            options=[
+                ("default (off)", ""),
+                ("off (null)", "off"),
+                ("near_field", "near_field"),
+                ("far_field", "far_field"),
+            ],
+            description="noise_reduction",
+            style=_STYLE,
+            layout=_wide(),
+        )
         # turn detection ----------------------------------------------------------------
         self.turn_detection = w.ToggleButtons(
-            options=[("default", ""), ("server_vad", "server_vad"),
-                     ("semantic_vad", "semantic_vad"), ("off (null)", "off")],
-            tooltips=["unset: the server keeps its turn detection (server_vad by default)",
-                      "voice activity: threshold, padding, silence",
-                      "a turn-end model decides; tuned by eagerness",
-                      "no turn detection: the client commits the audio"],
-            description="turn_detection", style={**_STYLE, "button_width": "105px"},
-        )  # fmt: skip
+            options=[
+                ("default", ""),
+                ("server_vad", "server_vad"),
+                ("semantic_vad", "semantic_vad"),
+                ("off (null)", "off"),
+            ],
+            tooltips=[
+                "unset: the server keeps its turn detection (server_vad by default)",
+                "voice activity: threshold, padding, silence",
+                "a turn-end model decides; tuned by eagerness",
+                "no turn detection: the client commits the audio",
+            ],
+            description="turn_detection",
+            style={**_STYLE, "button_width": "105px"},
+        )
         defaults = ServerVad()
         self.threshold = w.FloatText(
-            value=defaults.threshold, step=0.05, description="threshold", style=_STYLE, layout=_WIDE
+            value=defaults.threshold,
+            step=0.05,
+            description="threshold",
+            style=_STYLE,
+            layout=_wide(),
         )
         self.prefix_padding_ms = w.IntText(
-            value=defaults.prefix_padding_ms, step=50, description="prefix_padding_ms",
-            style=_STYLE, layout=_WIDE,
-        )  # fmt: skip
+            value=defaults.prefix_padding_ms,
+            step=50,
+            description="prefix_padding_ms",
+            style=_STYLE,
+            layout=_wide(),
+        )
         self.silence_duration_ms = w.IntText(
-            value=defaults.silence_duration_ms, step=50, description="silence_duration_ms",
-            style=_STYLE, layout=_WIDE,
-        )  # fmt: skip
+            value=defaults.silence_duration_ms,
+            step=50,
+            description="silence_duration_ms",
+            style=_STYLE,
+            layout=_wide(),
+        )
         self.idle_timeout_ms = _text("idle_timeout_ms", "unset (GA only; 5000 to 30000 or null)")
         self.eagerness = w.Dropdown(
-            options=["auto", "low", "medium", "high"], value="auto", description="eagerness",
-            style=_STYLE, layout=_WIDE,
-        )  # fmt: skip
+            options=["auto", "low", "medium", "high"],
+            value="auto",
+            description="eagerness",
+            style=_STYLE,
+            layout=_wide(),
+        )
         self.create_response = w.Checkbox(value=True, description="create_response", indent=False)
         self.interrupt_response = w.Checkbox(
             value=True, description="interrupt_response", indent=False
@@ -216,24 +269,37 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         # transcription -----------------------------------------------------------------
         self.transcription = w.Dropdown(
             options=[("default (off)", ""), ("off (null)", "off"), ("on", "on")],
-            description="transcription", style=_STYLE, layout=_WIDE,
-        )  # fmt: skip
+            description="transcription",
+            style=_STYLE,
+            layout=_wide(),
+        )
         self.transcription_model = w.Combobox(
-            options=list(_TRANSCRIPTION_MODELS), placeholder="unset", description="model",
-            ensure_option=False, style=_STYLE, layout=_WIDE,
-        )  # fmt: skip
+            options=list(_TRANSCRIPTION_MODELS),
+            placeholder="unset",
+            description="model",
+            ensure_option=False,
+            style=_STYLE,
+            layout=_wide(),
+        )
         self.transcription_language = _text("language", "unset (ISO-639-1, e.g. en)")
         self.transcription_prompt = _text("prompt", "unset")
         # tracing -----------------------------------------------------------------------
         self.tracing = w.Dropdown(
-            options=[("default (off)", ""), ("off (null)", "off"), ("auto", "auto"),
-                     ("custom", "custom")],
-            description="tracing", style=_STYLE, layout=_WIDE,
-        )  # fmt: skip
+            options=[
+                ("default (off)", ""),
+                ("off (null)", "off"),
+                ("auto", "auto"),
+                ("custom", "custom"),
+            ],
+            description="tracing",
+            style=_STYLE,
+            layout=_wide(),
+        )
         self.tracing_workflow_name = _text("workflow_name", "unset")
         self.tracing_group_id = _text("group_id", "unset")
-        self.tracing_metadata = _text("metadata", 'unset (JSON object, e.g. {"team": "voice"})',
-                                      area=True, rows=2)  # fmt: skip
+        self.tracing_metadata = _text(
+            "metadata", 'unset (JSON object, e.g. {"team": "voice"})', area=True, rows=2
+        )
         # tools -------------------------------------------------------------------------
         self.tools = _text(
             "tools",
@@ -243,21 +309,33 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
             rows=4,
         )
         self.tool_choice = w.Combobox(
-            options=["auto", "none", "required"], placeholder="default auto",
-            description="tool_choice", ensure_option=False, style=_STYLE, layout=_WIDE,
-        )  # fmt: skip
+            options=["auto", "none", "required"],
+            placeholder="default auto",
+            description="tool_choice",
+            ensure_option=False,
+            style=_STYLE,
+            layout=_wide(),
+        )
         # preview and export -------------------------------------------------------------
         self.api = w.ToggleButtons(
-            options=[("beta", "beta"), ("GA", "ga")], value="beta", description="API",
-            tooltips=["the beta Realtime API's session.update",
-                      "the generally available Realtime API's session.update"],
+            options=[("beta", "beta"), ("GA", "ga")],
+            value="beta",
+            description="API",
+            tooltips=[
+                "the beta Realtime API's session.update",
+                "the generally available Realtime API's session.update",
+            ],
             style={"button_width": "70px", "description_width": "40px"},
-        )  # fmt: skip
+        )
         self.preview = w.HTML()
         self.notes = w.HTML()
         self.copy_button = w.HTML()
-        self.save_path = w.Text(value="session_update.json", description="file",
-                                style={"description_width": "40px"}, layout=w.Layout(width="260px"))  # fmt: skip
+        self.save_path = w.Text(
+            value="session_update.json",
+            description="file",
+            style={"description_width": "40px"},
+            layout=w.Layout(width="260px"),
+        )
         self.save_button = w.Button(description="Save", icon="save", tooltip="Write the JSON above")
         self.save_status = w.HTML()
 
@@ -295,40 +373,69 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         self.error_labels["session"] = error_label()
         rows = {path: row(widget, self.error_labels[path]) for path, widget in self._fields.items()}
 
-        self._server_box = w.VBox([rows[f"turn_detection.{name}"] for name in (
-            "threshold", "prefix_padding_ms", "silence_duration_ms", "idle_timeout_ms")])  # fmt: skip
+        self._server_box = w.VBox(
+            [
+                rows[f"turn_detection.{name}"]
+                for name in (
+                    "threshold",
+                    "prefix_padding_ms",
+                    "silence_duration_ms",
+                    "idle_timeout_ms",
+                )
+            ]
+        )
         self._semantic_box = w.VBox([rows["turn_detection.eagerness"]])
-        self._response_box = w.VBox([
-            w.HBox([w.Label(layout=w.Layout(width="174px")), self.create_response,
-                    self.interrupt_response]),
-            self.error_labels["turn_detection.create_response"],
-            self.error_labels["turn_detection.interrupt_response"],
-        ])  # fmt: skip
-        self._transcription_box = w.VBox([rows[f"input_audio_transcription.{name}"]
-                                          for name in ("model", "language", "prompt")])  # fmt: skip
+        self._response_box = w.VBox(
+            [
+                w.HBox(
+                    [
+                        w.Label(layout=w.Layout(width="174px")),
+                        self.create_response,
+                        self.interrupt_response,
+                    ]
+                ),
+                self.error_labels["turn_detection.create_response"],
+                self.error_labels["turn_detection.interrupt_response"],
+            ]
+        )
+        self._transcription_box = w.VBox(
+            [rows[f"input_audio_transcription.{name}"] for name in ("model", "language", "prompt")]
+        )
         self._tracing_box = w.VBox(
             [rows[f"tracing.{name}"] for name in ("workflow_name", "group_id", "metadata")]
         )
         form = w.VBox(
             [
                 _heading("Model and responses"),
-                rows["model"], rows["modalities"], rows["instructions"], rows["voice"],
-                rows["speed"], rows["temperature"],
+                rows["model"],
+                rows["modalities"],
+                rows["instructions"],
+                rows["voice"],
+                rows["speed"],
+                rows["temperature"],
                 _heading("Audio"),
-                rows["input_audio_format"], rows["output_audio_format"],
+                rows["input_audio_format"],
+                rows["output_audio_format"],
                 rows["input_audio_noise_reduction"],
                 _heading("Turn detection"),
-                rows["turn_detection"], self._server_box, self._semantic_box, self._response_box,
+                rows["turn_detection"],
+                self._server_box,
+                self._semantic_box,
+                self._response_box,
                 _heading("Input transcription"),
-                rows["input_audio_transcription"], self._transcription_box,
+                rows["input_audio_transcription"],
+                self._transcription_box,
                 _heading("Tracing"),
-                rows["tracing"], self._tracing_box,
+                rows["tracing"],
+                self._tracing_box,
                 _heading("Tools and limits"),
-                rows["tools"], rows["tool_choice"], rows["max_response_output_tokens"],
+                rows["tools"],
+                rows["tool_choice"],
+                rows["max_response_output_tokens"],
                 self.error_labels["session"],
             ],
             layout=w.Layout(flex="1 1 55%", min_width="480px"),
-        )  # fmt: skip
+        )
         side = w.VBox(
             [
                 _heading("session.update preview"),
@@ -376,7 +483,8 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         self._refresh()
 
     def _on_save(self, button: w.Button | None = None) -> None:
-        self.save()
+        with contextlib.suppress(RtlabError, OSError):  # shown in save_status
+            self.save()
 
     # ------------------------------------------------------------------------------ public
 
@@ -406,9 +514,13 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         target = Path(path if path is not None else self.save_path.value.strip() or "session.json")
         if self.event is None:
             error = ConfigError(
-                "api", self.api.value, "an API that accepts this session", owner="SessionBuilder.save",
-                message=f"Nothing to save: the {self.api.value} API rejects this session (see the notes).",
-            )  # fmt: skip
+                "api",
+                self.api.value,
+                "an API that accepts this session",
+                owner="SessionBuilder.save",
+                message=f"Nothing to save: the {self.api.value} API rejects this session "
+                "(see the notes).",
+            )
             show_error(self.save_status, error)
             raise error
         try:
@@ -489,8 +601,12 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         top("tool_choice", stripped(self.tool_choice))
         tools = check(
             "tools",
-            lambda: _json_field(self.tools.value, "tools", "Session",
-                                "a JSON list of function tools ({'name': ..., ...})"),  # fmt: skip
+            lambda: _json_field(
+                self.tools.value,
+                "tools",
+                "Session",
+                "a JSON list of function tools ({'name': ..., ...})",
+            ),
         )
         top("tools", tools)
 
@@ -536,14 +652,19 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
                 text = getattr(self, f"transcription_{key}").value.strip()
                 if text:
                     params[key] = text
-            top("input_audio_transcription", nested("input_audio_transcription", Transcription, params))
+            top(
+                "input_audio_transcription",
+                nested("input_audio_transcription", Transcription, params),
+            )
 
         choice = self.noise_reduction.value
         if choice == "off":
             data["input_audio_noise_reduction"] = None
         elif choice:
-            top("input_audio_noise_reduction",
-                nested("input_audio_noise_reduction", NoiseReduction, {"type": choice}))  # fmt: skip
+            top(
+                "input_audio_noise_reduction",
+                nested("input_audio_noise_reduction", NoiseReduction, {"type": choice}),
+            )
 
         choice = self.tracing.value
         if choice == "off":
@@ -558,7 +679,9 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
                     params[key] = text
             metadata = check(
                 "tracing.metadata",
-                lambda: _json_field(self.tracing_metadata.value, "metadata", "Tracing", "a JSON object"),
+                lambda: _json_field(
+                    self.tracing_metadata.value, "metadata", "Tracing", "a JSON object"
+                ),
             )
             if metadata is not UNSET:
                 params["metadata"] = metadata
@@ -652,9 +775,7 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         api = self.api.value
         notes: list[str] = []
         if self.errors:
-            notes.append(
-                "Fix the fields marked ⚠: the preview shows the last valid session."
-            )
+            notes.append("Fix the fields marked ⚠: the preview shows the last valid session.")
         event = None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -679,7 +800,8 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
             "<button class='jupyter-widgets jupyter-button widget-button rtlab-copy' "
             "title='Copy the JSON to the clipboard' "
             f"data-json='{html.escape(text, quote=True)}' "
-            'onclick=\'navigator.clipboard.writeText(this.dataset.json).then(() => {'
-            'this.textContent = "Copied ✓"; setTimeout(() => {this.textContent = "Copy JSON";}, 1500);'
+            "onclick='navigator.clipboard.writeText(this.dataset.json).then(() => {"
+            'this.textContent = "Copied ✓"; '
+            'setTimeout(() => {this.textContent = "Copy JSON";}, 1500);'
             "})'>Copy JSON</button>"
         )

@@ -24,9 +24,15 @@ _PARAMETERS = (
     ("eagerness", False, "low, medium, high"),
 )
 _METRICS = (
-    "false_cutoff_rate", "latency_ms_median", "latency_ms_p90", "missed_turn_rate",
-    "false_turns", "onset_clipping_ms_mean", "f1", "detection_error_rate",
-)  # fmt: skip
+    "false_cutoff_rate",
+    "latency_ms_median",
+    "latency_ms_p90",
+    "missed_turn_rate",
+    "false_turns",
+    "onset_clipping_ms_mean",
+    "f1",
+    "detection_error_rate",
+)
 _STYLE = {"description_width": "150px"}
 
 
@@ -67,8 +73,10 @@ def parse_values(text: str, *, field: str = "values") -> list[Any]:
             raise ConfigError(field, text, allowed, owner="SweepRunner")
         start, stop, step = parts
         if step <= 0 or stop < start:
-            raise ConfigError(field, text, allowed + " with step > 0 and start <= stop", owner="SweepRunner")
-        count = int(math.floor((stop - start) / step + 1e-9)) + 1
+            raise ConfigError(
+                field, text, allowed + " with step > 0 and start <= stop", owner="SweepRunner"
+            )
+        count = math.floor((stop - start) / step + 1e-9) + 1
         if count > 1000:
             raise ConfigError(field, text, "at most 1000 values", owner="SweepRunner")
         values = [start + i * step for i in range(count)]
@@ -90,10 +98,18 @@ def _config_label(row_: Any, params: list[str]) -> str:
             v = int(v)
         return f"{column.rsplit('.', 1)[-1]}={v}"
 
-    shown = [value(c) for c in params if row_[c] is not None and not (isinstance(row_[c], float) and math.isnan(row_[c]))]
+    shown = [
+        value(c)
+        for c in params
+        if row_[c] is not None and not (isinstance(row_[c], float) and math.isnan(row_[c]))
+    ]
     latency = row_.get("latency_ms_median", math.nan)
     rate = row_.get("false_cutoff_rate", math.nan)
-    numbers = f"latency {latency:.0f} ms, cut-offs {rate:.0%}" if not (math.isnan(latency) or math.isnan(rate)) else ""
+    numbers = (
+        f"latency {latency:.0f} ms, cut-offs {rate:.0%}"
+        if not (math.isnan(latency) or math.isnan(rate))
+        else ""
+    )
     return f"#{int(row_['config_id'])}: {', '.join(shown)} → {numbers}"
 
 
@@ -112,7 +128,9 @@ def _resolve_clips(clips: Any) -> list[Any]:
         elif isinstance(item, datasets.Clip):
             out.append(item)
         else:
-            raise ConfigError("clips", item, "rtlab Clips or names of shipped clips", owner="SweepRunner")
+            raise ConfigError(
+                "clips", item, "rtlab Clips or names of shipped clips", owner="SweepRunner"
+            )
     if not out:
         raise ConfigError("clips", clips, "at least one clip", owner="SweepRunner")
     return out
@@ -204,7 +222,9 @@ ipywidgets.Widget
         self.error_labels: dict[str, w.HTML] = {}
         param_rows = []
         for name, checked, values in _PARAMETERS:
-            use = w.Checkbox(value=checked, description=name, indent=False, layout=w.Layout(width="190px"))
+            use = w.Checkbox(
+                value=checked, description=name, indent=False, layout=w.Layout(width="190px")
+            )
             text = w.Text(value=values, layout=w.Layout(width="300px"))
             setattr(self, f"use_{name}", use)
             setattr(self, f"{name}_values", text)
@@ -218,17 +238,21 @@ ipywidgets.Widget
         self.progress = w.Output()
         self.x = w.Dropdown(description="heatmap x", style=_STYLE)
         self.y = w.Dropdown(description="heatmap y", style=_STYLE)
-        self.metric = w.Dropdown(options=list(_METRICS), value="false_cutoff_rate",
-                                 description="metric", style=_STYLE)  # fmt: skip
+        self.metric = w.Dropdown(
+            options=list(_METRICS), value="false_cutoff_rate", description="metric", style=_STYLE
+        )
         self.heatmap = w.Image(format="png", layout=w.Layout(max_width="640px"))
         self.pareto = w.Image(format="png", layout=w.Layout(max_width="560px"))
-        self.max_latency_ms = w.IntText(value=1500, step=100, description="latency budget (ms)",
-                                        style=_STYLE)  # fmt: skip
+        self.max_latency_ms = w.IntText(
+            value=1500, step=100, description="latency budget (ms)", style=_STYLE
+        )
         self.recommendation = w.HTML()
-        self.rows = w.Select(description="Pareto rows", rows=8, style=_STYLE,
-                             layout=w.Layout(width="720px"))  # fmt: skip
-        self.clip = w.Dropdown(options=[c.name for c in self.clips], description="tune on",
-                               style=_STYLE)  # fmt: skip
+        self.rows = w.Select(
+            description="Pareto rows", rows=8, style=_STYLE, layout=w.Layout(width="720px")
+        )
+        self.clip = w.Dropdown(
+            options=[c.name for c in self.clips], description="tune on", style=_STYLE
+        )
         if tuner is not None and getattr(tuner, "name", None) in self.clip.options:
             self.clip.value = tuner.name
         self.load_button = w.Button(description="Load into Tuner", icon="sliders", disabled=True)
@@ -244,21 +268,28 @@ ipywidgets.Widget
             [
                 w.HBox([self.x, self.y, self.metric], layout=w.Layout(flex_flow="row wrap")),
                 w.HBox([self.heatmap, self.pareto], layout=w.Layout(flex_flow="row wrap")),
-                self.max_latency_ms, self.recommendation, self.rows,
+                self.max_latency_ms,
+                self.recommendation,
+                self.rows,
                 w.HBox([self.clip, self.load_button]),
             ],
             layout=w.Layout(display="none"),
-        )  # fmt: skip
+        )
         names = ", ".join(c.name for c in self.clips[:6]) + (" …" if len(self.clips) > 6 else "")
         super().__init__(
             [
-                w.HTML(f"<b>Parameter sweep</b> over {len(self.clips)} clip(s): {html.escape(names)}"),
-                *param_rows, self.size,
+                w.HTML(
+                    f"<b>Parameter sweep</b> over {len(self.clips)} clip(s): {html.escape(names)}"
+                ),
+                *param_rows,
+                self.size,
                 w.HBox([self.run_button, self.status], layout=w.Layout(align_items="center")),
-                self.progress, self._results, self.tuner_box,
+                self.progress,
+                self._results,
+                self.tuner_box,
             ],
             **kwargs,
-        )  # fmt: skip
+        )
         self.add_class("rtlab-sweep-runner")
         self._on_grid()
 
@@ -288,15 +319,20 @@ ipywidgets.Widget
             with warnings.catch_warnings(record=True) as caught, self.progress:
                 warnings.simplefilter("always")
                 table = rtlab.sweep(
-                    self.clips, self.grid, base=self.base, options=self.options,
+                    self.clips,
+                    self.grid,
+                    base=self.base,
+                    options=self.options,
                     progress=self.show_progress,
-                )  # fmt: skip
+                )
         finally:
             self.run_button.disabled = False
         self.table = table
         self.summary = rtlab.summarize(table)
-        notes = [f"{len(self.summary)} configurations × {len(self.clips)} clips in "
-                 f"{time.perf_counter() - started:.1f} s"]  # fmt: skip
+        notes = [
+            f"{len(self.summary)} configurations × {len(self.clips)} clips in "
+            f"{time.perf_counter() - started:.1f} s"
+        ]
         notes += [str(item.message) for item in caught]
         self.status.value = "<br>".join(note_html(n) for n in notes)
         params = self._varying()
@@ -317,7 +353,9 @@ ipywidgets.Widget
         from rtlab.sweeps import session_for
 
         if self.table is None:
-            raise ConfigError("config_id", config_id, "a row of a sweep: press Run first", owner="SweepRunner")
+            raise ConfigError(
+                "config_id", config_id, "a row of a sweep: press Run first", owner="SweepRunner"
+            )
         return session_for(self.table, config_id, base=self.base)
 
     def load(self, config_id: int | None = None):
@@ -399,7 +437,11 @@ ipywidgets.Widget
 
     def _varying(self) -> list[str]:
         params = [c for c in self.summary.columns if c.startswith("param_")]
-        return [c for c in params if c != "param_turn_detection.type" and self.summary[c].nunique(dropna=True) > 1]
+        return [
+            c
+            for c in params
+            if c != "param_turn_detection.type" and self.summary[c].nunique(dropna=True) > 1
+        ]
 
     def _draw(self) -> None:
         if self.summary is None:
@@ -434,7 +476,9 @@ ipywidgets.Widget
         options = [(_config_label(r, params), int(r["config_id"])) for _, r in front.iterrows()]
         best_id = None
         try:
-            best = rtlab.recommend(self.table, max_latency_ms=self.max_latency_ms.value, base=self.base)
+            best = rtlab.recommend(
+                self.table, max_latency_ms=self.max_latency_ms.value, base=self.base
+            )
         except RtlabError as exc:
             show_error(self.recommendation, exc)
         else:

@@ -32,11 +32,15 @@ _SHOWN = (
     ("f1", "speech frame F1", "ratio"),
 )
 _LOWER_IS_BETTER = {
-    "false_cutoffs", "false_cutoff_rate", "missed_turns", "false_turns", "latency_ms_median",
-    "latency_ms_p90", "onset_clipping_ms_mean",
-}  # fmt: skip
+    "false_cutoffs",
+    "false_cutoff_rate",
+    "missed_turns",
+    "false_turns",
+    "latency_ms_median",
+    "latency_ms_p90",
+    "onset_clipping_ms_mean",
+}
 _SLIDER = {"description_width": "150px"}
-_SLIDER_LAYOUT = w.Layout(width="460px")
 
 
 def _fmt(value: float, kind: str) -> str:
@@ -65,8 +69,10 @@ def _metrics_html(now, start) -> str:
         if name in _LOWER_IS_BETTER and not (math.isnan(a) or math.isnan(b)) and a != b:
             colour = "color:#007a3d;" if a < b else "color:#b00020;"
         body.append(
-            f"<tr data-metric='{name}'><td style='text-align:left;padding:1px 8px'>{html.escape(label)}</td>"
-            f"<td class='rtlab-now' style='text-align:right;padding:1px 8px;font-weight:bold;{colour}'>"
+            f"<tr data-metric='{name}'>"
+            f"<td style='text-align:left;padding:1px 8px'>{html.escape(label)}</td>"
+            "<td class='rtlab-now' "
+            f"style='text-align:right;padding:1px 8px;font-weight:bold;{colour}'>"
             f"{_fmt(a, kind)}</td>"
             f"<td style='text-align:right;padding:1px 8px;color:#666'>{_fmt(b, kind)}</td></tr>"
         )
@@ -84,13 +90,19 @@ def _resolve_clip(clip_or_audio: Any, truth: Any) -> tuple[Any, Any, str]:
     if isinstance(clip_or_audio, str):
         clip_or_audio = datasets.load(clip_or_audio)
     if isinstance(clip_or_audio, datasets.Clip):
-        return clip_or_audio.audio, truth if truth is not None else clip_or_audio.truth, clip_or_audio.name
+        return (
+            clip_or_audio.audio,
+            truth if truth is not None else clip_or_audio.truth,
+            clip_or_audio.name,
+        )
     if isinstance(clip_or_audio, Audio):
         return clip_or_audio, truth, os.path.basename(str(clip_or_audio.source or ""))
     raise ConfigError(
-        "clip_or_audio", clip_or_audio, "an rtlab Clip, the name of a shipped clip, or an Audio",
+        "clip_or_audio",
+        clip_or_audio,
+        "an rtlab Clip, the name of a shipped clip, or an Audio",
         owner="Tuner",
-    )  # fmt: skip
+    )
 
 
 class Tuner(w.VBox):
@@ -188,70 +200,126 @@ eagerness : ipywidgets.Widget
         if not isinstance(self.options, EmulatorOptions):
             raise ConfigError("options", options, "an EmulatorOptions or None", owner="Tuner")
         self.audio, self.truth, self.name = _resolve_clip(clip_or_audio, truth)
-        self.scores = scores if scores is not None else vad.score(self.audio, model=self.options.vad_model)
+        self.scores = (
+            scores if scores is not None else vad.score(self.audio, model=self.options.vad_model)
+        )
         self._syncing = True
         self.kept: list[Session] = []
         self.last_redraw_ms = math.nan
 
         self.kind = w.ToggleButtons(
-            options=[("server_vad", "server_vad"), ("semantic_vad", "semantic_vad"), ("off", "off")],
-            description="turn_detection", style={**_SLIDER, "button_width": "100px"},
-            tooltips=["voice activity: threshold, padding, silence",
-                      "a turn-end model decides; tuned by eagerness",
-                      "no turn detection (the client commits)"],
-        )  # fmt: skip
-        common = {"continuous_update": False, "style": _SLIDER, "layout": _SLIDER_LAYOUT}
+            options=[
+                ("server_vad", "server_vad"),
+                ("semantic_vad", "semantic_vad"),
+                ("off", "off"),
+            ],
+            description="turn_detection",
+            style={**_SLIDER, "button_width": "118px"},
+            tooltips=[
+                "voice activity: threshold, padding, silence",
+                "a turn-end model decides; tuned by eagerness",
+                "no turn detection (the client commits)",
+            ],
+        )
+        common = {"continuous_update": False, "style": _SLIDER}
         self.threshold = w.FloatSlider(
-            value=0.5, min=0.0, max=1.0, step=0.01, readout_format=".2f", description="threshold",
+            value=0.5,
+            min=0.0,
+            max=1.0,
+            step=0.01,
+            readout_format=".2f",
+            description="threshold",
+            layout=w.Layout(width="460px"),
             **common,
-        )  # fmt: skip
+        )
         self.prefix_padding_ms = w.IntSlider(
-            value=300, min=0, max=1500, step=20, description="prefix_padding_ms", **common
+            value=300,
+            min=0,
+            max=1500,
+            step=20,
+            description="prefix_padding_ms",
+            layout=w.Layout(width="460px"),
+            **common,
         )
         self.silence_duration_ms = w.IntSlider(
-            value=500, min=0, max=3000, step=20, description="silence_duration_ms", **common
+            value=500,
+            min=0,
+            max=3000,
+            step=20,
+            description="silence_duration_ms",
+            layout=w.Layout(width="460px"),
+            **common,
         )
-        self.idle_timeout = w.Checkbox(value=False, description="idle timeout", indent=False,
-                                       layout=w.Layout(width="110px"))  # fmt: skip
+        self.idle_timeout = w.Checkbox(
+            value=False, description="idle timeout", indent=False, layout=w.Layout(width="110px")
+        )
         self.idle_timeout_ms = w.IntSlider(
-            value=10000, min=5000, max=30000, step=500, description="idle_timeout_ms",
-            disabled=True, **{**common, "layout": w.Layout(width="350px")},
-        )  # fmt: skip
+            value=10000,
+            min=5000,
+            max=30000,
+            step=500,
+            description="idle_timeout_ms",
+            disabled=True,
+            layout=w.Layout(width="350px"),
+            **common,
+        )
         self.eagerness = w.ToggleButtons(
-            options=["low", "medium", "high", "auto"], value="auto", description="eagerness",
+            options=["low", "medium", "high", "auto"],
+            value="auto",
+            description="eagerness",
             style={**_SLIDER, "button_width": "70px"},
-        )  # fmt: skip
-        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width=f"{figsize[0] * dpi:.0f}px"))
+        )
+        self.image = w.Image(
+            format="png", layout=w.Layout(width="100%", max_width=f"{figsize[0] * dpi:.0f}px")
+        )
         self.metrics = w.HTML()
         self.error = w.HTML()
         self.status = w.HTML()
-        self.keep_button = w.Button(description="Keep this config", icon="bookmark",
-                                    tooltip="Add the current session to tuner.kept")  # fmt: skip
+        self.keep_button = w.Button(
+            description="Keep this config",
+            icon="bookmark",
+            tooltip="Add the current session to tuner.kept",
+        )
         self.kept_view = w.HTML()
         self.threshold.add_class("rtlab-threshold")
         self.silence_duration_ms.add_class("rtlab-silence")
         self.image.add_class("rtlab-timeline")
         self.metrics.add_class("rtlab-metrics")
 
-        self._server_box = w.VBox([
-            self.threshold, self.prefix_padding_ms, self.silence_duration_ms,
-            w.HBox([w.Label(layout=w.Layout(width="4px")), self.idle_timeout, self.idle_timeout_ms]),
-        ])  # fmt: skip
+        self._server_box = w.VBox(
+            [
+                self.threshold,
+                self.prefix_padding_ms,
+                self.silence_duration_ms,
+                w.HBox(
+                    [w.Label(layout=w.Layout(width="4px")), self.idle_timeout, self.idle_timeout_ms]
+                ),
+            ]
+        )
         self._semantic_box = w.VBox([self.eagerness])
         controls = w.VBox(
-            [self.kind, self._server_box, self._semantic_box,
-             w.HBox([self.keep_button, self.status], layout=w.Layout(align_items="center"))],
+            [
+                self.kind,
+                self._server_box,
+                self._semantic_box,
+                w.HBox([self.keep_button, self.status], layout=w.Layout(align_items="center")),
+            ],
             layout=w.Layout(flex="0 0 auto", margin="0 24px 0 0"),
-        )  # fmt: skip
+        )
         header = w.HTML(
             f"<b>Turn detection on {html.escape(self.name or 'audio')}</b> "
             f"({self.audio.duration_s:.1f} s)"
         )
         super().__init__(
-            [header, w.HBox([controls, self.metrics], layout=w.Layout(flex_flow="row wrap")),
-             self.error, self.image, self.kept_view],
+            [
+                header,
+                w.HBox([controls, self.metrics], layout=w.Layout(flex_flow="row wrap")),
+                self.error,
+                self.image,
+                self.kept_view,
+            ],
             **kwargs,
-        )  # fmt: skip
+        )
         self.add_class("rtlab-tuner")
 
         self._show(session)
@@ -261,14 +329,26 @@ eagerness : ipywidgets.Widget
         self.start_metrics = self._score(self.event_log)
         self.metrics_row = self.start_metrics
         self.timeline = LiveTimeline(
-            self.audio, self.scores, self.truth, self.event_log,
-            title=self.name, figsize=figsize, dpi=dpi,
-        )  # fmt: skip
+            self.audio,
+            self.scores,
+            self.truth,
+            self.event_log,
+            title=self.name,
+            figsize=figsize,
+            dpi=dpi,
+        )
         self._render(self.event_log, self.metrics_row, time.perf_counter())
         self._syncing = False
 
-        for control in (self.kind, self.threshold, self.prefix_padding_ms, self.silence_duration_ms,
-                        self.idle_timeout, self.idle_timeout_ms, self.eagerness):  # fmt: skip
+        for control in (
+            self.kind,
+            self.threshold,
+            self.prefix_padding_ms,
+            self.silence_duration_ms,
+            self.idle_timeout,
+            self.idle_timeout_ms,
+            self.eagerness,
+        ):
             control.observe(self._on_control, names="value")
         self.keep_button.on_click(lambda _button: self.keep())
         self.observe(self._on_value, names="value")
@@ -286,9 +366,7 @@ eagerness : ipywidgets.Widget
     def keep(self) -> Session:
         """Add the current session to :attr:`kept` (what the Keep button does) and return it."""
         self.kept.append(self.value)
-        items = "".join(
-            f"<li><code>{html.escape(describe(s))}</code></li>" for s in self.kept
-        )
+        items = "".join(f"<li><code>{html.escape(describe(s))}</code></li>" for s in self.kept)
         self.kept_view.value = f"<b>Kept</b> (<code>tuner.kept</code>):<ol>{items}</ol>"
         return self.value
 
@@ -332,10 +410,15 @@ eagerness : ipywidgets.Widget
             return current.replace(turn_detection=None)
         keep = {}
         if detection is not None:
-            keep = {k: getattr(detection, k) for k in ("create_response", "interrupt_response")
-                    if k in detection.model_fields_set}  # fmt: skip
+            keep = {
+                k: getattr(detection, k)
+                for k in ("create_response", "interrupt_response")
+                if k in detection.model_fields_set
+            }
         if kind == "semantic_vad":
-            return current.replace(turn_detection=SemanticVad(**keep, eagerness=self.eagerness.value))
+            return current.replace(
+                turn_detection=SemanticVad(**keep, eagerness=self.eagerness.value)
+            )
         params: dict[str, Any] = {
             **keep,
             "threshold": round(float(self.threshold.value), 4),
