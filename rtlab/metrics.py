@@ -230,16 +230,9 @@ def _build_detections(
     emulated: bool,
 ) -> _Detections:
     """Detected turns from arrays (one entry per speech_started; NaN = never stopped)."""
-    closed = np.isfinite(stopped_ms)
-    open_end = math.inf if duration_ms is None else duration_ms
-    end = np.where(closed, stopped_ms, open_end)
-    onset = start_ms + padding_ms
-    if emulated and padding_ms > 0:
-        # the padding may have been clipped (at 0, or at the previous commit): the onset
-        # cannot be later than when speech_started was sent
-        onset = np.minimum(onset, started_at_ms)
-    speech_end = np.where(closed, end - silence_ms, end)
-    speech_end = np.maximum(speech_end, onset)
+    end, onset, speech_end = _speech_parts(
+        start_ms, started_at_ms, stopped_ms, padding_ms, silence_ms, duration_ms, emulated=emulated
+    )
     index = {}
     for k, item in enumerate(items):
         index.setdefault(item, k)
@@ -257,6 +250,33 @@ def _build_detections(
         stop_commit_ms=stop_commit_ms,
         stop_onset_ms=stop_onset,
     )
+
+
+def _speech_parts(
+    start_ms: np.ndarray,
+    started_at_ms: np.ndarray,
+    stopped_ms: np.ndarray,
+    padding_ms: float | np.ndarray,
+    silence_ms: float | np.ndarray,
+    open_end_ms: float | None,
+    *,
+    emulated: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(end_ms, speech_start_ms, speech_end_ms)`` of detected turns (the module docstring).
+
+    One entry per turn: its ``audio_start_ms``, when its ``speech_started`` was emitted, and
+    its stop's ``audio_end_ms`` (NaN: never stopped, it runs to ``open_end_ms``, or for ever
+    when that is None). ``padding_ms`` and ``silence_ms`` are one number or one per turn.
+    """
+    closed = np.isfinite(stopped_ms)
+    end = np.where(closed, stopped_ms, math.inf if open_end_ms is None else open_end_ms)
+    onset = start_ms + padding_ms
+    if emulated:
+        # the padding may have been clipped (at 0, or at the previous commit): the onset
+        # cannot be later than when speech_started was sent
+        onset = np.where(np.greater(padding_ms, 0), np.minimum(onset, started_at_ms), onset)
+    speech_end = np.maximum(np.where(closed, end - silence_ms, end), onset)
+    return end, onset, speech_end
 
 
 def _parse_log(log: EventLog, truth: _Truth) -> tuple[_Detections, float | None]:
@@ -376,12 +396,7 @@ def _durations(
     """(true speech, false alarm, missed speech) in ms over the evaluated time."""
     reference = union(snap(reference, hop_ms))
     hypothesis = union(snap(hypothesis, hop_ms))
-    if collar_ms > 0 and len(reference):
-        edges = reference.reshape(-1)
-        collars = np.stack([edges - collar_ms / 2, edges + collar_ms / 2], axis=1)
-        collars = union(snap(collars, hop_ms))
-    else:
-        collars = np.empty((0, 2))
+    collars = _collars(reference, collar_ms, hop_ms)
     cuts = np.unique(np.concatenate([reference.ravel(), hypothesis.ravel(), collars.ravel()]))
     if len(cuts) < 2:
         return 0.0, 0.0, 0.0
@@ -396,16 +411,35 @@ def _durations(
     return true, false_alarm, missed
 
 
-def _frame_values(true: float, false_alarm: float, missed: float) -> dict[str, float]:
+def _collars(reference: np.ndarray, collar_ms: float, hop_ms: float | None) -> np.ndarray:
+    """What the evaluation leaves out: ``collar_ms / 2`` each side of every speech boundary.
+
+    ``reference``: the true speech, already on the frame grid (:func:`rtlab._spans.snap`).
+    """
+    if not (collar_ms > 0 and len(reference)):
+        return np.empty((0, 2))
+    edges = reference.reshape(-1)
+    collars = np.stack([edges - collar_ms / 2, edges + collar_ms / 2], axis=1)
+    return union(snap(collars, hop_ms))
+
+
+def _frame_values(true: Any, false_alarm: Any, missed: Any) -> dict[str, np.ndarray]:
+    """The frame metrics from the three durations (numbers, or arrays of one per row).
+
+    pyannote.metrics' conventions where a denominator is 0 (see the module docstring).
+    """
+    true, false_alarm, missed = (
+        np.asarray(v, dtype=np.float64) for v in (true, false_alarm, missed)
+    )
     correct = true - missed
     detected = correct + false_alarm
-    precision = correct / detected if detected > 0 else 1.0
-    recall = correct / true if true > 0 else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
-    if true > 0:
-        error_rate = (false_alarm + missed) / true
-    else:
-        error_rate = 0.0 if false_alarm + missed == 0 else 1.0
+    errors = false_alarm + missed
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(detected > 0, correct / detected, 1.0)
+        recall = np.where(true > 0, correct / true, 1.0)
+        total = precision + recall
+        f1 = np.where(total > 0, 2 * precision * recall / total, 0.0)
+        error_rate = np.where(true > 0, errors / true, np.where(errors == 0, 0.0, 1.0))
     return {
         "precision": precision,
         "recall": recall,
@@ -428,7 +462,8 @@ def _frame_dict(
         hypothesis = np.clip(hypothesis, 0.0, duration)
         reference = np.clip(reference, 0.0, duration)
     hypothesis = hypothesis[np.all(np.isfinite(hypothesis), axis=1)]
-    return _frame_values(*_durations(reference, hypothesis, collar_ms, hop_ms))
+    values = _frame_values(*_durations(reference, hypothesis, collar_ms, hop_ms))
+    return {name: float(value) for name, value in values.items()}
 
 
 # --------------------------------------------------------------------------------------
@@ -451,6 +486,47 @@ class _TurnMatch:
     false_turn: np.ndarray  # per detected turn: bool
 
 
+def _place_stops(
+    stops_ms: np.ndarray,
+    onset_ms: np.ndarray,
+    turns_ms: np.ndarray,
+    duration_ms: float | None,
+    tolerance_ms: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each ``speech_stopped`` against the true turns: ``(owner, is_cut, is_end)``.
+
+    ``stops_ms``: the stops' ``audio_end_ms``; ``onset_ms``: the speech onset of the
+    detected turn each one ends (NaN: unknown); ``turns_ms``: sorted true turns. ``owner``
+    is the last true turn that began before the stop (-1: none); ``is_cut``: a false
+    cut-off of it; ``is_end``: a candidate end detection of it -- in ``[end - tolerance,
+    next turn's start]`` (or the end of the audio) and ending a detected turn that began
+    before the true end. Element by element, so stops of many configurations can be
+    placed at once.
+    """
+    n = len(turns_ms)
+    starts, ends = turns_ms[:, 0], turns_ms[:, 1]
+    owner = np.searchsorted(starts, stops_ms, side="left") - 1
+    has_owner = owner >= 0
+    safe = np.maximum(owner, 0)
+    owner_end = np.where(has_owner, ends[safe], np.nan) if n else np.full(stops_ms.size, np.nan)
+    is_cut = has_owner & (stops_ms < owner_end - tolerance_ms)
+    is_end = has_owner & ~is_cut & ~(onset_ms > owner_end)
+    if n:
+        last = math.inf if duration_ms is None else max(duration_ms, ends[-1])
+        is_end &= stops_ms <= np.append(starts[1:], last)[safe]
+    return owner, is_cut, is_end
+
+
+def _hears_speech(start_ms: np.ndarray, end_ms: np.ndarray, speech_ms: np.ndarray) -> np.ndarray:
+    """Whether each detected speech part ``[start, end]`` overlaps the true speech."""
+    if not len(speech_ms):
+        return np.zeros(len(start_ms), dtype=bool)
+    last = np.searchsorted(speech_ms[:, 0], end_ms, side="right") - 1
+    overlaps = last >= 0
+    overlaps[overlaps] = speech_ms[last[overlaps], 1] >= start_ms[overlaps]
+    return overlaps
+
+
 def _match(
     det: _Detections, truth: _Truth, duration: float | None, tolerance_ms: float
 ) -> _TurnMatch:
@@ -458,22 +534,10 @@ def _match(
     n = len(turns)
     starts, ends = turns[:, 0], turns[:, 1]
     stops = det.stop_ms
-    # each stop: the last true turn that began before it
-    owner = np.searchsorted(starts, stops, side="left") - 1
-    has_owner = owner >= 0
-    owner_end = ends[np.maximum(owner, 0)] if n else np.full(stops.size, np.nan)
-    owner_end = np.where(has_owner, owner_end, np.nan)
-    is_cut = has_owner & (stops < owner_end - tolerance_ms)
+    owner, is_cut, is_end = _place_stops(stops, det.stop_onset_ms, turns, duration, tolerance_ms)
     cutoff_turn = np.where(is_cut, owner, -1)
     cutoffs = np.bincount(owner[is_cut], minlength=n) if n else np.zeros(0, dtype=np.int64)
-    # end detection: first stop in [end - tolerance, next start] (or the end of the audio)
-    # that ends a detected turn which began before the true turn ended
-    is_end = has_owner & ~is_cut & ~(det.stop_onset_ms > owner_end)
-    if n:
-        next_start = np.append(
-            starts[1:], math.inf if duration is None else max(duration, ends[-1])
-        )
-        is_end &= stops <= next_start[np.maximum(owner, 0)]
+    # end detection: the first candidate stop of each turn
     end_stop = np.full(n, -1, dtype=np.int64)
     candidates = np.flatnonzero(is_end)
     if len(candidates):
@@ -499,15 +563,7 @@ def _match(
     onset = np.full(n, np.nan)
     hit = ~missed
     onset[hit] = np.maximum(0.0, det.start_ms[first_detection[hit]] - starts[hit])
-    # detected turns overlapping no true speech
-    speech = truth.speech_ms
-    if len(speech):
-        last = np.searchsorted(speech[:, 0], det.speech_end_ms, side="right") - 1
-        overlaps = last >= 0
-        overlaps[overlaps] = speech[last[overlaps], 1] >= det.speech_start_ms[overlaps]
-        false_turn = ~overlaps
-    else:
-        false_turn = np.ones(len(det.speech_start_ms), dtype=bool)
+    false_turn = ~_hears_speech(det.speech_start_ms, det.speech_end_ms, truth.speech_ms)
     return _TurnMatch(
         turns_ms=turns,
         cutoff_turn=cutoff_turn,

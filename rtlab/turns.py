@@ -515,14 +515,8 @@ def _schedule(
     hop = params.hop_ms
     m = params.min_frames
     idle = params.idle_frames
-    if onsets_all.size:
-        segment = np.searchsorted(gap_starts, onsets_all, side="right")
-        first = np.ones(segment.size, dtype=bool)
-        first[1:] = segment[1:] != segment[:-1]
-        onsets = onsets_all[first]
-        closing = segment[first]
-    else:
-        onsets = closing = np.zeros(0, dtype=np.int64)
+    first, closing = _turn_starts(onsets_all, gap_starts)
+    onsets = onsets_all[first]
     # every turn but possibly the last one is closed by a pause
     n_stopped = int(np.count_nonzero(closing < gap_starts.size))
     stops = gap_starts[closing[:n_stopped]] + gap_frames[closing[:n_stopped]]
@@ -533,13 +527,40 @@ def _schedule(
     stop_ms = np.rint(stops * hop)
     committed_ms = np.zeros(onsets.size)  # end of the audio already committed
     committed_ms[1:] = stop_ms[: onsets.size - 1]
-    start_ms = np.maximum(np.maximum(onset_ms - params.prefix_ms, 0.0), committed_ms)
+    start_ms = _audio_start_ms(onset_ms, params.prefix_ms, committed_ms)
     _write_turns(
-        np.rint(start_ms).astype(np.int64).tolist(),
+        start_ms.astype(np.int64).tolist(),
         np.rint((onsets + m) * hop).tolist(),
         stop_ms.astype(np.int64).tolist(),
         writer,
     )
+
+
+def _turn_starts(onsets: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which candidate onsets start a turn, and the index of the pause that ends each turn.
+
+    ``onsets`` (first frames of speech runs long enough to start a turn) and ``gaps`` (first
+    frames of pauses long enough to end one) are sorted. The pauses cut the timeline into
+    segments: a turn starts at the first onset of a segment (later ones fall inside it) and
+    is ended by the pause that closes the segment (index ``gaps.size``: none, still open).
+    Any sorted keys work, e.g. ``configuration * stride + frame`` for many configurations
+    at once (:mod:`rtlab._sweep_engine`).
+    """
+    segment = np.searchsorted(gaps, onsets, side="right")
+    first = np.ones(segment.size, dtype=bool)
+    first[1:] = segment[1:] != segment[:-1]
+    return first, segment[first]
+
+
+def _audio_start_ms(
+    onset_ms: np.ndarray, prefix_ms: float | np.ndarray, committed_ms: np.ndarray
+) -> np.ndarray:
+    """``audio_start_ms`` of turns: the onset minus the prefix padding, rounded to ms.
+
+    Never below 0, nor before the end of the audio already committed (a commit clears the
+    buffer, so the padding never reaches into the previous item's audio).
+    """
+    return np.rint(np.maximum(np.maximum(onset_ms - prefix_ms, 0.0), committed_ms))
 
 
 def _write_turns(
