@@ -57,6 +57,15 @@ FONTSIZE = MappingProxyType(
 SEQUENTIAL_CMAP = "cividis"
 
 
+def axes_or_current(ax):
+    """``ax``, or when it is None the current Axes of pyplot (``plt.gca()``)."""
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        return plt.gca()
+    return ax
+
+
 def style_axes(ax, *, grid: bool = False) -> None:
     """Apply rtlab's tick sizes and a light look to one Axes (the Axes only, never rcParams)."""
     ax.tick_params(labelsize=FONTSIZE["tick"])

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rtlab._plot_style import FONTSIZE, PALETTE, SEQUENTIAL_CMAP, style_axes
+from rtlab._plot_style import (
+    FONTSIZE,
+    PALETTE,
+    SEQUENTIAL_CMAP,
+    axes_or_current,
+    style_axes,
+)
 from rtlab.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -172,14 +178,6 @@ def _default_rows(summary: pd.DataFrame) -> pd.DataFrame:
     return summary[summary["is_default"].fillna(False).astype(bool)]
 
 
-def _gca(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        return plt.gca()
-    return ax
-
-
 def sweep_heatmap(
     table: pd.DataFrame,
     x: str,
@@ -252,7 +250,7 @@ def sweep_heatmap(
     )
     xs, ys = list(grid.columns), list(grid.index)
     data = grid.to_numpy(dtype=float)
-    ax = _gca(ax)
+    ax = axes_or_current(ax)
     kwargs.setdefault("cmap", SEQUENTIAL_CMAP)
     kwargs.setdefault("aspect", "auto")
     kwargs.setdefault("origin", "lower")
@@ -367,7 +365,7 @@ def pareto(
     ['Pareto front', 'API default']
     """
     summary, xcol, ycol = _summary_columns(table, x, y, owner="pareto")
-    ax = _gca(ax)
+    ax = axes_or_current(ax)
     kwargs.setdefault("color", PALETTE["faint"])
     kwargs.setdefault("alpha", 0.35)
     kwargs.setdefault("s", 25)
@@ -517,7 +515,7 @@ def tradeoff(
     else:
         silence = [c for c in params if c.endswith("silence_duration_ms")]
         ccol = silence[0] if silence else (params[0] if params else None)
-    ax = _gca(ax)
+    ax = axes_or_current(ax)
     kwargs.setdefault("s", 40)
     kwargs.setdefault("edgecolors", "none")
     kwargs.setdefault("alpha", 0.85)

@@ -33,9 +33,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from rtlab import _plot_lanes as lanes
-from rtlab._plot_style import FONTSIZE, PALETTE, style_axes
+from rtlab._plot_style import FONTSIZE, PALETTE, axes_or_current, style_axes
 from rtlab._plot_sweeps import pareto, sweep_heatmap, tradeoff
 from rtlab.errors import ConfigError
+from rtlab.events import (
+    COMMITTED,
+    SPEECH_STARTED,
+    SPEECH_STOPPED,
+    TIMEOUT_TRIGGERED,
+    TRANSCRIPTION_COMPLETED,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -394,11 +401,11 @@ def compare(
 
 
 _EVENT_ROWS = (
-    ("input_audio_buffer.speech_started", "speech_started", "^", "speech"),
-    ("input_audio_buffer.speech_stopped", "speech_stopped", "v", "silence"),
-    ("input_audio_buffer.committed", "committed", "D", "commit"),
-    ("conversation.item.input_audio_transcription.completed", "transcription", "s", "truth"),
-    ("input_audio_buffer.timeout_triggered", "timeout", "X", "timeout"),
+    (SPEECH_STARTED, "speech_started", "^", "speech"),
+    (SPEECH_STOPPED, "speech_stopped", "v", "silence"),
+    (COMMITTED, "committed", "D", "commit"),
+    (TRANSCRIPTION_COMPLETED, "transcription", "s", "truth"),
+    (TIMEOUT_TRIGGERED, "timeout", "X", "timeout"),
 )
 
 
@@ -448,10 +455,7 @@ def events(
     >>> [t.get_text() for t in ax.get_yticklabels()][:3]
     ['speech_started', 'speech_stopped', 'committed']
     """
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        ax = plt.gca()
+    ax = axes_or_current(ax)
     kwargs.setdefault("s", 60)
     kwargs.setdefault("zorder", 3)
     present = {e["type"] for e in log.events}

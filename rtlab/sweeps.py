@@ -37,10 +37,10 @@ once per clip and input format / noise reduction when the grid changes those, pr
 way :func:`rtlab.detect` prepares audio) and shared by every configuration.
 
 ``server_vad`` configurations without an idle timeout, scored with the built-in metrics,
-go through a batched engine: for one clip, the turns of hundreds of configurations are found
-with one set of array operations (configurations that share a threshold share the
-speech / silence runs) and the metrics computed the same way, with no event log and no
-Python loop over turns or configurations. Its numbers equal
+go through a batched engine (:mod:`rtlab._sweep_engine`): for one clip, the turns of
+hundreds of configurations are found with one set of array operations (configurations that
+share a threshold share the speech / silence runs) and the metrics computed the same way,
+with no event log and no Python loop over turns or configurations. Its numbers equal
 ``metrics.score(detect(clip.audio, session), clip.truth)`` up to floating-point rounding
 (the tests check every cell). Every other configuration (``semantic_vad``, an idle timeout,
 a custom ``metrics`` function) runs :func:`rtlab.detect` and scores the event log, cell by
@@ -96,6 +96,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from rtlab import _sweep_engine
 from rtlab import metrics as _metrics
 from rtlab.errors import ConfigError, RtlabError
 
@@ -162,6 +163,30 @@ def _path(key: Any, owner: str) -> str:
     return ALIASES.get(key, key)
 
 
+def _dicts(value: Any, field: str, allowed: str, owner: str) -> list[Any]:
+    """A dict as the one sub-grid, or a non-empty list of sub-grids (checked one by one later)."""
+    if isinstance(value, Mapping):
+        return [value]
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes) and len(value):
+        return list(value)
+    raise ConfigError(field, value, allowed, owner=owner)
+
+
+def _by_path(sub: Any, field: str, allowed: str, owner: str) -> Iterator[tuple[str, Any]]:
+    """``(path, value)`` for each key of one sub-grid (a dict), in order; one key per path."""
+    if not isinstance(sub, Mapping):
+        raise ConfigError(field, sub, allowed, owner=owner)
+    seen: set[str] = set()
+    for key, value in sub.items():
+        path = _path(key, owner)
+        if path in seen:
+            raise ConfigError(
+                field, key, f"one key per path ({path!r} is given twice)", owner=owner
+            )
+        seen.add(path)
+        yield path, value
+
+
 def _value_list(path: str, values: Any, owner: str) -> tuple[Any, ...]:
     if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise ConfigError(
@@ -211,26 +236,15 @@ class ParameterGrid:
         if isinstance(grid, ParameterGrid):
             self._grids: tuple[tuple[tuple[str, tuple[Any, ...]], ...], ...] = grid._grids
             return
-        if isinstance(grid, Mapping):
-            grids: list[Any] = [grid]
-        elif isinstance(grid, Sequence) and not isinstance(grid, str | bytes) and len(grid):
-            grids = list(grid)
-        else:
-            raise ConfigError(
-                "grid", grid, "a dict of lists, or a non-empty list of such dicts", owner=owner
-            )
+        grids = _dicts(grid, "grid", "a dict of lists, or a non-empty list of such dicts", owner)
         parsed = []
         for sub in grids:
-            if not isinstance(sub, Mapping):
-                raise ConfigError("grid", sub, "a dict of lists (one per sub-grid)", owner=owner)
-            items: dict[str, tuple[Any, ...]] = {}
-            for key, values in sub.items():
-                path = _path(key, owner)
-                if path in items:
-                    raise ConfigError(
-                        "grid", key, f"one key per path ({path!r} is given twice)", owner=owner
-                    )
-                items[path] = _value_list(path, values, owner)
+            items = {
+                path: _value_list(path, values, owner)
+                for path, values in _by_path(
+                    sub, "grid", "a dict of lists (one per sub-grid)", owner
+                )
+            }
             parsed.append(tuple(sorted(items.items())))
         self._grids = tuple(parsed)
 
@@ -335,25 +349,11 @@ def sample_grid(
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ConfigError("n", n, "an int >= 1", owner=owner)
     n = int(n)
-    if isinstance(space, Mapping):
-        spaces: list[Any] = [space]
-    elif isinstance(space, Sequence) and not isinstance(space, str | bytes) and len(space):
-        spaces = list(space)
-    else:
-        raise ConfigError("space", space, "a dict, or a non-empty list of dicts", owner=owner)
+    spaces = _dicts(space, "space", "a dict, or a non-empty list of dicts", owner)
     parsed: list[list[tuple[str, str, Any]]] = []
     for sub in spaces:
-        if not isinstance(sub, Mapping):
-            raise ConfigError("space", sub, "a dict of lists or (low, high) tuples", owner=owner)
         entries = []
-        seen: set[str] = set()
-        for key, value in sub.items():
-            path = _path(key, owner)
-            if path in seen:
-                raise ConfigError(
-                    "space", key, f"one key per path ({path!r} is given twice)", owner=owner
-                )
-            seen.add(path)
+        for path, value in _by_path(sub, "space", "a dict of lists or (low, high) tuples", owner):
             if isinstance(value, tuple):
                 kind, low, high = _interval(path, value, owner)
                 entries.append((path, kind, (low, high)))
@@ -397,6 +397,15 @@ class _MetricSpec:
     names: tuple[str, ...] | None
     options: dict[str, Any]
     func: Callable[..., Any] | None
+
+    @property
+    def score_options(self) -> dict[str, Any]:
+        """The options of :func:`rtlab.metrics.score` that apply to prepared truth."""
+        return {
+            "collar_ms": float(self.options.get("collar_ms", 0.0)),
+            "hop_ms": self.options.get("hop_ms"),
+            "tolerance_ms": float(self.options.get("tolerance_ms", _metrics.TOLERANCE_MS)),
+        }
 
 
 @dataclass(frozen=True)
@@ -464,15 +473,6 @@ def _metric_spec(metrics: Any) -> _MetricSpec:
     return _MetricSpec(names, {}, None)
 
 
-def _score_key(session: Session, options: EmulatorOptions) -> tuple[str, str | None]:
-    """What the frame scores depend on besides the audio (as :func:`rtlab.detect` prepares it)."""
-    fmt = getattr(session, "input_audio_format", "pcm16") or "pcm16"
-    if not options.emulate_input_format:
-        fmt = "pcm16"
-    reduction = getattr(session, "input_audio_noise_reduction", None)
-    return fmt, None if reduction is None else reduction.type
-
-
 def _fast(session: Session) -> bool:
     detection = session.turn_detection
     return (
@@ -483,279 +483,7 @@ def _fast(session: Session) -> bool:
 
 
 # --------------------------------------------------------------------------------------
-# the batched engine: many server_vad configurations on one clip in one set of array ops
-
-
-def _measure_upto(spans: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Length of the part of sorted, disjoint ``spans`` before each time."""
-    if not len(spans) or not len(times):
-        return np.zeros(len(times))
-    lengths = spans[:, 1] - spans[:, 0]
-    before = np.concatenate([[0.0], np.cumsum(lengths)])
-    index = np.searchsorted(spans[:, 0], times, side="right") - 1
-    safe = np.maximum(index, 0)
-    inside = np.clip(times - spans[safe, 0], 0.0, lengths[safe])
-    return np.where(index >= 0, before[safe] + inside, 0.0)
-
-
-def _difference(spans: np.ndarray, holes: np.ndarray) -> np.ndarray:
-    """Sorted, disjoint ``spans`` minus sorted, disjoint ``holes``."""
-    if not len(holes) or not len(spans):
-        return spans
-    cuts = np.unique(np.concatenate([spans.ravel(), holes.ravel()]))
-    middle = (cuts[:-1] + cuts[1:]) / 2
-    keep = _metrics._inside(middle, spans) & ~_metrics._inside(middle, holes)
-    pieces = np.stack([cuts[:-1][keep], cuts[1:][keep]], axis=1)
-    return _metrics._union(pieces)
-
-
-def _group_quantiles(
-    values: np.ndarray, group: np.ndarray, n_groups: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-group median and 90th percentile (numpy's linear method), NaN for empty groups."""
-    median = np.full(n_groups, np.nan)
-    p90 = np.full(n_groups, np.nan)
-    if not len(values):
-        return median, p90
-    order = np.lexsort((values, group))
-    v, g = values[order], group[order]
-    counts = np.bincount(g, minlength=n_groups)
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    has = counts > 0
-    c, off = counts[has], offsets[has]
-    mid = off + (c - 1) // 2
-    even = c % 2 == 0
-    median[has] = np.where(even, (v[mid] + v[np.minimum(mid + 1, len(v) - 1)]) / 2, v[mid])
-    virtual = 0.9 * (c - 1)
-    below = np.floor(virtual).astype(np.int64)
-    gamma = virtual - below
-    a = v[off + below]
-    b = v[off + np.minimum(below + 1, c - 1)]
-    p90[has] = np.where(gamma >= 0.5, b - (b - a) * (1 - gamma), a + (b - a) * gamma)
-    return median, p90
-
-
-def _firsts(values: np.ndarray) -> np.ndarray:
-    """Where each run of equal values in a sorted array starts."""
-    out = np.ones(values.size, dtype=bool)
-    out[1:] = values[1:] != values[:-1]
-    return out
-
-
-def _sorted(values: np.ndarray) -> bool:
-    return bool(values.size < 2 or np.all(values[1:] >= values[:-1]))
-
-
-def _batch_turns(
-    scores: FrameScores, params: Sequence[Any], runs: dict[tuple[float, float], Any]
-) -> dict[str, np.ndarray]:
-    """The turns :func:`rtlab.detect` finds for many server_vad configurations (no idle timeout).
-
-    The emulator's scheduler, vectorised over turns and configurations at once: each
-    configuration's onsets and turn-ending pauses are laid end to end, keyed by
-    ``config * n_frames + frame``, so one ``searchsorted`` finds, for every configuration,
-    the first onset after each pause long enough to end a turn. Configurations sharing a
-    threshold share the speech / silence runs.
-    """
-    from rtlab import turns
-
-    n_cfg = len(params)
-    stride = int(scores.probabilities.size) + 2
-    onset_parts, onset_cfg, gap_parts, gap_cfg = [], [], [], []
-    by_threshold: dict[float, list[int]] = {}
-    for k, p in enumerate(params):
-        by_threshold.setdefault(p.threshold, []).append(k)
-    offset = params[0].offset
-    m = params[0].min_frames
-    for threshold, members in by_threshold.items():
-        if (threshold, offset) not in runs:
-            runs[threshold, offset] = turns._runs(scores.probabilities, threshold, offset)
-        speech_starts, speech_lengths, silence_starts, silence_lengths = runs[threshold, offset]
-        onsets = speech_starts[speech_lengths >= m]
-        idx = np.asarray(members, dtype=np.int64)
-        onset_parts.append(np.tile(onsets, idx.size))
-        onset_cfg.append(np.repeat(idx, onsets.size))
-        need = np.asarray([params[k].silence_frames for k in members], dtype=np.int64)
-        mask = silence_lengths[None, :] >= need[:, None]
-        gap_parts.append(np.broadcast_to(silence_starts, mask.shape)[mask])
-        gap_cfg.append(np.broadcast_to(idx[:, None], mask.shape)[mask])
-    onsets = np.concatenate(onset_parts)
-    cfg_on = np.concatenate(onset_cfg)
-    gaps = np.concatenate(gap_parts)
-    cfg_gap = np.concatenate(gap_cfg)
-    if not (_sorted(cfg_on) and _sorted(cfg_gap)):  # configurations not grouped by threshold
-        order_on = np.lexsort((onsets, cfg_on))
-        onsets, cfg_on = onsets[order_on], cfg_on[order_on]
-        order_gap = np.lexsort((gaps, cfg_gap))
-        gaps, cfg_gap = gaps[order_gap], cfg_gap[order_gap]
-    segment = np.searchsorted(cfg_gap * stride + gaps, cfg_on * stride + onsets, side="right")
-    first = np.ones(onsets.size, dtype=bool)
-    first[1:] = (segment[1:] != segment[:-1]) | (cfg_on[1:] != cfg_on[:-1])
-    onset, cfg, segment = onsets[first], cfg_on[first], segment[first]
-    gap_end = np.cumsum(np.bincount(cfg_gap, minlength=n_cfg))
-    closed = segment < gap_end[cfg]
-    hop = params[0].hop_ms
-    silence_frames = np.asarray([p.silence_frames for p in params], dtype=np.int64)
-    prefix = np.asarray([p.prefix_ms for p in params], dtype=np.float64)
-    stop_ms = np.full(onset.size, np.nan)
-    stop_ms[closed] = np.round((gaps[segment[closed]] + silence_frames[cfg[closed]]) * hop)
-    previous = np.concatenate([[0.0], stop_ms[:-1]])
-    new_cfg = np.ones(onset.size, dtype=bool)
-    new_cfg[1:] = cfg[1:] != cfg[:-1]
-    previous[new_cfg] = 0.0
-    start_ms = np.round(np.maximum(np.maximum(0.0, np.round(onset * hop) - prefix[cfg]), previous))
-    return {
-        "cfg": cfg,
-        "start_ms": start_ms,
-        "emitted_ms": np.round((onset + m) * hop),
-        "stop_ms": stop_ms,
-        "closed": closed,
-    }
-
-
-def _batch_metrics(
-    scores: FrameScores,
-    sessions: Sequence[Session],
-    params: Sequence[Any],
-    truth: Any,
-    *,
-    collar_ms: float,
-    hop_ms: float | None,
-    tolerance_ms: float,
-    runs: dict[tuple[float, float], Any] | None = None,
-) -> dict[str, np.ndarray]:
-    """Every metric of :data:`rtlab.metrics.METRIC_NAMES` for many server_vad configurations.
-
-    Array for array the definitions of :mod:`rtlab.metrics` (``_build_detections``,
-    ``_durations``, ``_match``), computed for all configurations together; equal to
-    ``metrics.score(detect(...))`` up to floating-point rounding (the tests check it).
-    """
-    n_cfg = len(sessions)
-    duration = float(scores.duration_ms)
-    t = _batch_turns(scores, params, {} if runs is None else runs)
-    cfg, start, closed = t["cfg"], t["start_ms"], t["closed"]
-    padding = np.empty(n_cfg)
-    silence = np.empty(n_cfg)
-    for k, session in enumerate(sessions):
-        padding[k], silence[k] = _metrics._padding(session)
-    pad = padding[cfg]
-    onset = np.where(pad > 0, np.minimum(start + pad, t["emitted_ms"]), start + pad)
-    end = np.where(closed, t["stop_ms"], duration)
-    speech_end = np.maximum(np.where(closed, end - silence[cfg], end), onset)
-    n_detected = np.bincount(cfg, minlength=n_cfg).astype(np.float64)
-    out: dict[str, np.ndarray] = {"n_detected_turns": n_detected}
-    if not truth.known:
-        for name in _metrics.METRIC_NAMES:
-            out.setdefault(name, np.full(n_cfg, np.nan))
-        return out
-
-    # frame level
-    reference = _metrics._union(_metrics._snap(np.clip(truth.speech_ms, 0.0, duration), hop_ms))
-    if collar_ms > 0 and len(reference):
-        edges = reference.reshape(-1)
-        collars = np.stack([edges - collar_ms / 2, edges + collar_ms / 2], axis=1)
-        collars = _metrics._union(_metrics._snap(collars, hop_ms))
-    else:
-        collars = np.empty((0, 2))
-    evaluated = _difference(reference, collars)
-    hyp = _metrics._snap(np.clip(np.stack([onset, speech_end], axis=1), 0.0, duration), hop_ms)
-    if not len(hyp):
-        hyp = np.empty((0, 2))
-    a, b = hyp[:, 0], hyp[:, 1]
-    length = np.maximum(b - a, 0.0) - (_measure_upto(collars, b) - _measure_upto(collars, a))
-    correct_each = _measure_upto(evaluated, b) - _measure_upto(evaluated, a)
-    detected = np.bincount(cfg, weights=length, minlength=n_cfg)
-    correct = np.bincount(cfg, weights=correct_each, minlength=n_cfg)
-    true = float(np.sum(evaluated[:, 1] - evaluated[:, 0])) if len(evaluated) else 0.0
-    false_alarm = np.maximum(detected - correct, 0.0)
-    missed_speech = np.maximum(true - correct, 0.0)
-    precision = np.where(detected > 0, correct / np.where(detected > 0, detected, 1.0), 1.0)
-    recall = correct / true if true > 0 else np.ones(n_cfg)
-    total = precision + recall
-    f1 = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
-    if true > 0:
-        error_rate = (false_alarm + missed_speech) / true
-    else:
-        error_rate = np.where(false_alarm + missed_speech > 0, 1.0, 0.0)
-    out |= {
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "detection_error_rate": error_rate,
-        "true_speech_ms": np.full(n_cfg, true),
-        "false_alarm_ms": false_alarm,
-        "missed_speech_ms": missed_speech,
-    }
-
-    # turn level
-    turns_ms = truth.turns_ms
-    n_true = len(turns_ms)
-    t_start, t_end = turns_ms[:, 0], turns_ms[:, 1]
-    stops = t["stop_ms"][closed]
-    cfg_stop = cfg[closed]
-    stop_onset = onset[closed]
-    owner = np.searchsorted(t_start, stops, side="left") - 1
-    has_owner = owner >= 0
-    safe = np.maximum(owner, 0)
-    owner_end = np.where(has_owner, t_end[safe] if n_true else np.nan, np.nan)
-    is_cut = has_owner & (stops < owner_end - tolerance_ms)
-    false_cutoffs = np.bincount(cfg_stop[is_cut], minlength=n_cfg).astype(np.float64)
-    width = max(n_true, 1)
-    cut_pairs = cfg_stop[is_cut] * width + owner[is_cut]  # sorted: by config, then time
-    cut_turns = np.bincount(cut_pairs[_firsts(cut_pairs)] // width, minlength=n_cfg).astype(
-        np.float64
-    )
-    is_end = has_owner & ~is_cut & ~(stop_onset > owner_end)
-    if n_true:
-        next_start = np.append(t_start[1:], max(duration, t_end[-1]))
-        is_end &= stops <= next_start[safe]
-    end_index = np.flatnonzero(is_end)
-    end_pairs = cfg_stop[end_index] * width + owner[end_index]
-    chosen = end_index[_firsts(end_pairs)]
-    latency = stops[chosen] - t_end[owner[chosen]] if n_true else np.empty(0)
-    lat_median, lat_p90 = _group_quantiles(latency, cfg_stop[chosen], n_cfg)
-    # the first detected turn (in time order) whose speech part overlaps each true turn:
-    # each detected turn overlaps a run of true turns [lo, hi]; both ends only grow with time
-    lo = np.searchsorted(t_end, onset, side="left")  # first true turn ending at or after it
-    hi = np.searchsorted(t_start, speech_end, side="right") - 1  # last starting before its end
-    stride = n_true + 1
-    q_cfg = np.repeat(np.arange(n_cfg, dtype=np.int64), n_true)
-    q_turn = np.tile(np.arange(n_true, dtype=np.int64), n_cfg)
-    first = np.searchsorted(cfg * stride + hi, q_cfg * stride + q_turn, side="left")
-    in_cfg = first < cfg.size
-    in_cfg[in_cfg] = cfg[first[in_cfg]] == q_cfg[in_cfg]
-    found = in_cfg
-    found[found] = lo[first[found]] <= q_turn[found]
-    clipped_each = np.maximum(0.0, start[first[found]] - t_start[q_turn[found]])
-    n_found = np.bincount(q_cfg[found], minlength=n_cfg).astype(np.float64)
-    clip_sum = np.bincount(q_cfg[found], weights=clipped_each, minlength=n_cfg)
-    clip_count = np.bincount(q_cfg[found][clipped_each > 0], minlength=n_cfg).astype(np.float64)
-    # detected turns over no true speech
-    speech = truth.speech_ms
-    if len(speech):
-        last = np.searchsorted(speech[:, 0], speech_end, side="right") - 1
-        overlaps = last >= 0
-        overlaps[overlaps] = speech[last[overlaps], 1] >= onset[overlaps]
-    else:
-        overlaps = np.zeros(onset.size, dtype=bool)
-    false_turns = np.bincount(cfg[~overlaps], minlength=n_cfg).astype(np.float64)
-    missed = n_true - n_found
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out |= {
-            "false_cutoff_rate": cut_turns / n_true if n_true else np.full(n_cfg, np.nan),
-            "false_cutoffs": false_cutoffs,
-            "missed_turn_rate": missed / n_true if n_true else np.full(n_cfg, np.nan),
-            "missed_turns": missed,
-            "false_turns": false_turns,
-            "n_true_turns": np.full(n_cfg, float(n_true)),
-            "latency_ms_median": lat_median,
-            "latency_ms_p90": lat_p90,
-            "onset_clipping_ms_mean": np.where(n_found > 0, clip_sum / n_found, np.nan),
-            "onset_clipped_rate": np.where(n_found > 0, clip_count / n_found, np.nan),
-            # the emulator commits when speech stops: time to commit = latency
-            "time_to_commit_ms_median": lat_median.copy(),
-        }
-    return out
+# running cells: one by one through detect(), or batched (rtlab._sweep_engine)
 
 
 def _cell(clip: _ClipData, task: _Task, payload: _Payload) -> Any:
@@ -772,13 +500,7 @@ def _cell(clip: _ClipData, task: _Task, payload: _Payload) -> Any:
                 f"the metrics function returned {type(result).__name__}, not a dict or Series"
             )
         return {str(k): float(v) for k, v in result.items()}
-    values = _metrics._score_dict(
-        log,
-        clip.prepared,
-        collar_ms=float(spec.options.get("collar_ms", 0.0)),
-        hop_ms=spec.options.get("hop_ms"),
-        tolerance_ms=float(spec.options.get("tolerance_ms", _metrics.TOLERANCE_MS)),
-    )
+    values = _metrics._score_dict(log, clip.prepared, **spec.score_options)
     assert spec.names is not None
     return tuple(values[name] for name in spec.names)
 
@@ -803,14 +525,12 @@ def _batch(
         ]
         params_by_hop[scores.hop_ms] = params
     # callers pass tasks grouped by threshold (see _run_chunk), so no sorting is needed
-    values = _batch_metrics(
+    values = _sweep_engine.batch_metrics(
         scores,
         [task.session for task in tasks],
         params,
         clip.prepared,
-        collar_ms=float(spec.options.get("collar_ms", 0.0)),
-        hop_ms=spec.options.get("hop_ms"),
-        tolerance_ms=float(spec.options.get("tolerance_ms", _metrics.TOLERANCE_MS)),
+        **spec.score_options,
         runs=runs,
     )
     assert spec.names is not None
@@ -1061,9 +781,10 @@ def sweep(
     clip_list = _as_clips(clips)
 
     # frame scores: once per clip (and per input format / noise reduction in the grid)
-    keys = {_score_key(s, options): s for s in reversed(sessions)}
+    # what the scores depend on besides the audio: how detect() prepares it
+    keys = {turns._input_processing(s, options): s for s in reversed(sessions)}
     semantic_keys = {
-        _score_key(s, options)
+        turns._input_processing(s, options)
         for s in sessions
         if getattr(s.turn_detection, "type", None) == "semantic_vad"
     }
@@ -1087,7 +808,7 @@ def sweep(
         options=options,
         spec=spec,
     )
-    tasks = [_Task(i, s, _score_key(s, options)) for i, s in enumerate(sessions)]
+    tasks = [_Task(i, s, turns._input_processing(s, options)) for i, s in enumerate(sessions)]
     results = _execute(payload, tasks, n_jobs=int(n_jobs), scheduler=scheduler, progress=progress)
 
     failures = [(cid, c, err) for cid, c, _, err in results if err is not None]
@@ -1272,21 +993,12 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
         return (sums[num] / d).where(d > 0)
 
     metrics_out: dict[str, pd.Series] = {}
-    if {"true_speech_ms", "false_alarm_ms", "missed_speech_ms"} <= set(sums.columns):
-        true, fa, miss = sums["true_speech_ms"], sums["false_alarm_ms"], sums["missed_speech_ms"]
-        correct = true - miss
-        detected = correct + fa
-        precision = (correct / detected).where(detected > 0, 1.0)
-        recall = (correct / true).where(true > 0, 1.0)
-        f1 = (2 * precision * recall / (precision + recall)).where(precision + recall > 0, 0.0)
-        der = ((fa + miss) / true).where(true > 0, ((fa + miss) > 0).astype(float))
-        known = true.notna()
-        metrics_out |= {
-            "precision": precision.where(known),
-            "recall": recall.where(known),
-            "f1": f1.where(known),
-            "detection_error_rate": der.where(known),
-        }
+    durations = ["true_speech_ms", "false_alarm_ms", "missed_speech_ms"]
+    if set(durations) <= set(sums.columns):
+        pooled = _metrics._frame_values(*(sums[name].to_numpy(dtype=float) for name in durations))
+        known = sums["true_speech_ms"].notna()
+        for name in ("precision", "recall", "f1", "detection_error_rate"):
+            metrics_out[name] = pd.Series(pooled[name], index=sums.index).where(known)
     metrics_out["false_cutoff_rate"] = ratio("_cut_turns", "n_true_turns")
     metrics_out["missed_turn_rate"] = ratio("missed_turns", "n_true_turns")
     metrics_out["onset_clipping_ms_mean"] = ratio("_onset", "_matched")

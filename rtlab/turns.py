@@ -721,13 +721,22 @@ def _turn_end_probability(audio: Audio, end_ms: np.ndarray, *, memo: bool = True
 _PREPARED_MEMO = _Memo(4)
 
 
-def _prepare_audio(audio: Audio, session: Session, options: EmulatorOptions) -> Audio:
-    """The audio the server's VAD hears: through the input codec, then noise reduction."""
+def _input_processing(session: Session, options: EmulatorOptions) -> tuple[str, str | None]:
+    """What :func:`_prepare_audio` does to a session's audio: (input format, noise reduction).
+
+    The format is ``"pcm16"`` unless the session sends G.711 and the options emulate it;
+    the noise reduction type is None when off.
+    """
     fmt = getattr(session, "input_audio_format", "pcm16") or "pcm16"
     if not options.emulate_input_format:
         fmt = "pcm16"
     reduction = getattr(session, "input_audio_noise_reduction", None)
-    kind = None if reduction is None else reduction.type
+    return fmt, None if reduction is None else reduction.type
+
+
+def _prepare_audio(audio: Audio, session: Session, options: EmulatorOptions) -> Audio:
+    """The audio the server's VAD hears: through the input codec, then noise reduction."""
+    fmt, kind = _input_processing(session, options)
     if fmt == "pcm16" and kind is None:
         return audio
     key = (audio.fingerprint, fmt, kind)
