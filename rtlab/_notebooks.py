@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from rtlab._io import atomic_write
@@ -29,7 +30,9 @@ def execute_notebook(path: str | Path, out: str | Path | None = None, *, timeout
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute()
+    # The kernel's own stderr carries only start-up chatter (e.g. ipykernel's warning about
+    # unencrypted local TCP); errors and warnings of the cells arrive as cell outputs.
+    client.execute(stderr=subprocess.DEVNULL)
     if out is not None:
         with atomic_write(out) as handle:
             nbformat.write(nb, handle)
