@@ -177,10 +177,19 @@ def test_record_works_inside_a_running_event_loop(server):
 # -- the key ------------------------------------------------------------------------------------
 
 
-def test_missing_key_is_a_config_error(monkeypatch, server):
+def test_missing_key_is_a_config_error_for_the_live_api(monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(rtlab.ConfigError, match="OPENAI_API_KEY") as info:
+        record(CLIP_0870)  # fails before any connection is attempted
+    assert "rtlab serve" in str(info.value)
     with pytest.raises(rtlab.ConfigError, match="OPENAI_API_KEY"):
-        record(CLIP_0870, base_url=server.url)
+        record(CLIP_0870, base_url="wss://realtime.example.invalid/v1")
+
+
+def test_the_local_server_needs_no_key(monkeypatch, server):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    log = record(CLIP_0870, base_url=server.url, realtime=False, settle_s=0.2)
+    assert any(event["type"] == "session.updated" for event in log)
 
 
 def test_the_key_never_appears_in_files_logs_reprs_or_errors(monkeypatch, server, tmp_path, caplog):

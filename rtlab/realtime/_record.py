@@ -29,17 +29,42 @@ HANDSHAKE_TIMEOUT_S = 15.0
 CATCH_UP_TIMEOUT_S = 30.0
 
 
-def _api_key(api_key: str | None) -> str:
+#: The key sent to a server on this machine (``rtlab serve``) when none is set: the local
+#: server checks no key, and a real key has no business travelling there.
+LOCAL_PLACEHOLDER_KEY = "rtlab-local"
+
+
+def _is_loopback(base_url: str | None) -> bool:
+    if not base_url:
+        return False
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(base_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _api_key(api_key: str | None, base_url: str | None = None) -> str:
     key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
-    if not key:
-        raise ConfigError(
-            "OPENAI_API_KEY",
-            None,
-            "set to an OpenAI API key",
-            owner="record",
-            fix="Set the OPENAI_API_KEY environment variable (or pass api_key=...).",
-        )
-    return key
+    if key:
+        return key
+    if _is_loopback(base_url):
+        return LOCAL_PLACEHOLDER_KEY
+    raise ConfigError(
+        message=(
+            "Recording the live Realtime API needs an API key: set the OPENAI_API_KEY "
+            "environment variable (or pass api_key=... in Python). To try the recorder "
+            "offline, run `rtlab serve` and pass its URL as base_url (CLI: --base-url)."
+        ),
+        field="OPENAI_API_KEY",
+        value=None,
+        allowed="an OpenAI API key",
+    )
 
 
 def _check_api(api: str) -> proto.Api:
@@ -119,7 +144,7 @@ async def arecord(
     from rtlab.session import Session
 
     api = _check_api(api)
-    key = _api_key(api_key)
+    key = _api_key(api_key, base_url)
     if not isinstance(audio, Audio):
         audio = load_audio(audio)
     if session is None:
