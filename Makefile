@@ -38,6 +38,7 @@ test: $(VENV)/.test browser
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check rtlab tests benchmarks
 	$(VENV)/bin/ruff format --check rtlab tests benchmarks
+	$(VENV)/bin/mypy
 
 ## make bench: every benchmark in benchmarks/ (prints ratios against same-run baselines)
 bench: $(VENV)/.test

@@ -101,7 +101,10 @@ def model_path(name: ModelName) -> Path:
         key=lambda f: f.name,
     )
     for record in reversed(candidates):  # newest version name last in sort order
-        path = Path(os.fspath(dist.locate_file(record))).resolve()
+        located = dist.locate_file(record)
+        if not isinstance(located, os.PathLike):  # e.g. inside a zip: no file to load
+            continue
+        path = Path(os.fspath(located)).resolve()
         if path.is_file():
             return path
     raise ModelNotFoundError(

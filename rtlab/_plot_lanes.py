@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,10 @@ from rtlab.events import (
     TIMEOUT_TRIGGERED,
     TRANSCRIPTION_COMPLETED,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rtlab.events import EventLog
+    from rtlab.session import SemanticVad, ServerVad
 
 #: Above this many samples (or frames) per pixel column the waveform becomes an envelope.
 MAX_BINS = 2000
@@ -49,6 +53,7 @@ class ParsedLog:
 def parse_log(log) -> ParsedLog:
     """Read turns (speech_started → speech_stopped → committed), timeouts and transcripts."""
     by_item: dict[Any, DetectedTurn] = {}
+    turn: DetectedTurn | None
     parsed = ParsedLog()
     emitted = list(getattr(log, "emitted_ms", ()))
     for index, event in enumerate(log.events):
@@ -84,7 +89,12 @@ def parse_log(log) -> ParsedLog:
     return parsed
 
 
-def padding_and_tail_ms(log) -> tuple[float, float | None]:
+def _turn_detection(log: EventLog) -> ServerVad | SemanticVad | None:
+    """The turn detection of a log's session (None: off, or the session is unknown)."""
+    return log.session.turn_detection if log.session is not None else None
+
+
+def padding_and_tail_ms(log: EventLog) -> tuple[float, float | None]:
     """Prefix padding and silence tail (ms) of a log's turn detection.
 
     ``server_vad``: ``prefix_padding_ms`` and ``silence_duration_ms``. ``semantic_vad``: the
@@ -92,23 +102,21 @@ def padding_and_tail_ms(log) -> tuple[float, float | None]:
     ``None``: it varies per turn and is found from the scores when they are given (the
     audio after the last frame above the threshold), else not drawn. Unknown session: 0, None.
     """
-    detection = getattr(getattr(log, "session", None), "turn_detection", None)
-    kind = getattr(detection, "type", None)
-    if kind == "server_vad":
+    detection = _turn_detection(log)
+    if detection is not None and detection.type == "server_vad":
         return float(detection.prefix_padding_ms), float(detection.silence_duration_ms)
-    if kind == "semantic_vad":
+    if detection is not None and detection.type == "semantic_vad":
         from rtlab.turns import EmulatorOptions
 
         return float(EmulatorOptions().semantic_prefix_padding_ms), None
     return 0.0, None
 
 
-def threshold_of(log) -> float:
+def threshold_of(log: EventLog) -> float:
     """The speech threshold of a log's session: ``server_vad``'s, else the semantic one."""
-    detection = getattr(getattr(log, "session", None), "turn_detection", None)
-    value = getattr(detection, "threshold", None)
-    if value is not None:
-        return float(value)
+    detection = _turn_detection(log)
+    if detection is not None and detection.type == "server_vad":
+        return float(detection.threshold)
     from rtlab.turns import EmulatorOptions
 
     return float(EmulatorOptions().semantic_threshold)
@@ -348,8 +356,10 @@ def _draw_transcripts(
     for turn in parsed.turns:
         text = texts.get(turn.item_id)
         a = turn.start_s if turn.start_s is not None else turn.commit_s
+        if not text or a is None:
+            continue
         b = turn.end_s if turn.end_s is not None else a
-        if not text or a is None or not _visible(a, b, start_s, end_s):
+        if not _visible(a, b, start_s, end_s):
             continue
         # a turn mostly outside the window is labelled where it mostly is
         if a < start_s and (min(b, end_s) - start_s) < 0.5 * (b - a):

@@ -128,7 +128,8 @@ def _varying_params(table: pd.DataFrame) -> list[str]:
 
 def _fmt_value(value: Any) -> str:
     if isinstance(value, float | np.floating):
-        if float(value).is_integer() and abs(value) >= 10:
+        number = float(value)
+        if number.is_integer() and abs(number) >= 10:
             return f"{value:.0f}"
         return f"{value:g}"
     return str(value)
@@ -510,6 +511,7 @@ def tradeoff(
     """
     summary, xcol, ycol = _summary_columns(table, x, y, owner="tradeoff")
     params = _varying_params(summary)
+    ccol: str | None
     if color_by is not None:
         ccol = resolve_column(summary, color_by, field="color_by", owner="tradeoff")
     else:
@@ -520,8 +522,7 @@ def tradeoff(
     kwargs.setdefault("edgecolors", "none")
     kwargs.setdefault("alpha", 0.85)
     kwargs.setdefault("label", "configurations")
-    numeric = ccol is not None and np.issubdtype(summary[ccol].dtype, np.number)
-    if numeric:
+    if ccol is not None and np.issubdtype(summary[ccol].dtype, np.number):
         kwargs.setdefault("cmap", SEQUENTIAL_CMAP)
         points = ax.scatter(summary[xcol], summary[ycol], c=summary[ccol].astype(float), **kwargs)
         _colourbar(ax, points, param_label(ccol))

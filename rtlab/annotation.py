@@ -962,7 +962,8 @@ def read_words(path: str | Path, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) ->
         for i, entry in enumerate(entries):
             try:
                 start, dur, token = float(entry["b"]), float(entry["d"]), str(entry["t"])
-                word = Turn(start, _end(start, dur), text=_VARIANT.sub("", token))
+                text = _VARIANT.sub("", token)
+                word = Turn(start, _end(start, dur), text=text)
             except (KeyError, TypeError, ValueError) as err:
                 raise ConfigError(
                     f"{p}:w[{i}]",
@@ -972,7 +973,7 @@ def read_words(path: str | Path, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) ->
                     message=f"Word {i} of {p} is not a word object "
                     f"{{'b': start_s, 'd': duration_s, 't': word}}: {entry!r}.",
                 ) from err
-            if word.text.lower() not in _NOT_WORDS:
+            if text.lower() not in _NOT_WORDS:
                 words.append(word)
         if isinstance(data.get("t"), str):
             transcript = data["t"].strip() or None
@@ -1158,7 +1159,7 @@ def _floor(speech: np.ndarray, turns: Iterable[Turn], gap_ms: float) -> tuple[Tu
 
 
 def _from_labelled(
-    rows: list[tuple[float, float, str, str | None]],
+    rows: Sequence[tuple[float, float, str, str | None]],
     min_turn_gap_ms: float,
     source: str,
     owner: str,

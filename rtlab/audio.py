@@ -179,7 +179,7 @@ class Audio:
     def fingerprint(self) -> str:
         """Hex SHA-1 of the samples as little-endian int16 bytes (computed once, cached)."""
         if sys.byteorder == "little":
-            return hashlib.sha1(memoryview(self.samples).cast("B")).hexdigest()
+            return hashlib.sha1(self.samples.data.cast("B")).hexdigest()
         return hashlib.sha1(self.pcm16()).hexdigest()
 
     # ------------------------------------------------------------------ python protocol
@@ -777,7 +777,7 @@ def _finish(y: np.ndarray, rate: float, source: str, *, owned: bool) -> Audio:
     if y.dtype.kind in "iu":
         scale, offset = _INT_SCALES[y.dtype]
         work = np.float64 if y.dtype == np.int32 else np.float32
-        z = y.astype(work)
+        z: np.ndarray[Any, np.dtype[np.floating]] = y.astype(work)
         if offset:
             z -= work(offset)
         z *= work(1.0 / scale)
@@ -992,7 +992,7 @@ def _check_wav_complete(handle: Any, container: str, source: str) -> None:
     finally:
         if opened:
             fh.close()
-        else:
+        elif position is not None:  # always set when the caller's handle is used
             fh.seek(position)
 
 

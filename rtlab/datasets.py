@@ -373,7 +373,7 @@ def utterances(
     rate = int(clip.audio.sample_rate_hz)
     n_samples = len(clip.audio.samples)
     labelled = bool(truth.speakers)
-    out = []
+    out: builtins.list[Clip] = []
     for turn in floor:
         s0 = round(turn.start_s * rate)
         s1 = min(round(turn.end_s * rate), n_samples)

@@ -197,6 +197,8 @@ def run_demo(
         numbers[f"{slug}_latency_ms_median"] = float(row["latency_ms_median"])
         numbers[f"{slug}_missed_turn_rate"] = float(row["missed_turn_rate"])
     td = best.turn_detection
+    # the grid varies server_vad parameters of the API defaults, so every candidate is one
+    assert td is not None and td.type == "server_vad", td
     echo(
         f"   recommended within {LATENCY_BUDGET_MS:.0f} ms: threshold {td.threshold}, "
         f"prefix_padding_ms {td.prefix_padding_ms}, silence_duration_ms {td.silence_duration_ms}"

@@ -342,9 +342,10 @@ class EventLog:
         """
         import pandas as pd
 
-        stopped: dict[str, float] = {}
-        committed: set[str] = set()
-        transcripts: dict[str, str] = {}
+        # Keyed by item_id; None stands for an event that has no item_id (hand-written logs).
+        stopped: dict[str | None, float] = {}
+        committed: set[str | None] = set()
+        transcripts: dict[str | None, str] = {}
         for event in self.events:
             kind, item = event["type"], event.get("item_id")
             if kind == SPEECH_STOPPED and item not in stopped:

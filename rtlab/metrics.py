@@ -116,6 +116,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from rtlab.annotation import Annotation
     from rtlab.events import EventLog
+    from rtlab.session import Session
 
 __all__ = [
     "FRAME_METRICS",
@@ -207,10 +208,10 @@ class _Truth:
     duration_ms: float | None
 
 
-def _padding(session: Any) -> tuple[float, float]:
+def _padding(session: Session | None) -> tuple[float, float]:
     """(prefix padding, silence duration) a session's detector adds around speech, in ms."""
-    detection = getattr(session, "turn_detection", None) if session is not None else None
-    if getattr(detection, "type", None) == "server_vad":
+    detection = session.turn_detection if session is not None else None
+    if detection is not None and detection.type == "server_vad":
         return float(detection.prefix_padding_ms), float(detection.silence_duration_ms)
     return 0.0, 0.0
 
@@ -233,7 +234,7 @@ def _build_detections(
     end, onset, speech_end = _speech_parts(
         start_ms, started_at_ms, stopped_ms, padding_ms, silence_ms, duration_ms, emulated=emulated
     )
-    index = {}
+    index: dict[Any, int] = {}  # first speech_started position of each item id
     for k, item in enumerate(items):
         index.setdefault(item, k)
     stop_onset = np.asarray(

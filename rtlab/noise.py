@@ -35,7 +35,7 @@ import math
 import numbers
 import os
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -48,6 +48,13 @@ NoiseKind = Literal["white", "pink", "babble"]
 _GENERATORS = ("white", "pink", "babble")
 _PINK_LOW_HZ = 20.0
 _BABBLE_POOL = ("librivox/*", "ami-*")
+
+
+class _Generator(Protocol):
+    """What ``white``, ``pink`` and ``babble`` share: a length in seconds and a seed."""
+
+    def __call__(self, duration_s: float, /, *, seed: int) -> Audio: ...
+
 
 # noisereduce settings per session noise-reduction type (see reduce()).
 _REDUCTION: dict[str, dict[str, Any]] = {
@@ -378,7 +385,8 @@ def mix(
     target = _finite(snr_db, "snr_db", "a finite number of dB", "mix")
     n = audio.n_samples
     if isinstance(noise, str) and noise in _GENERATORS:
-        maker = {"white": white, "pink": pink, "babble": babble}[noise]
+        makers: dict[str, _Generator] = {"white": white, "pink": pink, "babble": babble}
+        maker = makers[noise]
         noise_audio = maker(n / SAMPLE_RATE_HZ, seed=seed)
         label = noise
     elif isinstance(noise, Audio):

@@ -48,6 +48,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from rtlab.events import EventLog
+
 __all__ = ["PALETTE", "compare", "events", "pareto", "sweep_heatmap", "timeline", "tradeoff"]
 
 _LANE_HEIGHT_IN = {"audio": 1.3, "VAD": 1.0, "detected": 1.0, "truth": 0.45}
@@ -75,14 +77,14 @@ def _lane_axes(heights: list[float], *, ax, kwargs: dict[str, Any]):
         kwargs.setdefault("dpi", 100)
         kwargs.setdefault("layout", "constrained")
         fig = Figure(**kwargs)
-        axes = fig.subplots(
+        grid = fig.subplots(
             len(heights), 1, sharex=True, squeeze=False, gridspec_kw={"height_ratios": heights}
-        )[:, 0]
-        return fig, list(axes)
+        )
+        return fig, list(grid[:, 0])
     fig = ax.figure
     spec = ax.get_subplotspec().subgridspec(len(heights), 1, height_ratios=heights, hspace=0.08)
     ax.remove()
-    axes = []
+    axes: list[Axes] = []
     for i in range(len(heights)):
         axes.append(fig.add_subplot(spec[i, 0], sharex=axes[0] if axes else None))
     return fig, axes
@@ -145,18 +147,19 @@ def _source_name(audio) -> str:
     return os.path.basename(str(getattr(audio, "source", "") or ""))
 
 
-def _describe_session(log) -> str:
-    detection = getattr(getattr(log, "session", None), "turn_detection", None)
-    kind = getattr(detection, "type", None)
-    if kind == "server_vad":
+def _describe_session(log: EventLog) -> str:
+    if log.session is None:
+        return ""
+    detection = log.session.turn_detection
+    if detection is not None and detection.type == "server_vad":
         return (
             f"server_vad: threshold {detection.threshold:g}, "
             f"prefix_padding_ms {detection.prefix_padding_ms:g}, "
             f"silence_duration_ms {detection.silence_duration_ms:g}"
         )
-    if kind == "semantic_vad":
+    if detection is not None and detection.type == "semantic_vad":
         return f"semantic_vad: eagerness {detection.eagerness}"
-    return "turn detection off" if getattr(log, "session", None) is not None else ""
+    return "turn detection off"
 
 
 def timeline(

@@ -102,7 +102,7 @@ import re
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, SupportsInt, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -207,7 +207,12 @@ def _as_int(value: Any) -> int:
         raise ValueError("a bool is not an integer")
     if isinstance(value, numbers.Integral):
         return int(value)
-    if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+    if (
+        isinstance(value, numbers.Real)
+        and isinstance(value, SupportsInt)  # numbers.Real does not declare __int__
+        and math.isfinite(value)
+        and float(value).is_integer()
+    ):
         return int(value)
     raise ValueError("not an integer")
 
@@ -782,6 +787,10 @@ _NESTED: dict[str, type[_Config]] = {
     "input_audio_transcription": Transcription,
     "input_audio_noise_reduction": NoiseReduction,
     "tracing": Tracing,
+}
+_TURN_DETECTION_KINDS: dict[str, type[_Config]] = {
+    "server_vad": ServerVad,
+    "semantic_vad": SemanticVad,
 }
 # GA and shorthand names users reach for, mapped to the Session field (for "did you mean").
 _ALIASES = {
@@ -1404,16 +1413,16 @@ def _merge(head: str, current: Any, changes: dict[str, Any]) -> _Config:
     changes = dict(changes)
     cls: type[_Config]
     if head == "turn_detection":
-        kinds = {"server_vad": ServerVad, "semantic_vad": SemanticVad}
         if "type" in changes:
             kind = changes.pop("type")
-            if kind not in kinds:
+            # a non-string type (e.g. a list) is a config error too, not an unhashable-key TypeError
+            if not isinstance(kind, str) or kind not in _TURN_DETECTION_KINDS:
                 raise ConfigError(
                     "turn_detection.type", kind, "'server_vad' or 'semantic_vad'",
                     owner="Session.replace",
                     fix="To turn turn detection off, use replace(turn_detection=None).",
                 )  # fmt: skip
-            cls = kinds[kind]
+            cls = _TURN_DETECTION_KINDS[kind]
         else:
             cls = type(current) if isinstance(current, ServerVad | SemanticVad) else ServerVad
     else:
@@ -1448,9 +1457,9 @@ def _tolerant(cls: type[_Config], value: Any, strict: bool) -> Any:
 
 def _read_turn_detection(value: Any, strict: bool) -> Any:
     if isinstance(value, Mapping):
-        cls = {"server_vad": ServerVad, "semantic_vad": SemanticVad}.get(value.get("type"))
-        if cls is not None:
-            return _tolerant(cls, value, strict)
+        kind = value.get("type")
+        if isinstance(kind, str) and kind in _TURN_DETECTION_KINDS:
+            return _tolerant(_TURN_DETECTION_KINDS[kind], value, strict)
     return value
 
 

@@ -482,6 +482,13 @@ def _fast(session: Session) -> bool:
     )
 
 
+def _fast_threshold(task: _Task) -> float:
+    """The threshold of a task that :func:`_fast` accepted (its batches are sorted by it)."""
+    detection = task.session.turn_detection
+    assert detection is not None and detection.type == "server_vad", detection  # see _fast
+    return float(detection.threshold)
+
+
 # --------------------------------------------------------------------------------------
 # running cells: one by one through detect(), or batched (rtlab._sweep_engine)
 
@@ -551,7 +558,7 @@ def _run_chunk(
     the batched engine, clip by clip, in batches grouped by threshold; the rest, and any
     batch that fails, cell by cell. ``on_clip(n)`` is called after the first ``n`` clips.
     """
-    out = []
+    out: list[tuple[int, int, Any, str | None]] = []
     grouped: dict[Any, list[_Task]] = {}
     single: list[_Task] = []
     for task in chunk:
@@ -559,9 +566,9 @@ def _run_chunk(
             grouped.setdefault(task.key, []).append(task)
         else:
             single.append(task)
-    batches = []
+    batches: list[tuple[Any, list[_Task], dict[float, Any]]] = []
     for key, tasks in grouped.items():
-        tasks.sort(key=lambda task: float(task.session.turn_detection.threshold))
+        tasks.sort(key=_fast_threshold)
         batches += [
             (key, tasks[i : i + _BATCH_SIZE], {}) for i in range(0, len(tasks), _BATCH_SIZE)
         ]
@@ -657,7 +664,9 @@ def _apply(base: Session, params: Mapping[str, Any], config_id: int) -> Session:
 def _default_detection() -> dict[str, Any]:
     from rtlab.presets import api_defaults
 
-    return api_defaults().turn_detection.model_dump()
+    detection = api_defaults().turn_detection
+    assert detection is not None  # the API default session always detects turns (server_vad)
+    return detection.model_dump()
 
 
 def _is_default(session: Session, reference: dict[str, Any]) -> bool:

@@ -94,7 +94,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
@@ -233,6 +233,14 @@ class EmulatorOptions:
         return dataclasses.replace(self, **changes)
 
 
+@overload
+def semantic_wait_ms(
+    probability: float, eagerness: str = ..., *, options: EmulatorOptions | None = ...
+) -> float: ...
+@overload
+def semantic_wait_ms(
+    probability: np.ndarray, eagerness: str = ..., *, options: EmulatorOptions | None = ...
+) -> float | np.ndarray: ...
 def semantic_wait_ms(
     probability: float | np.ndarray,
     eagerness: str = "auto",
@@ -623,7 +631,7 @@ def _schedule_with_timeouts(
     m = params.min_frames
     idle = params.idle_frames
     n_stopped = stops.size
-    ref: int | None = 0  # frame where the idle timer (and the uncommitted audio) starts
+    ref = 0  # frame where the idle timer (and the uncommitted audio) starts
     for i, onset in enumerate(onsets.tolist()):
         emit = onset + m
         # timeouts at ref + k * idle that come strictly before speech_started
@@ -633,12 +641,11 @@ def _schedule_with_timeouts(
         start_ms = max(0, _ms(onset, hop) - params.prefix_ms, _ms(ref, hop))
         writer.started(round(start_ms), _ms(emit, hop))
         if i >= n_stopped:
-            ref = None
-            break
+            break  # a turn that never stops ends the schedule: no idle timer after it
         stop = int(stops[i])
         writer.stopped(_ms(stop, hop), _ms(stop, hop))
         ref = stop
-    if ref is not None:
+    else:  # every turn stopped (or there was none): the timer runs to the end of the audio
         for _ in range((n_frames - ref) // idle):
             writer.timeout(_ms(ref, hop), _ms(ref + idle, hop), _ms(ref + idle, hop))
             ref += idle
@@ -668,7 +675,12 @@ def _semantic_vad(scores: FrameScores, params: _Params, writer: _Writer) -> None
     eligible = (silence_lengths >= params.min_wait_frames) & (silence_starts > onsets[0])
     starts = silence_starts[eligible]
     lengths = silence_lengths[eligible]
-    if starts.size and scores.audio is None:
+    # the model is asked when the pause has lasted min_wait, on the audio up to that moment
+    probe = starts + params.min_wait_frames
+    end_ms = np.array([_ms(f, params.hop_ms) for f in probe.tolist()], dtype=np.float64)
+    if scores.audio is not None:
+        probability = _turn_end_probability(scores.audio, end_ms)
+    elif starts.size:
         raise ConfigError(
             "audio_or_scores",
             scores,
@@ -676,10 +688,8 @@ def _semantic_vad(scores: FrameScores, params: _Params, writer: _Writer) -> None
             owner="detect",
             fix="semantic_vad runs the turn-end model on the audio; pass the Audio instead.",
         )
-    # the model is asked when the pause has lasted min_wait, on the audio up to that moment
-    probe = starts + params.min_wait_frames
-    end_ms = np.array([_ms(f, params.hop_ms) for f in probe.tolist()], dtype=np.float64)
-    probability = _turn_end_probability(scores.audio, end_ms)
+    else:  # no pause to ask the model about
+        probability = np.empty(0, dtype=np.float64)
     waits = np.array([params.wait_frames(q) for q in probability.tolist()], dtype=np.int64)
     ends_turn = lengths >= waits
     _schedule(onsets, starts[ends_turn], waits[ends_turn], params, p.size, writer)
@@ -747,7 +757,7 @@ def _prepare_audio(audio: Audio, session: Session, options: EmulatorOptions) -> 
     if fmt in ("g711_ulaw", "g711_alaw"):
         from rtlab.audio import Audio
 
-        law = fmt.removeprefix("g711_")
+        law: Literal["ulaw", "alaw"] = "ulaw" if fmt == "g711_ulaw" else "alaw"
         prepared = Audio.from_g711(prepared.to_g711(law), law)
     if kind is not None:
         from rtlab import noise

@@ -533,7 +533,7 @@ def _silero_probabilities(
         cursor += piece.size
     signal = np.concatenate(pieces)
 
-    jobs = []  # (clip, first_frame, warm, keep)
+    jobs: list[tuple[int, int, int, int]] = []  # (clip, first_frame, warm, keep)
     for clip, plan in enumerate(plans):
         jobs.extend((clip, first, warm, keep) for first, warm, keep in plan)
     jobs.sort(key=lambda job: job[2] + job[3], reverse=True)
@@ -688,18 +688,18 @@ class ScoreStream:
         x = samples.astype(np.float32) / np.float32(32768.0)
         resampled = self._resampler.resample_chunk(x, last=last)
         self._buffer = np.concatenate([self._buffer, np.asarray(resampled, np.float32)])
-        out = []
+        scores: list[float] = []
         while self.n_frames < limit:
             f = self.n_frames
             lo = f * _FRAME_16K - self._buffer_start
             if lo + _FRAME_16K > self._buffer.size:
                 break
-            out.append(self._silero_frame(f, lo))
+            scores.append(self._silero_frame(f, lo))
             self.n_frames += 1
         keep_from = max(0, self.n_frames * _FRAME_16K - _CONTEXT_16K - self._buffer_start)
         self._buffer = self._buffer[keep_from:]
         self._buffer_start += keep_from
-        return np.asarray(out, np.float32)
+        return np.asarray(scores, np.float32)
 
     def _silero_frame(self, f: int, lo: int) -> float:
         """Score frame ``f`` (its samples start at ``self._buffer[lo]``) like the batch does."""

@@ -412,6 +412,23 @@ def test_from_event_tolerates_server_extras_but_strict_does_not():
         Session.from_event(ga, strict=True)
 
 
+def test_a_turn_detection_type_that_is_not_a_string_is_a_config_error():
+    # An unhashable type used to escape as a bare TypeError from the kind lookup.
+    for kind in (["server_vad"], {"a": 1}):
+        ga = {"type": "realtime", "audio": {"input": {"turn_detection": {"type": kind}}}}
+        for payload in ({"turn_detection": {"type": kind}}, ga):
+            with pytest.raises(ConfigError) as info:
+                Session.from_event(payload)
+            assert (info.value.owner, info.value.field, info.value.value) == (
+                "turn_detection",
+                "type",
+                kind,
+            )
+        with pytest.raises(ConfigError, match="turn_detection=None") as info:
+            Session().replace(**{"turn_detection.type": kind})
+        assert (info.value.field, info.value.value) == ("turn_detection.type", kind)
+
+
 # ------------------------------------------------------------------------------ display
 
 

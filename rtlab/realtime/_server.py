@@ -699,11 +699,11 @@ class _Connection:
                 value = event[name] + offset_ms
                 event[name] = round(value) if isinstance(raw_event[name], int) else value
         raw_item = event.get("item_id")
-        if isinstance(raw_item, str):
-            if raw_item not in self.detector_items:
-                self.detector_items[raw_item] = self.next_item_id()
-            event["item_id"] = self.detector_items[raw_item]
-        item_id = event.get("item_id")
+        # every event the detector emits (turns._Writer) names its item with a string id
+        assert isinstance(raw_item, str), raw_event
+        if raw_item not in self.detector_items:
+            self.detector_items[raw_item] = self.next_item_id()
+        item_id = event["item_id"] = self.detector_items[raw_item]
         kind = event["type"]
         out = [event]
         if kind == "input_audio_buffer.speech_started":
@@ -723,10 +723,10 @@ class _Connection:
         elif kind == "input_audio_buffer.committed":
             event["previous_item_id"] = self.previous_item_id
             out.extend(self.after_commit(item_id))
-            span = self.turn_spans.pop(item_id, None)
-            if span is not None:
-                self.commit_start = max(self.commit_start, span[1])
-                self.transcribe_later(item_id, span[0], span[1])
+            committed = self.turn_spans.pop(item_id, None)
+            if committed is not None:
+                self.commit_start = max(self.commit_start, committed[1])
+                self.transcribe_later(item_id, committed[0], committed[1])
         return out
 
     def _sample(self, value_ms: Any) -> int:

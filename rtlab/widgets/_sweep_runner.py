@@ -6,13 +6,16 @@ import html
 import math
 import time
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
 from rtlab.errors import ConfigError, RtlabError
 from rtlab.session import Session
 from rtlab.widgets._common import error_label, figure_png, note_html, parse_text, row, show_error
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["SweepRunner", "parse_values"]
 
@@ -214,8 +217,8 @@ ipywidgets.Widget
         self.options = options
         self.tuner = tuner
         self.show_progress = progress
-        self.table = None
-        self.summary = None
+        self.table: pd.DataFrame | None = None  # the last sweep's table, and its summary
+        self.summary: pd.DataFrame | None = None
         self.grid: list[dict[str, list[Any]]] = []
         self.errors: dict[str, str] = {}
 
@@ -328,14 +331,14 @@ ipywidgets.Widget
         finally:
             self.run_button.disabled = False
         self.table = table
-        self.summary = rtlab.summarize(table)
+        self.summary = summary = rtlab.summarize(table)
         notes = [
-            f"{len(self.summary)} configurations × {len(self.clips)} clips in "
+            f"{len(summary)} configurations × {len(self.clips)} clips in "
             f"{time.perf_counter() - started:.1f} s"
         ]
         notes += [str(item.message) for item in caught]
         self.status.value = "<br>".join(note_html(n) for n in notes)
-        params = self._varying()
+        params = _varying(summary)
         self.x.options = params
         self.y.options = params
         if params:
@@ -435,14 +438,6 @@ ipywidgets.Widget
             text += " (semantic_vad runs the turn-end model: slower)"
         self.size.value = note_html(text)
 
-    def _varying(self) -> list[str]:
-        params = [c for c in self.summary.columns if c.startswith("param_")]
-        return [
-            c
-            for c in params
-            if c != "param_turn_detection.type" and self.summary[c].nunique(dropna=True) > 1
-        ]
-
     def _draw(self) -> None:
         if self.summary is None:
             return
@@ -499,6 +494,16 @@ ipywidgets.Widget
         if options:
             self.rows.value = best_id if best_id is not None else options[0][1]
         self.load_button.disabled = not options
+
+
+def _varying(summary: pd.DataFrame) -> list[str]:
+    """The ``param_*`` columns of a summary that take more than one value (but the type)."""
+    params = [c for c in summary.columns if c.startswith("param_")]
+    return [
+        c
+        for c in params
+        if c != "param_turn_detection.type" and summary[c].nunique(dropna=True) > 1
+    ]
 
 
 def describe_turns(session: Session) -> str:

@@ -12,20 +12,22 @@ threshold line, outcome markers, legend and title) over it with the same lane dr
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rtlab import _plot_lanes as lanes
 from rtlab._plot_style import FONTSIZE, PALETTE
 from rtlab.widgets._common import canvas_png
 
+if TYPE_CHECKING:  # pragma: no cover
+    from rtlab.session import Session
+
 _DYNAMIC_LABELS = {"_missed span", "missed turn", "_threshold names"}
 
 
-def describe(session: Any) -> str:
+def describe(session: Session | None) -> str:
     """One line naming the turn-detection settings of ``session``."""
-    detection = getattr(session, "turn_detection", None)
-    kind = getattr(detection, "type", None)
-    if kind == "server_vad":
+    detection = session.turn_detection if session is not None else None
+    if detection is not None and detection.type == "server_vad":
         text = (
             f"server_vad: threshold {detection.threshold:g}, prefix_padding_ms "
             f"{detection.prefix_padding_ms}, silence_duration_ms {detection.silence_duration_ms}"
@@ -33,7 +35,7 @@ def describe(session: Any) -> str:
         if detection.idle_timeout_ms is not None:
             text += f", idle_timeout_ms {detection.idle_timeout_ms}"
         return text
-    if kind == "semantic_vad":
+    if detection is not None and detection.type == "semantic_vad":
         return f"semantic_vad: eagerness {detection.eagerness}"
     return "turn detection off"
 

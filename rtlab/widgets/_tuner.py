@@ -408,7 +408,7 @@ eagerness : ipywidgets.Widget
         kind = self.kind.value
         if kind == "off":
             return current.replace(turn_detection=None)
-        keep = {}
+        keep: dict[str, Any] = {}  # the response flags the current detection sets
         if detection is not None:
             keep = {
                 k: getattr(detection, k)
