@@ -102,8 +102,9 @@ def run_demo(
             path = out / f"session_{name}.{api}.json"
             _write_json(path, session.to_event(api=api))
             written.append(path.name)
-    echo("1. session.update (GA) for the API defaults:")
-    echo(json.dumps(defaults.to_event(api="ga"), indent=2))
+    for api in ("beta", "ga"):
+        echo(f"1. session.update ({api}) for the API defaults:")
+        echo(json.dumps(defaults.to_event(api=api), indent=2))
 
     # 2. audio -----------------------------------------------------------------------------
     clip = datasets.load(DEMO_CLIP)
