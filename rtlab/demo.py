@@ -21,6 +21,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from rtlab._io import atomic_write
 
@@ -28,6 +29,8 @@ from rtlab._io import atomic_write
 DEMO_CLIP = "ami-debug/dev00"
 #: The clips the sweep runs over: every shipped clip with timed annotations (all but ``jfk``).
 SWEEP_CLIPS = "*"
+#: The two shapes of the Realtime API's events.
+APIS: tuple[Literal["beta", "ga"], ...] = ("beta", "ga")
 #: The end-of-turn latency a voice agent can afford (median, ms) when picking a configuration.
 LATENCY_BUDGET_MS = 1000.0
 
@@ -98,11 +101,11 @@ def run_demo(
     defaults = presets.api_defaults()
     tuned = presets.patient()
     for name, session in (("defaults", defaults), ("patient", tuned)):
-        for api in ("beta", "ga"):
+        for api in APIS:
             path = out / f"session_{name}.{api}.json"
             _write_json(path, session.to_event(api=api))
             written.append(path.name)
-    for api in ("beta", "ga"):
+    for api in APIS:
         echo(f"1. session.update ({api}) for the API defaults:")
         echo(json.dumps(defaults.to_event(api=api), indent=2))
 
