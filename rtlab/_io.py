@@ -15,7 +15,8 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kwargs: object
     """Open a temporary file beside ``path`` and move it into place only if the block succeeds.
 
     A crash or exception inside the block leaves any existing file at ``path`` untouched and no
-    half-written file behind.
+    half-written file behind. The file gets the permissions ``open`` would give a new file
+    (``0o666`` less the umask), not the private ``0o600`` of a temporary file.
 
     Examples
     --------
@@ -30,6 +31,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kwargs: object
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, mode, **kwargs) as handle:  # type: ignore[call-overload]
             yield handle
             handle.flush()
@@ -39,6 +41,12 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kwargs: object
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it; set straight back
+    os.umask(mask)
+    return mask
 
 
 def cache_dir() -> Path:

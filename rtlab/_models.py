@@ -53,7 +53,7 @@ _INTRA_OP_THREADS: dict[str, int] = {"silero_vad": 1, "smart_turn": 2}
 
 
 def _check_name(name: str) -> str:
-    if name not in _PATTERNS:
+    if not isinstance(name, str) or name not in _PATTERNS:
         allowed = " or ".join(repr(n) for n in _PATTERNS)
         raise ConfigError("name", name, allowed, owner="model_path")
     return name

@@ -1351,7 +1351,15 @@ def _existing(path: str | Path, owner: str) -> Path:
 
 
 def _read_text(p: Path) -> str:
-    return p.read_text(encoding="utf-8-sig")
+    try:
+        return p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:  # e.g. an audio file passed by mistake
+        raise ConfigError(
+            "path",
+            str(p),
+            "a UTF-8 text annotation file",
+            fix=f"It is not text: byte {err.start} cannot be decoded as UTF-8.",
+        ) from err
 
 
 def _load_json(p: Path) -> Any:

@@ -649,7 +649,10 @@ def _check_law(law: Any, owner: str) -> Literal["ulaw", "alaw"]:
 def _check_rate(rate: Any) -> float:
     if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
         raise AudioFormatError("sample_rate_hz", rate, "a number of Hz in [1000, 768000]")
-    value = float(rate)
+    try:
+        value = float(rate)
+    except OverflowError:  # an int beyond float's range
+        value = math.inf
     if not (math.isfinite(value) and _MIN_RATE_HZ <= value <= _MAX_RATE_HZ):
         raise AudioFormatError(
             "sample_rate_hz",
@@ -790,7 +793,16 @@ def _finish(y: np.ndarray, rate: float, source: str, *, owned: bool) -> Audio:
 
 
 def _from_array(src: Any, rate: float, channel: Any, source: str) -> Audio:
-    x = np.asarray(src)
+    try:
+        x = np.asarray(src)
+    except (TypeError, ValueError) as err:  # e.g. a ragged list of lists
+        raise AudioFormatError(
+            "src",
+            src,
+            f"an array of {_DTYPES}",
+            owner="load_audio",
+            fix=f"numpy cannot make an array of it ({err}).",
+        ) from err
     if x.dtype.byteorder not in ("=", "|") and x.dtype.kind in "iuf":
         x = x.astype(x.dtype.newbyteorder("="))
     if x.dtype not in _INT_SCALES and x.dtype not in (np.float16, np.float32, np.float64):

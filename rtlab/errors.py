@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 __all__ = [
@@ -39,10 +40,23 @@ __all__ = [
 ]
 
 _MAX_VALUE_CHARS = 80
+# what looks like an OpenAI API key or client secret ("sk-...", "rk-...", "ek_...")
+_SECRET = re.compile(r"\b(sk|rk|ek)([-_])[A-Za-z0-9_\-]{6,}")
+
+
+def _mask_secrets(text: str) -> str:
+    """Replace anything in ``text`` that looks like an API key or client secret by ``sk-***``.
+
+    Examples
+    --------
+    >>> _mask_secrets("key='sk-proj-abc123def456'")
+    "key='sk-***'"
+    """
+    return _SECRET.sub(r"\1\2***", text)
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    text = _mask_secrets(repr(value))  # before shortening, which could cut a key's prefix
     if len(text) > _MAX_VALUE_CHARS:
         text = text[: _MAX_VALUE_CHARS - 3] + "..."
     return text
@@ -74,6 +88,7 @@ def describe(
     Returns
     -------
     str
+        Anything in it that looks like an API key (``sk-...``) is masked as ``sk-***``.
 
     Examples
     --------
@@ -90,7 +105,7 @@ def describe(
     )
     if fix:
         text += f" {fix}"
-    return text
+    return _mask_secrets(text)
 
 
 class RtlabError(Exception):
@@ -127,7 +142,8 @@ class RtlabError(Exception):
         self.allowed = allowed
         self.owner = owner
         self.fix = fix
-        super().__init__(message or describe(field, value, allowed, owner=owner, fix=fix))
+        text = message or describe(field, value, allowed, owner=owner, fix=fix)
+        super().__init__(_mask_secrets(text))
 
 
 class ConfigError(RtlabError, ValueError):

@@ -126,7 +126,7 @@ class EventLog:
 
     def __post_init__(self) -> None:
         events = tuple(self.events)
-        emitted = tuple(map(float, self.emitted_ms))
+        emitted = _times_ms(self.emitted_ms, "EventLog")
         _check_one_time_each(events, emitted, "EventLog")
         if not all(type(e) is dict and type(e.get("type")) is str for e in events):
             events = tuple(_plain_event(event, index) for index, event in enumerate(events))
@@ -146,10 +146,13 @@ class EventLog:
                 previous = t
         duration = self.duration_ms
         if duration is not None:
-            duration = float(duration)
+            duration = _float_or_nan(duration)
             if not math.isfinite(duration) or duration < 0:
                 raise ProtocolError(
-                    "duration_ms", duration, "a finite number of ms >= 0, or None", owner="EventLog"
+                    "duration_ms",
+                    self.duration_ms,
+                    "a finite number of ms >= 0, or None",
+                    owner="EventLog",
                 )
         object.__setattr__(self, "events", events)
         object.__setattr__(self, "emitted_ms", emitted)
@@ -441,13 +444,16 @@ class EventLog:
         >>> log.with_events([done], [1200.0]).turns()["transcript"].tolist()
         ['hello']
         """
-        new_events = [dict(event) for event in events]
-        new_times = [float(t) for t in emitted_ms]
+        new_events = list(events)
+        new_times = _times_ms(emitted_ms, "EventLog.with_events")
         _check_one_time_each(new_events, new_times, "EventLog.with_events")
         merged = [
             (t, 0, i, e) for i, (e, t) in enumerate(zip(self.events, self.emitted_ms, strict=True))
         ]
-        merged += [(t, 1, i, e) for i, (e, t) in enumerate(zip(new_events, new_times, strict=True))]
+        merged += [
+            (t, 1, i, dict(_plain_event(e, i, "EventLog.with_events")))
+            for i, (e, t) in enumerate(zip(new_events, new_times, strict=True))
+        ]
         merged.sort(key=lambda row: (row[0], row[1], row[2]))
         return EventLog(
             events=tuple(row[3] for row in merged),
@@ -496,11 +502,20 @@ class EventLog:
             "n_events": len(self.events),
             "session": None if self.session is None else _session_to_json(self.session),
         }
+        lines = [json.dumps(header, allow_nan=False)]
+        for index, (event, t) in enumerate(zip(self.events, self.emitted_ms, strict=True)):
+            try:
+                lines.append(json.dumps({"emitted_ms": t, "event": event}, allow_nan=False))
+            except (TypeError, ValueError) as exc:
+                raise ProtocolError(
+                    f"events[{index}]",
+                    event,
+                    "an event of JSON values (str, finite numbers, bool, None, lists, dicts)",
+                    owner="EventLog.to_jsonl",
+                ) from exc
         target = Path(path)
         with atomic_write(target, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(header, allow_nan=False) + "\n")
-            for event, t in zip(self.events, self.emitted_ms, strict=True):
-                handle.write(json.dumps({"emitted_ms": t, "event": event}, allow_nan=False) + "\n")
+            handle.write("\n".join(lines) + "\n")
         return target
 
     @classmethod
@@ -541,7 +556,12 @@ class EventLog:
         """
         target = Path(path)
         owner = target.name
-        text = target.read_text(encoding="utf-8")
+        try:
+            text = target.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProtocolError(
+                "encoding", f"byte {exc.start}", "UTF-8 text (an rtlab event log)", owner=owner
+            ) from exc
         header: dict[str, Any] | None = None
         events: list[dict[str, Any]] = []
         times: list[float] = []
@@ -622,11 +642,22 @@ def _check_one_time_each(events: Sequence[Any], times: Sequence[float], owner: s
         )  # fmt: skip
 
 
-def _plain_event(event: Any, index: int) -> dict[str, Any]:
+def _plain_event(event: Any, index: int, owner: str = "EventLog") -> dict[str, Any]:
     """A mapping with a string ``"type"`` as a plain dict, else a ProtocolError."""
     if isinstance(event, Mapping) and isinstance(event.get("type"), str):
         return event if type(event) is dict else dict(event)
-    raise ProtocolError(f"events[{index}]", event, "a dict with a string 'type'", owner="EventLog")
+    raise ProtocolError(f"events[{index}]", event, "a dict with a string 'type'", owner=owner)
+
+
+def _times_ms(times: Iterable[Any], owner: str) -> tuple[float, ...]:
+    """Emission times as floats; a value that is not a number is a ProtocolError."""
+    out = []
+    for index, t in enumerate(times):
+        value = _float_or_nan(t)
+        if math.isnan(value) and not (isinstance(t, float | int) and not isinstance(t, bool)):
+            raise ProtocolError(f"emitted_ms[{index}]", t, "a finite time in ms", owner=owner)
+        out.append(value)
+    return tuple(out)
 
 
 def _float_or_nan(value: Any) -> float:

@@ -651,13 +651,37 @@ def _check_options(
         raise ConfigError("hop_ms", hop_ms, "a frame hop in ms > 0, or None", owner=owner)
 
 
+def _parsed(
+    log: EventLog,
+    truth: Annotation,
+    owner: str,
+    *,
+    collar_ms: Any = 0.0,
+    hop_ms: Any = None,
+    tolerance_ms: Any = TOLERANCE_MS,
+    min_turn_gap_ms: Any = MIN_TURN_GAP_MS,
+) -> tuple[_Truth, _Detections, float | None]:
+    """Check the inputs and options; the prepared truth, the log's turns and the audio length."""
+    from rtlab.annotation import Annotation
+    from rtlab.events import EventLog
+
+    if not isinstance(log, EventLog):
+        raise ConfigError("log", log, "an rtlab EventLog", owner=owner)
+    if not isinstance(truth, Annotation):
+        raise ConfigError("truth", truth, "an rtlab Annotation (e.g. clip.truth)", owner=owner)
+    _check_options(collar_ms, hop_ms, tolerance_ms, min_turn_gap_ms, owner)
+    prepared = _prepare_truth(truth, min_turn_gap_ms=min_turn_gap_ms)
+    det, duration = _parse_log(log, prepared)
+    return prepared, det, duration
+
+
 def _turns_matched(
     log: EventLog, truth: Annotation, tolerance_ms: Any, min_turn_gap_ms: Any, owner: str
 ) -> tuple[_Truth, _Detections, _TurnMatch]:
     """Check the options, then match the log's turns with the true turns (per-turn views)."""
-    _check_options(0.0, None, tolerance_ms, min_turn_gap_ms, owner)
-    prepared = _prepare_truth(truth, min_turn_gap_ms=min_turn_gap_ms)
-    det, duration = _parse_log(log, prepared)
+    prepared, det, duration = _parsed(
+        log, truth, owner, tolerance_ms=tolerance_ms, min_turn_gap_ms=min_turn_gap_ms
+    )
     return prepared, det, _match(det, prepared, duration, float(tolerance_ms))
 
 
@@ -719,11 +743,16 @@ def score(
     """
     import pandas as pd
 
-    _check_options(collar_ms, hop_ms, tolerance_ms, min_turn_gap_ms, "score")
-    prepared = _prepare_truth(truth, min_turn_gap_ms=min_turn_gap_ms)
-    values = _score_dict(
-        log, prepared, collar_ms=float(collar_ms), hop_ms=hop_ms, tolerance_ms=float(tolerance_ms)
+    prepared, det, duration = _parsed(
+        log,
+        truth,
+        "score",
+        collar_ms=collar_ms,
+        hop_ms=hop_ms,
+        tolerance_ms=tolerance_ms,
+        min_turn_gap_ms=min_turn_gap_ms,
     )
+    values = _values(det, prepared, duration, float(collar_ms), hop_ms, float(tolerance_ms))
     return pd.Series(
         [values[name] for name in METRIC_NAMES], index=list(METRIC_NAMES), dtype="float64"
     )
@@ -760,9 +789,9 @@ def frame_metrics(
     """
     import pandas as pd
 
-    _check_options(collar_ms, hop_ms, 0.0, 0.0, "frame_metrics")
-    prepared = _prepare_truth(truth)
-    det, duration = _parse_log(log, prepared)
+    prepared, det, duration = _parsed(
+        log, truth, "frame_metrics", collar_ms=collar_ms, hop_ms=hop_ms
+    )
     values = _frame_dict(det, prepared, duration, float(collar_ms), hop_ms)
     return pd.Series(values, index=list(FRAME_METRICS), dtype="float64")
 
@@ -802,9 +831,9 @@ def turn_metrics(
     """
     import pandas as pd
 
-    _check_options(0.0, None, tolerance_ms, min_turn_gap_ms, "turn_metrics")
-    prepared = _prepare_truth(truth, min_turn_gap_ms=min_turn_gap_ms)
-    det, duration = _parse_log(log, prepared)
+    prepared, det, duration = _parsed(
+        log, truth, "turn_metrics", tolerance_ms=tolerance_ms, min_turn_gap_ms=min_turn_gap_ms
+    )
     values = _turn_dict(det, prepared, duration, float(tolerance_ms))
     return pd.Series(values, index=list(TURN_METRICS), dtype="float64")
 
@@ -1086,7 +1115,7 @@ def transcript_table(log: EventLog, truth: Annotation) -> pd.DataFrame:
     """
     import pandas as pd
 
-    det, _ = _parse_log(log, _prepare_truth(truth))
+    _, det, _ = _parsed(log, truth, "transcript_table")
     texts: dict[Any, str] = {}
     for event in log.events:
         if event["type"] == TRANSCRIPTION_COMPLETED and isinstance(event.get("transcript"), str):

@@ -108,6 +108,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from rtlab._io import atomic_write
 from rtlab.errors import ConfigError
+from rtlab.errors import _mask_secrets as _mask
 
 __all__ = [
     "FieldDroppedWarning",
@@ -144,7 +145,6 @@ _GA_FORMATS: dict[str, dict[str, Any]] = {
     "g711_alaw": {"type": "audio/pcma"},
 }
 _SESSION_EVENTS = ("session.update", "session.created", "session.updated")
-_SECRET = re.compile(r"\b(sk|rk|ek)([-_])[A-Za-z0-9_\-]{6,}")
 
 
 class FrozenConfigError(ConfigError, AttributeError):
@@ -273,11 +273,6 @@ def _json_object(value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise ValueError("not a JSON object")
     return _json_copy(value)
-
-
-def _mask(text: str) -> str:
-    """Hide anything that looks like an API key or client secret."""
-    return _SECRET.sub(r"\1\2***", text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1328,6 +1323,11 @@ class Session(_Config):
         """
         data = {name: getattr(self, name) for name in self.model_fields_set}
         for path in paths:
+            if not isinstance(path, str):
+                raise ConfigError(
+                    "paths", path, "field names as str, e.g. 'id' or 'turn_detection.threshold'",
+                    owner="Session.unset",
+                )  # fmt: skip
             head, _, rest = path.partition(".")
             if head not in Session.model_fields:
                 raise _unknown(

@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -74,11 +75,12 @@ _N_FRAMES = _N_SAMPLES // _HOP  # 800
 _BATCH = 8  # positions per onnxruntime call
 
 
+@functools.cache
 def _mel_filters() -> np.ndarray:
     """Whisper's filterbank ``(80, 201)``: Slaney mel scale, Slaney area normalisation."""
     import librosa
 
-    return librosa.filters.mel(
+    filters = librosa.filters.mel(
         sr=_RATE_HZ,
         n_fft=_N_FFT,
         n_mels=_N_MELS,
@@ -88,6 +90,8 @@ def _mel_filters() -> np.ndarray:
         norm="slaney",
         dtype=np.float64,
     )
+    filters.setflags(write=False)  # computed once, shared by every call
+    return filters
 
 
 def log_mel_features(windows: np.ndarray) -> np.ndarray:
@@ -116,15 +120,20 @@ def log_mel_features(windows: np.ndarray) -> np.ndarray:
     """
     from numpy.lib.stride_tricks import sliding_window_view
 
-    x = np.asarray(windows, dtype=np.float64)
+    allowed = f"a finite float array of shape (n, {_N_SAMPLES}) or ({_N_SAMPLES},)"
+    try:
+        x = np.asarray(windows, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError("windows", windows, allowed, owner="log_mel_features") from exc
     single = x.ndim == 1
     x = np.atleast_2d(x)
     if x.ndim != 2 or x.shape[1] != _N_SAMPLES:
         raise ConfigError(
-            "windows",
-            f"array of shape {np.shape(windows)}",
-            f"an array of shape (n, {_N_SAMPLES}) or ({_N_SAMPLES},)",
-            owner="log_mel_features",
+            "windows", f"array of shape {np.shape(windows)}", allowed, owner="log_mel_features"
+        )
+    if not np.isfinite(x).all():
+        raise ConfigError(
+            "windows", "an array holding NaN or inf", allowed, owner="log_mel_features"
         )
     x = (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + 1e-7)
     pad = _N_FFT // 2
@@ -241,7 +250,8 @@ def turn_end_probability(
     Parameters
     ----------
     audio : Audio
-        The clip (int16, 24 kHz mono).
+        The clip (int16, 24 kHz mono); a path or anything :func:`rtlab.load_audio` accepts
+        is loaded first.
     end_ms : float or sequence of float
         Positions in ms, each where a pause begins (within ``[0, audio.duration_ms]``). The
         model hears the 8 s of audio before each position (zero-padded at the start).
@@ -272,8 +282,9 @@ def turn_end_probability(
     >>> p.dtype, p.shape, bool(p[0] > 0.8)
     (dtype('float32'), (1,), True)
     """
-    from rtlab.vad import _resample_16k
+    from rtlab.vad import _as_audio, _resample_16k
 
+    audio = _as_audio(audio)
     duration_ms = float(audio.duration_ms)
     n16 = round(audio.samples.size * _RATE_HZ / 24000)
     end16 = _positions(end_ms, "end_ms", duration_ms, n16)

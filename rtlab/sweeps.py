@@ -962,6 +962,7 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
     """
     import pandas as pd
 
+    _check_table(table, "summarize")
     if "clip" not in table.columns and "n_clips" in table.columns:
         return table
     for name in ("config_id", "clip"):
@@ -1034,7 +1035,16 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _summary(table: pd.DataFrame) -> pd.DataFrame:
+def _check_table(table: Any, owner: str) -> None:
+    if not hasattr(table, "columns"):
+        raise ConfigError(
+            "table", table, "a pandas.DataFrame from sweep() or summarize()", owner=owner
+        )
+
+
+def _summary(table: pd.DataFrame, owner: str = "summarize") -> pd.DataFrame:
+    """One row per configuration: :func:`summarize` of a sweep table, a summary as it is."""
+    _check_table(table, owner)
     return summarize(table) if "clip" in table.columns else table
 
 
@@ -1073,7 +1083,7 @@ def pareto(
     >>> pareto(summary)["config_id"].tolist()
     [0, 1]
     """
-    summary = _summary(table)
+    summary = _summary(table, "pareto")
     for name, value in (("x", x), ("y", y)):
         if value not in summary.columns:
             raise ConfigError(
@@ -1214,8 +1224,25 @@ def recommend(
     >>> session.turn_detection.silence_duration_ms in (300, 500, 800, 1200)
     True
     """
+    summary = _summary(table, "recommend")
+    config_id = _recommended_id(
+        summary,
+        max_latency_ms=max_latency_ms,
+        metric=metric,
+        max_missed_turn_rate=max_missed_turn_rate,
+    )
+    return session_for(summary, config_id, base=_base_of(table, base))
+
+
+def _recommended_id(
+    summary: pd.DataFrame,
+    *,
+    max_latency_ms: float,
+    metric: str = "false_cutoff_rate",
+    max_missed_turn_rate: float | None = None,
+) -> int:
+    """The ``config_id`` :func:`recommend` picks from a summary (its checks and errors)."""
     owner = "recommend"
-    summary = _summary(table)
     latency = "latency_ms_median"
     for name in (latency, metric):
         if name not in summary.columns:
@@ -1253,7 +1280,7 @@ def recommend(
         name for name in ("missed_turn_rate", "onset_clipping_ms_mean") if name in fits.columns
     ]
     chosen = fits.sort_values([*keys, "config_id"], kind="stable", na_position="last").iloc[0]
-    return session_for(summary, int(chosen["config_id"]), base=_base_of(table, base))
+    return int(chosen["config_id"])
 
 
 def _missed_limit(summary: pd.DataFrame, value: float | None) -> float | None:

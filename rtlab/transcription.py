@@ -240,9 +240,10 @@ def _wav_bytes(samples: np.ndarray) -> bytes:
 
 
 def _scrub(text: str, secret: str | None) -> str:
-    if secret:
-        text = text.replace(secret, "***")
-    return re.sub(r"sk-[A-Za-z0-9_\-]{8,}", "sk-***", text)
+    """The recorder's redaction: the key itself, ``sk-...`` keys and bearer tokens."""
+    from rtlab.realtime._record import _scrub as scrub
+
+    return scrub(text, secret or "")
 
 
 def _openai_client(client):

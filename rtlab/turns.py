@@ -90,6 +90,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -1044,13 +1045,29 @@ class Detector:
         (64.0, 160.0, 160.0)
         """
         self._check_open()
+        owner = "Detector.feed_scores"
+        if not (
+            isinstance(hop_ms, numbers.Real)
+            and not isinstance(hop_ms, bool)
+            and math.isfinite(hop_ms)
+            and hop_ms > 0
+        ):
+            raise ConfigError("hop_ms", hop_ms, "a finite frame hop in ms > 0", owner=owner)
+        try:
+            values = np.asarray(probabilities, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            values = None
+        if values is None or not np.all((values >= 0.0) & (values <= 1.0)):
+            raise ConfigError(
+                "probabilities", probabilities, "numbers in [0.0, 1.0], one per frame", owner=owner
+            )
         if self.turn_detection is None:
             return []
         if self._params is None:
             self._params = _Params(self.turn_detection, hop_ms, self.options)
         if audio is not None:
             self._external_audio = audio
-        return self._steps(np.asarray(probabilities, dtype=np.float64).ravel().tolist())
+        return self._steps(values.tolist())
 
     def flush(self) -> list[dict[str, Any]]:
         """End of audio: score a trailing partial frame the way :func:`rtlab.vad.score` does.

@@ -526,3 +526,15 @@ def test_repr_and_html():
     assert page.count("<tr>") == 1 + 4 + 6 and "MÉO069" in page
     many = read_words(libri("0870", ".words.json"))._repr_html_()
     assert "more rows" in many
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+@pytest.mark.parametrize("reader", ["read_rttm", "read_csv", "read_lhotse", "read_audacity"])
+def test_a_binary_file_is_a_config_error_not_a_decode_error(reader):
+    import rtlab.annotation as annotation
+
+    flac = Path(__file__).resolve().parents[1] / "datasets" / "jfk_whisper" / "jfk.flac"
+    with pytest.raises(ConfigError, match="UTF-8 text annotation file"):
+        getattr(annotation, reader)(flac)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
 import re
 import warnings
 from pathlib import Path
@@ -595,3 +596,25 @@ def test_text_mode_file_object(tmp_path: Path) -> None:
         load_audio(handle)
     with open(path) as handle, pytest.raises(AudioFormatError, match="mode 'rb'"):
         load_audio(handle, format="pcm16")
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_save_gives_the_file_ordinary_permissions(jfk, tmp_path):
+    mask = os.umask(0o022)
+    try:
+        path = jfk[0:0.5].save(tmp_path / "clip.wav")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644  # not the 0o600 of a temporary file
+
+
+def test_ragged_list_is_an_audio_format_error():
+    with pytest.raises(AudioFormatError, match="'src' parameter of load_audio"):
+        load_audio([[0.1, 0.2], [0.3]], sample_rate_hz=16000)
+
+
+def test_rate_beyond_float_range_is_an_audio_format_error():
+    with pytest.raises(AudioFormatError, match="'sample_rate_hz' parameter"):
+        load_audio(np.zeros(100, np.float32), sample_rate_hz=10**400)

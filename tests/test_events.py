@@ -224,7 +224,7 @@ def test_to_jsonl_is_atomic(log, tmp_path):
     path = log.to_jsonl(tmp_path / "log.jsonl")
     before = path.read_bytes()
     bad = log.with_events([{"type": "x", "payload": object()}], [9000.0])  # not JSON-able
-    with pytest.raises(TypeError):
+    with pytest.raises(ProtocolError, match="payload"):
         bad.to_jsonl(path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["log.jsonl"]  # no temporary file left behind
@@ -291,3 +291,41 @@ def test_bad_session_in_header_is_a_protocol_error(log, tmp_path):
     with pytest.raises(ProtocolError) as info:
         EventLog.read_jsonl(path)
     assert info.value.field == "line 1"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"events": ({"type": "x"},), "emitted_ms": ("soon",)}, "emitted_ms[0]"),
+        ({"events": ({"type": "x"},), "emitted_ms": (None,)}, "emitted_ms[0]"),
+        ({"events": ({"type": "x"},), "emitted_ms": (1.0,), "duration_ms": "long"}, "duration_ms"),
+    ],
+)
+def test_non_numeric_times_are_protocol_errors(kwargs, field):
+    with pytest.raises(ProtocolError) as info:
+        EventLog(**kwargs)
+    assert info.value.field == field
+
+
+def test_with_events_rejects_bad_input_with_protocol_errors(log):
+    with pytest.raises(ProtocolError, match=r"emitted_ms\[0\]"):
+        log.with_events([{"type": "x"}], ["later"])
+    with pytest.raises(ProtocolError, match=r"events\[1\]"):
+        log.with_events([{"type": "x"}, 5], [1.0, 2.0])
+
+
+@pytest.mark.parametrize("value", [math.nan, object()])
+def test_to_jsonl_with_a_non_json_event_names_it_and_writes_nothing(log, tmp_path, value):
+    bad = log.with_events([{"type": "x", "audio_start_ms": value}], [log.emitted_ms[-1]])
+    target = tmp_path / "log.jsonl"
+    with pytest.raises(ProtocolError) as info:
+        bad.to_jsonl(target)
+    assert info.value.field == f"events[{len(bad) - 1}]"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_read_jsonl_of_a_binary_file_is_a_protocol_error(tmp_path):
+    path = tmp_path / "audio.jsonl"
+    path.write_bytes(b"RIFF\xff\xfe\x00\x00WAVE")
+    with pytest.raises(ProtocolError, match="UTF-8"):
+        EventLog.read_jsonl(path)

@@ -385,3 +385,25 @@ def test_transcript_table_single_turn_uses_the_transcript():
     assert len(table) == 1
     assert table["reference"].iloc[0] == clip.truth.transcript
     assert table["hypothesis"].isna().all() and table["wer"].isna().all()
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        metrics.score,
+        metrics.frame_metrics,
+        metrics.turn_metrics,
+        metrics.turn_table,
+        metrics.turn_outcomes,
+        metrics.transcript_table,
+    ],
+)
+def test_wrong_log_or_truth_type_is_a_config_error_naming_it(function):
+    clip = datasets.load("ami-lhotse/ES2011a")
+    log = EventLog((), (), duration_ms=clip.audio.duration_ms)
+    with pytest.raises(ConfigError, match="'truth' parameter") as info:
+        function(log, None)
+    assert info.value.field == "truth"
+    with pytest.raises(ConfigError, match="'log' parameter") as info:
+        function([{"type": "input_audio_buffer.speech_started"}], clip.truth)
+    assert info.value.field == "log"

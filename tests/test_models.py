@@ -97,3 +97,8 @@ def test_finding_and_running_models_does_not_import_pipecat():
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+def test_unhashable_model_name_is_a_config_error():
+    with pytest.raises(ConfigError, match="'name' parameter of model_path"):
+        _models.model_path(["silero_vad"])  # type: ignore[arg-type]

@@ -820,3 +820,32 @@ def test_missing_required_parameters():
         NoiseReduction()
     with pytest.raises(ConfigError, match="'name' parameter of Tool is required"):
         Session(tools=[{"description": "no name"}])
+
+
+# ---------------------------------------------------------------- review fixes
+
+_KEY = "sk-proj-ABCDEFGHIJKLMNOP1234"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Session(instructions=[_KEY]),
+        lambda: Session(tracing=_KEY),
+        lambda: Session(turn_detection={"type": _KEY}),
+        lambda: Session(max_response_output_tokens=_KEY),
+        lambda: Session().replace(**{"turn_detection.threshold": _KEY}),
+        lambda: Session().unset(_KEY),
+        lambda: Tracing(group_id=[_KEY]),
+    ],
+)
+def test_error_messages_never_show_an_api_key(make):
+    with pytest.raises(ConfigError) as info:
+        make()
+    assert "ABCDEFGH" not in str(info.value)
+    assert "sk-***" in str(info.value)
+
+
+def test_unset_a_non_string_path_is_a_config_error():
+    with pytest.raises(ConfigError, match=r"'paths' parameter of Session.unset .* Got 5"):
+        Session().unset(5)

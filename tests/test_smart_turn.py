@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -186,3 +187,25 @@ def test_bad_positions(kw, field):
 def test_no_positions():
     out = turn_end_probability(Audio(np.zeros(2400, np.int16)), [], cache=False)
     assert out.shape == (0,) and out.dtype == np.float32
+
+
+# -- review fixes -----------------------------------------------------------------------------
+
+
+def test_a_path_is_loaded_like_vad_does_and_junk_is_an_rtlab_error():
+    from rtlab.errors import AudioFormatError
+
+    path = Path(__file__).resolve().parents[1] / "datasets" / "jfk_whisper" / "jfk.flac"
+    p = turn_end_probability(path, [11000.0], cache=False)
+    assert p.shape == (1,) and 0.0 <= float(p[0]) <= 1.0
+    with pytest.raises(AudioFormatError, match="'src' parameter of load_audio"):
+        turn_end_probability(5, [1.0])  # type: ignore[arg-type]
+
+
+def test_log_mel_features_rejects_text_and_nan():
+    with pytest.raises(ConfigError, match="'windows' parameter of log_mel_features"):
+        smart_turn.log_mel_features("x")  # type: ignore[arg-type]
+    x = np.zeros(smart_turn._N_SAMPLES)
+    x[5] = np.nan
+    with pytest.raises(ConfigError, match="NaN or inf"):
+        smart_turn.log_mel_features(x)

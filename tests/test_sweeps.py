@@ -428,3 +428,18 @@ def test_dask_local_cluster_equals_local(small_clips):
     assert math.isclose(
         summarize(remote)["false_cutoff_rate"].sum(), summarize(local)["false_cutoff_rate"].sum()
     )
+
+
+@pytest.mark.parametrize(
+    ("call", "owner"),
+    [
+        (lambda table: rtlab.summarize(table), "summarize"),
+        (lambda table: rtlab.pareto(table), "pareto"),
+        (lambda table: rtlab.recommend(table, max_latency_ms=800), "recommend"),
+    ],
+)
+@pytest.mark.parametrize("table", [None, [1, 2], {"config_id": [0]}])
+def test_table_that_is_not_a_dataframe_is_a_config_error(call, owner, table):
+    with pytest.raises(ConfigError, match=f"'table' parameter of {owner}") as info:
+        call(table)
+    assert info.value.field == "table"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -613,3 +614,17 @@ def test_streaming_semantic_vad_keeps_bounded_audio_and_matches_offline():
     assert detector._dropped16 > 0
     assert detector.log.turns()["end_ms"].tolist() == offline.turns()["end_ms"].tolist()
     assert list(detector.log.emitted_ms) == list(offline.emitted_ms)
+
+
+@pytest.mark.parametrize("hop_ms", [0, -32.0, math.nan, "32"])
+def test_feed_scores_rejects_a_bad_hop(hop_ms):
+    with pytest.raises(ConfigError, match=r"'hop_ms' parameter of Detector\.feed_scores"):
+        Detector(rtlab.Session()).feed_scores([0.9, 0.9], hop_ms=hop_ms)
+
+
+@pytest.mark.parametrize("probabilities", [[0.9, math.nan], [1.5], ["speech"], "ab"])
+def test_feed_scores_rejects_values_that_are_not_probabilities(probabilities):
+    detector = Detector(rtlab.Session())
+    with pytest.raises(ConfigError, match="'probabilities' parameter"):
+        detector.feed_scores(probabilities)
+    assert detector.feed_scores([0.9]) != []  # still usable: nothing was fed

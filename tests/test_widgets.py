@@ -385,6 +385,12 @@ def test_parse_values():
             parse_values(bad)
 
 
+@pytest.mark.parametrize("bad", ["0:inf:1", "0:nan:100", "nan:1:1", "0:10:nan", "0:1e308:1e-300"])
+def test_parse_values_rejects_non_finite_and_huge_ranges(bad):
+    with pytest.raises(ConfigError, match="'values' parameter"):
+        parse_values(bad)
+
+
 def test_sweep_runner_checks_values_as_you_type():
     runner = SweepRunner(["ami-debug/trn04", "ami-debug/trn05"], progress=False)
     runner.threshold_values.value = "0.4, 1.5"

@@ -72,16 +72,19 @@ def parse_values(text: str, *, field: str = "values") -> list[Any]:
     text = text.strip()
     if ":" in text:
         parts = [parse_text(p) for p in text.split(":")]
-        if len(parts) != 3 or not all(isinstance(p, int | float) for p in parts):
-            raise ConfigError(field, text, allowed, owner="SweepRunner")
+        if len(parts) != 3 or not all(
+            isinstance(p, int | float) and math.isfinite(p) for p in parts
+        ):
+            raise ConfigError(field, text, allowed + " with finite numbers", owner="SweepRunner")
         start, stop, step = parts
         if step <= 0 or stop < start:
             raise ConfigError(
                 field, text, allowed + " with step > 0 and start <= stop", owner="SweepRunner"
             )
-        count = math.floor((stop - start) / step + 1e-9) + 1
-        if count > 1000:
+        span = (stop - start) / step + 1e-9
+        if not span < 1000:
             raise ConfigError(field, text, "at most 1000 values", owner="SweepRunner")
+        count = math.floor(span) + 1
         values = [start + i * step for i in range(count)]
         if all(isinstance(p, int) for p in parts):
             return [int(v) for v in values]
@@ -463,6 +466,7 @@ ipywidgets.Widget
 
     def _recommend(self) -> None:
         import rtlab
+        from rtlab.sweeps import _recommended_id
 
         if self.summary is None:
             return
@@ -471,24 +475,18 @@ ipywidgets.Widget
         options = [(_config_label(r, params), int(r["config_id"])) for _, r in front.iterrows()]
         best_id = None
         try:
-            best = rtlab.recommend(
-                self.table, max_latency_ms=self.max_latency_ms.value, base=self.base
-            )
+            best_id = _recommended_id(self.summary, max_latency_ms=self.max_latency_ms.value)
         except RtlabError as exc:
             show_error(self.recommendation, exc)
         else:
-            for _, r in self.summary.iterrows():
-                if self.session_for(int(r["config_id"])) == best:
-                    best_id = int(r["config_id"])
-                    break
             chosen = self.summary[self.summary["config_id"] == best_id]
-            label = _config_label(chosen.iloc[0], params) if len(chosen) else describe_turns(best)
+            label = _config_label(chosen.iloc[0], params)
             self.recommendation.value = (
                 f"<b>Recommended</b> within {self.max_latency_ms.value} ms: "
                 f"<code>{html.escape(label)}</code>"
             )
-            if best_id is not None and best_id not in [v for _, v in options]:
-                options.append((_config_label(chosen.iloc[0], params), best_id))
+            if best_id not in [v for _, v in options]:
+                options.append((label, best_id))
         options = [(("★ " if v == best_id else "") + text, v) for text, v in options]
         self.rows.options = options
         if options:
@@ -504,9 +502,3 @@ def _varying(summary: pd.DataFrame) -> list[str]:
         for c in params
         if c != "param_turn_detection.type" and summary[c].nunique(dropna=True) > 1
     ]
-
-
-def describe_turns(session: Session) -> str:
-    from rtlab.widgets._timeline import describe
-
-    return describe(session)
