@@ -44,7 +44,15 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kwargs: object
 
 
 def _umask() -> int:
-    mask = os.umask(0)  # the only way to read it; set straight back
+    """The process umask, read without changing it where the OS allows (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0)  # elsewhere the only way to read it; set straight back
     os.umask(mask)
     return mask
 
