@@ -41,18 +41,30 @@ __all__ = [
 
 _MAX_VALUE_CHARS = 80
 # what looks like an OpenAI API key or client secret ("sk-...", "rk-...", "ek_...")
-_SECRET = re.compile(r"\b(sk|rk|ek)([-_])[A-Za-z0-9_\-]{6,}")
+_SECRET = re.compile(r"\b(sk|rk|ek)([-_])[A-Za-z0-9_\-]{4,}")
+# the value of an HTTP "Authorization: Bearer ..." header
+_BEARER = re.compile(r"(?i)\b(bearer\s+)\S+")
 
 
-def _mask_secrets(text: str) -> str:
-    """Replace anything in ``text`` that looks like an API key or client secret by ``sk-***``.
+def _mask_secrets(text: str, secret: str | None = None) -> str:
+    """Mask API keys, client secrets and bearer tokens in ``text`` (the one place rtlab does).
+
+    Every error message, every log line of the realtime server and recorder, and every
+    transcription error goes through here. ``secret``, when given, is masked wherever it
+    appears, whatever it looks like.
 
     Examples
     --------
     >>> _mask_secrets("key='sk-proj-abc123def456'")
     "key='sk-***'"
+    >>> _mask_secrets("Authorization: Bearer abc.def")
+    'Authorization: Bearer ***'
+    >>> _mask_secrets("token=local-key-1", secret="local-key-1")
+    'token=***'
     """
-    return _SECRET.sub(r"\1\2***", text)
+    if secret:
+        text = text.replace(secret, "***")
+    return _SECRET.sub(r"\1\2***", _BEARER.sub(r"\1***", text))
 
 
 def _short(value: Any) -> str:

@@ -33,7 +33,6 @@ import ipaddress
 import json
 import logging
 import os
-import re
 import secrets
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -42,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from rtlab.errors import ConfigError, RtlabError
+from rtlab.errors import ConfigError, RtlabError, _mask_secrets
 from rtlab.realtime import _protocol as proto
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,14 +72,9 @@ _SAMPLE_RATE_HZ = 24000
 
 # -- logging that never shows a key ----------------------------------------------------------
 
-_BEARER = re.compile(r"(?i)(bearer\s+)\S+")
-_KEY = re.compile(r"sk-[A-Za-z0-9_\-]{4,}")
-
 
 def _redact(value: Any) -> Any:
-    if isinstance(value, str):
-        return _KEY.sub("sk-<redacted>", _BEARER.sub(r"\1<redacted>", value))
-    return value
+    return _mask_secrets(value) if isinstance(value, str) else value
 
 
 class RedactingLogger(logging.LoggerAdapter):
