@@ -5,9 +5,10 @@ No weights are downloaded: Silero VAD (``silero_vad.onnx``) and Smart Turn v3
 found through the distribution's file list (:mod:`importlib.metadata`), so ``pipecat`` itself
 is never imported (it logs on import).
 
-Sessions are cached per process: :func:`session` is wrapped in :func:`functools.cache`,
-so each model file is loaded once and shared by every caller (onnxruntime sessions are safe
-to ``run`` from several threads at once). ``session.cache_clear()`` drops them.
+Sessions are cached per process: :func:`session` checks the name, then returns a session
+from a :func:`functools.cache`, so each model file is loaded once and shared by every caller
+(onnxruntime sessions are safe to ``run`` from several threads at once).
+``session.cache_clear()`` drops them.
 
 Examples
 --------
@@ -25,7 +26,7 @@ import functools
 import importlib.metadata
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from rtlab.errors import ConfigError, ModelNotFoundError
 
@@ -52,11 +53,11 @@ MODEL_NAMES: tuple[str, ...] = tuple(_PATTERNS)
 _INTRA_OP_THREADS: dict[str, int] = {"silero_vad": 1, "smart_turn": 2}
 
 
-def _check_name(name: str) -> str:
+def _check_name(name: object, owner: str = "model_path") -> ModelName:
     if not isinstance(name, str) or name not in _PATTERNS:
         allowed = " or ".join(repr(n) for n in _PATTERNS)
-        raise ConfigError("name", name, allowed, owner="model_path")
-    return name
+        raise ConfigError("name", name, allowed, owner=owner)
+    return cast("ModelName", name)
 
 
 def model_path(name: ModelName) -> Path:
@@ -117,7 +118,6 @@ def model_path(name: ModelName) -> Path:
     )
 
 
-@functools.cache
 def session(name: ModelName) -> onnxruntime.InferenceSession:
     """Return the process-wide onnxruntime session for a model (loaded on first use).
 
@@ -137,12 +137,20 @@ def session(name: ModelName) -> onnxruntime.InferenceSession:
     ------
     ModelNotFoundError
         See :func:`model_path`.
+    ConfigError
+        ``name`` is not one of the names above (checked before the cache is consulted, so
+        unhashable values fail the same way).
 
     Examples
     --------
     >>> [i.name for i in session("silero_vad").get_inputs()]
     ['input', 'state', 'sr']
     """
+    return _session(_check_name(name, owner="session"))
+
+
+@functools.cache
+def _session(name: ModelName) -> onnxruntime.InferenceSession:
     import onnxruntime as ort
 
     path = model_path(name)
@@ -153,3 +161,6 @@ def session(name: ModelName) -> onnxruntime.InferenceSession:
     options.intra_op_num_threads = max(1, min(_INTRA_OP_THREADS[name], os.cpu_count() or 1))
     options.log_severity_level = 3  # errors only
     return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+
+
+session.cache_clear = _session.cache_clear  # type: ignore[attr-defined]

@@ -47,6 +47,7 @@ import hashlib
 import html
 import json
 import math
+import numbers
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -274,7 +275,7 @@ def load(name: str) -> Clip:
     from rtlab.audio import load_audio
 
     folder, manifest = _manifest()
-    entry = _entry(manifest, name)
+    entry = _entry(manifest, _name(name, "name", "rtlab.datasets.load"))
     audio = load_audio(folder / entry["audio"])
     return Clip(name=entry["name"], audio=audio, truth=_truth(folder, entry, audio.duration_s))
 
@@ -302,6 +303,7 @@ def load_all(pattern: str = "*") -> builtins.list[Clip]:
     >>> [clip.name for clip in rtlab.datasets.load_all("ami-debug/dev*")]
     ['ami-debug/dev00', 'ami-debug/dev01']
     """
+    _name(pattern, "pattern", "rtlab.datasets.load_all")
     _, manifest = _manifest()
     names = sorted(e["name"] for e in manifest["clips"])
     chosen = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
@@ -366,10 +368,12 @@ def utterances(
     """
     from rtlab.audio import Audio
 
-    clip = load(clip) if isinstance(clip, str) else clip
+    owner = "rtlab.datasets.utterances"
+    clip = _clip(clip, "clip", owner)
+    gap_ms = _ms(min_turn_gap_ms, "min_turn_gap_ms", owner)
     truth = clip.truth
-    _require_timed(clip, "rtlab.datasets.utterances")
-    floor = truth.floor_turns(min_turn_gap_ms)
+    _require_timed(clip, owner)
+    floor = truth.floor_turns(gap_ms)
     rate = int(clip.audio.sample_rate_hz)
     n_samples = len(clip.audio.samples)
     labelled = bool(truth.speakers)
@@ -466,11 +470,13 @@ def compose(
     from rtlab.audio import SAMPLE_RATE_HZ, Audio
 
     owner = "rtlab.datasets.compose"
-    items = [load(c) if isinstance(c, str) else c for c in clips]
+    if isinstance(clips, str | Clip) or not isinstance(clips, Sequence):
+        raise ConfigError("clips", clips, "a list of Clips or clip names", owner=owner)
+    items = [_clip(c, "clips", owner) for c in clips]
     if not items:
         raise ConfigError("clips", clips, "at least one clip", owner=owner)
     rate = int(SAMPLE_RATE_HZ)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed, owner))
     gaps = _gaps(gaps_ms, len(items) - 1, rng, owner)
     lead = _samples(lead_ms, "lead_ms", rate, owner)
     tail = _samples(tail_ms, "tail_ms", rate, owner)
@@ -481,6 +487,11 @@ def compose(
             "a number of dB when noise is given, and None without noise",
             owner=owner,
         )
+    if name is not None and not isinstance(name, str):
+        raise ConfigError("name", name, "a str or None", owner=owner)
+    if noise is not None:
+        _check_noise(noise, owner)
+        snr_db = _number(snr_db, "snr_db", owner)
 
     pieces: builtins.list[np.ndarray] = [np.zeros(lead, dtype=np.int16)]
     turns, words, speech, texts = [], [], [], []
@@ -601,16 +612,16 @@ def conversation(
     ('composed/conversation-0.5min-seed1', True, True)
     """
     owner = "rtlab.datasets.conversation"
-    target_s = _float(minutes, "minutes", owner) * 60.0
-    if not target_s > 0:
-        raise ConfigError("minutes", minutes, "a length in minutes > 0", owner=owner)
+    target_s = _number(minutes, "minutes", owner) * 60.0
+    if not 0 < target_s <= _MAX_MS / 1000.0:
+        raise ConfigError("minutes", minutes, _MINUTES_ALLOWED, owner=owner)
     items = builtins.list(pool) if pool is not None else _default_pool()
     if not items:
         raise ConfigError("pool", pool, "at least one utterance", owner=owner)
     for clip in items:
         _require_timed(clip, owner)
     lengths = [c.truth.speech[-1, 1] - c.truth.speech[0, 0] for c in items]
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed, owner))
     rate = 24000
     order: builtins.list[int] = []
     gaps: builtins.list[float] = []
@@ -754,33 +765,90 @@ def _text_of(truth: Annotation) -> str | None:
     return " ".join(texts) if texts else None
 
 
+# The longest pause, lead, tail or composed conversation accepted: one hour.
+_MAX_MS = 3_600_000.0
+_MINUTES_ALLOWED = "a length in minutes in (0, 60]"
+_MS_ALLOWED = "a duration in ms in [0, 3600000]"
+_GAPS_ALLOWED = (
+    "a number of ms in [0, 3600000], a (low, high) tuple with 0 <= low <= high <= 3600000, "
+    "or a list of such numbers"
+)
+
+
+def _number(value: Any, name: str, owner: str) -> float:
+    """``value`` as a finite float, or a ConfigError naming ``name`` (ints too big included)."""
+    if isinstance(value, str | bytes):  # float() would parse "5"; a number is asked for
+        raise ConfigError(name, value, "a finite number", owner=owner)
+    try:
+        return _float(value, name, owner)
+    except OverflowError as err:
+        raise ConfigError(name, value, "a finite number", owner=owner) from err
+
+
+def _ms(value: Any, name: str, owner: str, allowed: str = _MS_ALLOWED) -> float:
+    """A duration in ms in ``[0, _MAX_MS]``."""
+    out = _number(value, name, owner)
+    if not 0 <= out <= _MAX_MS:
+        raise ConfigError(name, value, allowed, owner=owner)
+    return out
+
+
+def _seed(seed: Any, owner: str) -> int:
+    """A seed for :func:`numpy.random.default_rng`: an int >= 0."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ConfigError("seed", seed, "an int >= 0", owner=owner)
+    return int(seed)
+
+
+def _name(value: Any, field: str, owner: str) -> str:
+    """A clip name or pattern: a str (checked before any dict lookup, which needs a hash)."""
+    if not isinstance(value, str):
+        raise ConfigError(
+            field, value, "a str naming shipped clips, e.g. 'librivox/0870'", owner=owner
+        )
+    return value
+
+
+def _clip(value: Any, field: str, owner: str) -> Clip:
+    """A Clip, or the name of a shipped one (loaded)."""
+    if isinstance(value, Clip):
+        return value
+    if isinstance(value, str):
+        return load(value)
+    raise ConfigError(field, value, "a Clip or the name of a shipped clip", owner=owner)
+
+
+def _check_noise(noise: Any, owner: str) -> None:
+    from rtlab.audio import Audio
+
+    if (isinstance(noise, str) and noise not in _NOISE_KINDS) or not isinstance(noise, str | Audio):
+        raise ConfigError("noise", noise, f"an rtlab.Audio or one of {_NOISE_KINDS}", owner=owner)
+
+
 def _samples(ms: Any, name: str, rate: int, owner: str) -> int:
-    value = _float(ms, name, owner)
-    if value < 0:
-        raise ConfigError(name, ms, "a duration in ms >= 0", owner=owner)
-    return round(value * rate / 1000.0)
-
-
-_GAPS_ALLOWED = "a number of ms >= 0, a (low, high) tuple with 0 <= low <= high, or a list of ms"
+    return round(_ms(ms, name, owner) * rate / 1000.0)
 
 
 def _explicit_gaps(gaps_ms: Any, owner: str) -> builtins.list[float] | None:
+    def gap(value: Any) -> float:  # an error names the whole gaps_ms, not just one element
+        try:
+            return _ms(value, "gaps_ms", owner, _GAPS_ALLOWED)
+        except ConfigError as err:
+            raise ConfigError("gaps_ms", gaps_ms, _GAPS_ALLOWED, owner=owner) from err
+
     if isinstance(gaps_ms, tuple) and len(gaps_ms) == 2:
-        low, high = (_float(g, "gaps_ms", owner) for g in gaps_ms)
+        low, high = (gap(g) for g in gaps_ms)
         if not 0 <= low <= high:
             raise ConfigError("gaps_ms", gaps_ms, _GAPS_ALLOWED, owner=owner)
         return None
     if isinstance(gaps_ms, int | float | np.integer | np.floating) and not isinstance(
         gaps_ms, bool
     ):
-        value = _float(gaps_ms, "gaps_ms", owner)
-        if value < 0:
-            raise ConfigError("gaps_ms", gaps_ms, _GAPS_ALLOWED, owner=owner)
-        return [value]
+        return [gap(gaps_ms)]
     if isinstance(gaps_ms, str) or not isinstance(gaps_ms, Sequence | np.ndarray):
         raise ConfigError("gaps_ms", gaps_ms, _GAPS_ALLOWED, owner=owner)
-    values = [_float(g, "gaps_ms", owner) for g in gaps_ms]
-    if any(v < 0 for v in values) or not values:
+    values = [gap(g) for g in gaps_ms]
+    if not values:
         raise ConfigError("gaps_ms", gaps_ms, _GAPS_ALLOWED, owner=owner)
     return values
 
@@ -817,8 +885,6 @@ def _gaps(gaps_ms: Any, count: int, rng: np.random.Generator, owner: str) -> bui
 
 def _add_noise(audio: Audio, noise: Audio | str, snr_db: float, seed: int, owner: str) -> Audio:
     from rtlab import noise as noise_module
-    from rtlab.audio import Audio
 
-    if (isinstance(noise, str) and noise not in _NOISE_KINDS) or not isinstance(noise, str | Audio):
-        raise ConfigError("noise", noise, f"an rtlab.Audio or one of {_NOISE_KINDS}", owner=owner)
+    _check_noise(noise, owner)
     return noise_module.mix(audio, noise, snr_db=snr_db, seed=seed)

@@ -74,28 +74,45 @@ _REDUCTION: dict[str, dict[str, Any]] = {
     },
 }
 _CHUNK_SAMPLES = 60 * SAMPLE_RATE_HZ
+# bounds that keep arrays allocatable and powers of ten representable as floats
+_MAX_DURATION_S = 24 * 3600.0
+_MAX_TALKERS = 1000
+_LEVEL_ALLOWED = "a number of dBFS in [-300, 100]"
+_SNR_ALLOWED = "a number of dB in [-300, 300]"
 _CHUNK_PADDING = 5 * SAMPLE_RATE_HZ
 
 
 # --------------------------------------------------------------------------- helpers
 
 
+def _number(value: Any, field: str, low: float, high: float, allowed: str, owner: str) -> float:
+    """``value`` as a float in ``[low, high]``, or a ConfigError naming ``field``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(field, value, allowed, owner=owner)
+    try:
+        out = float(value)
+    except OverflowError as err:  # an int beyond the float range
+        raise ConfigError(field, value, allowed, owner=owner) from err
+    if not low <= out <= high:  # also rejects NaN
+        raise ConfigError(field, value, allowed, owner=owner)
+    return out
+
+
 def _duration_samples(duration_s: Any, owner: str) -> int:
-    if isinstance(duration_s, bool) or not isinstance(duration_s, numbers.Real):
-        raise ConfigError("duration_s", duration_s, "a number of seconds >= 0", owner=owner)
-    value = float(duration_s)
-    if not (math.isfinite(value) and value >= 0):
-        raise ConfigError("duration_s", duration_s, "a number of seconds >= 0", owner=owner)
+    allowed = f"a number of seconds in [0, {_MAX_DURATION_S:g}]"
+    value = _number(duration_s, "duration_s", 0.0, _MAX_DURATION_S, allowed, owner)
     return round(value * SAMPLE_RATE_HZ)
 
 
-def _finite(value: Any, field: str, allowed: str, owner: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ConfigError(field, value, allowed, owner=owner)
-    out = float(value)
-    if not math.isfinite(out):
-        raise ConfigError(field, value, allowed, owner=owner)
-    return out
+def _level(level_dbfs: Any, owner: str) -> float:
+    return _number(level_dbfs, "level_dbfs", -300.0, 100.0, _LEVEL_ALLOWED, owner)
+
+
+def _seed(seed: Any, owner: str) -> int:
+    """A seed for :func:`numpy.random.default_rng`: an int >= 0."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ConfigError("seed", seed, "an int >= 0", owner=owner)
+    return int(seed)
 
 
 def _to_audio(x: np.ndarray, source: str) -> Audio:
@@ -175,11 +192,11 @@ def white(duration_s: float, *, seed: int = 0, level_dbfs: float = -30.0) -> Aud
 
     Parameters
     ----------
-    duration_s : float >= 0
+    duration_s : float in [0, 86400]
         Length in seconds (rounded to whole samples at 24 kHz).
-    seed : int, default 0
+    seed : int >= 0, default 0
         Seed of :func:`numpy.random.default_rng`; the same seed gives the same noise.
-    level_dbfs : float, default -30
+    level_dbfs : float in [-300, 100], default -30
         RMS level in dBFS (0 dBFS = RMS 32768); -30 dBFS peaks well below clipping.
 
     Returns
@@ -196,7 +213,8 @@ def white(duration_s: float, *, seed: int = 0, level_dbfs: float = -30.0) -> Aud
     (2.0, -30.0)
     """
     n = _duration_samples(duration_s, "white")
-    level = _finite(level_dbfs, "level_dbfs", "a finite number of dBFS", "white")
+    level = _level(level_dbfs, "white")
+    seed = _seed(seed, "white")
     x = np.random.default_rng(seed).standard_normal(n)
     return _to_audio(_at_level(x, level), f"white(seed={seed})")
 
@@ -210,11 +228,11 @@ def pink(duration_s: float, *, seed: int = 0, level_dbfs: float = -30.0) -> Audi
 
     Parameters
     ----------
-    duration_s : float >= 0
+    duration_s : float in [0, 86400]
         Length in seconds.
-    seed : int, default 0
+    seed : int >= 0, default 0
         Seed of :func:`numpy.random.default_rng`.
-    level_dbfs : float, default -30
+    level_dbfs : float in [-300, 100], default -30
         RMS level in dBFS (0 dBFS = RMS 32768).
 
     Returns
@@ -234,7 +252,8 @@ def pink(duration_s: float, *, seed: int = 0, level_dbfs: float = -30.0) -> Audi
     True
     """
     n = _duration_samples(duration_s, "pink")
-    level = _finite(level_dbfs, "level_dbfs", "a finite number of dBFS", "pink")
+    level = _level(level_dbfs, "pink")
+    seed = _seed(seed, "pink")
     rng = np.random.default_rng(seed)
     if n == 0:
         return _to_audio(np.zeros(0), f"pink(seed={seed})")
@@ -268,13 +287,13 @@ def babble(
         AMI, via :func:`rtlab.datasets.load_all`; loaded once per process and kept) are
         used. As a shorthand, ``babble(duration_s, seed=...)`` (a number first) uses them
         too, like :func:`white` and :func:`pink`.
-    duration_s : float >= 0
+    duration_s : float in [0, 86400]
         Length in seconds.
-    n_talkers : int >= 1, default 6
+    n_talkers : int in [1, 1000], default 6
         Voices summed; clips are reused (at other offsets) when there are fewer clips.
-    seed : int, default 0
+    seed : int >= 0, default 0
         Seeds the choice of clips and their offsets.
-    level_dbfs : float, default -30
+    level_dbfs : float in [-300, 100], default -30
         RMS level in dBFS (0 dBFS = RMS 32768).
 
     Returns
@@ -299,13 +318,18 @@ def babble(
     Audio(source='babble(n_talkers=4, seed=2)', duration_s=5.0)
     """
     if duration_s is None and isinstance(clips, numbers.Real) and not isinstance(clips, bool):
-        clips, duration_s = None, float(clips)
+        clips, duration_s = None, clips
     if duration_s is None:
         raise ConfigError("duration_s", None, "a number of seconds >= 0", owner="babble")
     n = _duration_samples(duration_s, "babble")
-    level = _finite(level_dbfs, "level_dbfs", "a finite number of dBFS", "babble")
-    if isinstance(n_talkers, bool) or not isinstance(n_talkers, numbers.Integral) or n_talkers < 1:
-        raise ConfigError("n_talkers", n_talkers, "an int >= 1", owner="babble")
+    level = _level(level_dbfs, "babble")
+    seed = _seed(seed, "babble")
+    if (
+        isinstance(n_talkers, bool)
+        or not isinstance(n_talkers, numbers.Integral)
+        or not 1 <= n_talkers <= _MAX_TALKERS
+    ):
+        raise ConfigError("n_talkers", n_talkers, f"an int in [1, {_MAX_TALKERS}]", owner="babble")
     if clips is None:
         clips = _shipped_speech()
     if isinstance(clips, Audio) or not all(isinstance(c, Audio) for c in clips):  # type: ignore[union-attr]
@@ -347,10 +371,9 @@ def mix(
         drawn with ``seed``), a file read with :func:`rtlab.load_audio`, or a generator
         name (:func:`white`, :func:`pink`, :func:`babble` of the shipped speech), made with
         ``seed``. A name wins over a file of the same name in the working folder.
-    snr_db : float
-        Target SNR in dB (any finite value; 0 means equal power, negative means more noise
-        than speech).
-    seed : int, default 0
+    snr_db : float in [-300, 300]
+        Target SNR in dB (0 means equal power, negative means more noise than speech).
+    seed : int >= 0, default 0
         Seeds the noise offset or generator.
 
     Returns
@@ -363,7 +386,7 @@ def mix(
     rtlab.errors.AudioFormatError
         If ``audio`` or the noise is silent (an SNR is then undefined) or the noise is empty.
     rtlab.errors.ConfigError
-        If ``snr_db`` is not a finite number.
+        If ``snr_db`` is not a number in range, or ``seed`` is not an int >= 0.
 
     Examples
     --------
@@ -382,7 +405,8 @@ def mix(
             owner="mix",
             fix="Load it first with rtlab.load_audio(...).",
         )
-    target = _finite(snr_db, "snr_db", "a finite number of dB", "mix")
+    target = _number(snr_db, "snr_db", -300.0, 300.0, _SNR_ALLOWED, "mix")
+    seed = _seed(seed, "mix")
     n = audio.n_samples
     if isinstance(noise, str) and noise in _GENERATORS:
         makers: dict[str, _Generator] = {"white": white, "pink": pink, "babble": babble}
@@ -478,7 +502,7 @@ def reduce(audio: Audio, kind: Any = "near_field") -> Audio:
         return audio
     if not isinstance(kind, str) and hasattr(kind, "type"):
         kind = kind.type
-    if kind not in _REDUCTION:
+    if not isinstance(kind, str) or kind not in _REDUCTION:
         raise ConfigError("kind", kind, "'near_field', 'far_field' or None", owner="reduce")
     if not isinstance(audio, Audio):
         raise AudioFormatError("audio", audio, "an rtlab.Audio", owner="reduce")

@@ -372,3 +372,107 @@ def test_clip_checks_its_parts(clips):
         datasets.Clip("x", clip.audio.samples, clip.truth)
     with pytest.raises(ConfigError, match="truth"):
         datasets.Clip("x", clip.audio, None)
+
+
+# --------------------------------------------------------------------------------------
+# bad input: a ConfigError naming the field and the value, never a raw exception
+
+HUGE = 10**400  # an int no float can hold
+
+
+def _check(info, field, value):
+    assert info.value.field == field
+    assert info.value.value is value or info.value.value == value
+    message = str(info.value)
+    assert f"'{field}' parameter" in message and repr(value)[:60] in message
+
+
+@pytest.mark.parametrize("bad", [["librivox/0870"], {"jfk": 1}, 5, None, b"jfk"])
+def test_load_rejects_names_that_are_not_str(bad):
+    with pytest.raises(ConfigError) as info:
+        datasets.load(bad)
+    _check(info, "name", bad)
+
+
+@pytest.mark.parametrize("bad", [5, ["librivox/*"], None, {"ami-*"}])
+def test_load_all_rejects_patterns_that_are_not_str(bad):
+    with pytest.raises(ConfigError) as info:
+        datasets.load_all(bad)
+    _check(info, "pattern", bad)
+
+
+PAIR = ["librivox/0880", "librivox/0930"]
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"gaps_ms": HUGE}, "gaps_ms"),
+        ({"gaps_ms": 1e300}, "gaps_ms"),
+        ({"gaps_ms": (0, 1e308)}, "gaps_ms"),
+        ({"gaps_ms": (HUGE, HUGE)}, "gaps_ms"),
+        ({"gaps_ms": [HUGE]}, "gaps_ms"),
+        ({"gaps_ms": {1: 2}}, "gaps_ms"),
+        ({"gaps_ms": "500"}, "gaps_ms"),
+        ({"gaps_ms": [-1]}, "gaps_ms"),
+        ({"seed": -1}, "seed"),
+        ({"seed": "x"}, "seed"),
+        ({"seed": 1.5}, "seed"),
+        ({"seed": [1]}, "seed"),
+        ({"seed": True}, "seed"),
+        ({"lead_ms": HUGE}, "lead_ms"),
+        ({"tail_ms": 1e300}, "tail_ms"),
+        ({"noise": "white", "snr_db": HUGE}, "snr_db"),
+        ({"noise": "white", "snr_db": "5"}, "snr_db"),
+        ({"noise": ["white"], "snr_db": 5}, "noise"),
+        ({"name": 5}, "name"),
+    ],
+)
+def test_compose_rejects_bad_options(options, field):
+    with pytest.raises(ConfigError) as info:
+        datasets.compose(PAIR, **options)
+    _check(info, field, options[field])
+
+
+@pytest.mark.parametrize("bad", [5, "librivox/0880", None])
+def test_compose_rejects_clips_that_are_not_a_list(bad):
+    with pytest.raises(ConfigError) as info:
+        datasets.compose(bad)
+    _check(info, "clips", bad)
+
+
+@pytest.mark.parametrize("bad", [5, ["librivox/0880"], None])
+def test_compose_rejects_items_that_are_not_clips(bad):
+    with pytest.raises(ConfigError) as info:
+        datasets.compose(["librivox/0880", bad])
+    _check(info, "clips", bad)
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"minutes": HUGE}, "minutes"),
+        ({"minutes": 1e9}, "minutes"),
+        ({"minutes": 0.1, "seed": -1}, "seed"),
+        ({"minutes": 0.1, "seed": "x"}, "seed"),
+    ],
+)
+def test_conversation_rejects_bad_options(options, field):
+    with pytest.raises(ConfigError) as info:
+        datasets.conversation(**options)
+    _check(info, field, options[field])
+
+
+@pytest.mark.parametrize(
+    ("args", "options", "field", "value"),
+    [
+        ((["librivox/0880"],), {}, "clip", ["librivox/0880"]),
+        ((5,), {}, "clip", 5),
+        (("librivox/0880",), {"min_turn_gap_ms": HUGE}, "min_turn_gap_ms", HUGE),
+        (("librivox/0880",), {"min_turn_gap_ms": "x"}, "min_turn_gap_ms", "x"),
+    ],
+)
+def test_utterances_rejects_bad_input(args, options, field, value):
+    with pytest.raises(ConfigError) as info:
+        datasets.utterances(*args, **options)
+    _check(info, field, value)

@@ -102,3 +102,22 @@ def test_finding_and_running_models_does_not_import_pipecat():
 def test_unhashable_model_name_is_a_config_error():
     with pytest.raises(ConfigError, match="'name' parameter of model_path"):
         _models.model_path(["silero_vad"])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [["silero_vad"], {"silero_vad": 1}, 5, None, "whisper"])
+def test_session_rejects_bad_names_before_the_cache(bad):
+    # functools.cache hashes its argument first: the name must be checked before that
+    with pytest.raises(ConfigError) as info:
+        _models.session(bad)
+    assert info.value.field == "name" and info.value.value == bad
+    message = str(info.value)
+    assert "'name' parameter of session" in message and repr(bad) in message
+    assert "'silero_vad' or 'smart_turn'" in message
+
+
+def test_session_cache_can_be_cleared():
+    first = _models.session("silero_vad")
+    _models.session.cache_clear()  # type: ignore[attr-defined]
+    again = _models.session("silero_vad")
+    assert again is not first
+    assert _models.session("silero_vad") is again

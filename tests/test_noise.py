@@ -225,3 +225,78 @@ def test_reduce_on_audio_longer_than_one_chunk() -> None:
     cleaned = noise.reduce(noisy, "far_field")
     assert cleaned.n_samples == long.n_samples
     assert measured_snr(long, cleaned) > measured_snr(long, noisy) + 2.0
+
+
+# --------------------------------------------------------------------------- bad input
+
+HUGE = 10**400  # an int no float can hold
+
+
+def _check(err: pytest.ExceptionInfo[Exception], field: str, value: object) -> None:
+    assert err.value.field == field  # type: ignore[attr-defined]
+    assert err.value.value is value or err.value.value == value  # type: ignore[attr-defined]
+    message = str(err.value)
+    assert f"'{field}' parameter" in message
+    assert repr(value)[:60] in message
+
+
+@pytest.mark.parametrize("maker", [noise.white, noise.pink, noise.babble])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("duration_s", HUGE),
+        ("duration_s", 1e300),
+        ("duration_s", -1),
+        ("level_dbfs", HUGE),
+        ("level_dbfs", 1e300),
+        ("level_dbfs", "loud"),
+        ("seed", -1),
+        ("seed", "x"),
+        ("seed", 1.5),
+        ("seed", True),
+        ("seed", [1, 2]),
+    ],
+)
+def test_generators_reject_bad_options(maker, field: str, value: object) -> None:
+    options: dict[str, object] = {"duration_s": 0.5, field: value}
+    duration = options.pop("duration_s")
+    with pytest.raises(ConfigError) as err:
+        maker(duration, **options)
+    _check(err, field, value)
+
+
+@pytest.mark.parametrize("value", [HUGE, 10**6, 2.5, "6", None])
+def test_babble_rejects_bad_talker_counts(value: object) -> None:
+    with pytest.raises(ConfigError) as err:
+        noise.babble([noise.white(1.0)], 0.5, n_talkers=value)  # type: ignore[arg-type]
+    _check(err, "n_talkers", value)
+
+
+@pytest.mark.parametrize("noise_arg", ["white", "babble", "clip"])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("seed", -1),
+        ("seed", "x"),
+        ("seed", 2.0),
+        ("seed", None),
+        ("snr_db", HUGE),
+        ("snr_db", 1e300),
+        ("snr_db", -1e300),
+        ("snr_db", "10"),
+    ],
+)
+def test_mix_rejects_bad_options(speech: Audio, noise_arg: str, field: str, value: object) -> None:
+    source = noise.pink(1.0, seed=5) if noise_arg == "clip" else noise_arg
+    options: dict[str, object] = {"snr_db": 10.0, field: value}
+    with pytest.raises(ConfigError) as err:
+        noise.mix(speech, source, **options)  # type: ignore[arg-type]
+    _check(err, field, value)
+
+
+@pytest.mark.parametrize("kind", [["near_field"], {"type": "far_field"}, {"x"}, 1, "nearfield"])
+def test_reduce_rejects_bad_kinds(speech: Audio, kind: object) -> None:
+    with pytest.raises(ConfigError) as err:
+        noise.reduce(speech, kind=kind)
+    _check(err, "kind", kind)
+    assert "'near_field', 'far_field' or None" in str(err.value)
