@@ -37,6 +37,7 @@ __all__ = [
     "ProtocolError",
     "RtlabError",
     "describe",
+    "mask_secrets",
 ]
 
 _MAX_VALUE_CHARS = 80
@@ -46,7 +47,7 @@ _SECRET = re.compile(r"\b(sk|rk|ek)([-_])[A-Za-z0-9_\-]{4,}")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)\S+")
 
 
-def _mask_secrets(text: str, secret: str | None = None) -> str:
+def mask_secrets(text: str, secret: str | None = None) -> str:
     """Mask API keys, client secrets and bearer tokens in ``text`` (the one place rtlab does).
 
     Every error message, every log line of the realtime server and recorder, and every
@@ -55,11 +56,11 @@ def _mask_secrets(text: str, secret: str | None = None) -> str:
 
     Examples
     --------
-    >>> _mask_secrets("key='sk-proj-abc123def456'")
+    >>> mask_secrets("key='sk-proj-abc123def456'")
     "key='sk-***'"
-    >>> _mask_secrets("Authorization: Bearer abc.def")
+    >>> mask_secrets("Authorization: Bearer abc.def")
     'Authorization: Bearer ***'
-    >>> _mask_secrets("token=local-key-1", secret="local-key-1")
+    >>> mask_secrets("token=local-key-1", secret="local-key-1")
     'token=***'
     """
     if secret:
@@ -68,7 +69,7 @@ def _mask_secrets(text: str, secret: str | None = None) -> str:
 
 
 def _short(value: Any) -> str:
-    text = _mask_secrets(repr(value))  # before shortening, which could cut a key's prefix
+    text = mask_secrets(repr(value))  # before shortening, which could cut a key's prefix
     if len(text) > _MAX_VALUE_CHARS:
         text = text[: _MAX_VALUE_CHARS - 3] + "..."
     return text
@@ -117,7 +118,7 @@ def describe(
     )
     if fix:
         text += f" {fix}"
-    return _mask_secrets(text)
+    return mask_secrets(text)
 
 
 class RtlabError(Exception):
@@ -155,7 +156,7 @@ class RtlabError(Exception):
         self.owner = owner
         self.fix = fix
         text = message or describe(field, value, allowed, owner=owner, fix=fix)
-        super().__init__(_mask_secrets(text))
+        super().__init__(mask_secrets(text))
 
 
 class ConfigError(RtlabError, ValueError):

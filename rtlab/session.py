@@ -108,7 +108,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from rtlab._io import atomic_write
 from rtlab.errors import ConfigError
-from rtlab.errors import _mask_secrets as _mask
+from rtlab.errors import mask_secrets as _mask
 
 __all__ = [
     "FieldDroppedWarning",

@@ -54,7 +54,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from rtlab.errors import ConfigError, ModelNotFoundError, RtlabError, _mask_secrets
+from rtlab.errors import ConfigError, ModelNotFoundError, RtlabError, mask_secrets
 from rtlab.events import (
     COMMITTED,
     SPEECH_STARTED,
@@ -241,7 +241,7 @@ def _wav_bytes(samples: np.ndarray) -> bytes:
 
 def _scrub(text: str, secret: str | None) -> str:
     """The key itself, ``sk-...`` keys and bearer tokens masked (``rtlab.errors``)."""
-    return _mask_secrets(text, secret)
+    return mask_secrets(text, secret)
 
 
 def _openai_client(client):

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from rtlab.errors import ConfigError, ProtocolError, _mask_secrets
+from rtlab.errors import ConfigError, ProtocolError, mask_secrets
 from rtlab.realtime import _protocol as proto
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -379,7 +379,7 @@ def _public_url(base_url: str | None) -> str:
 
 def _scrub(text: str, key: str) -> str:
     """Remove the key from a text that goes into an error or a log."""
-    return _mask_secrets(text, key)
+    return mask_secrets(text, key)
 
 
 def record(

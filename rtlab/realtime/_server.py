@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from rtlab.errors import ConfigError, RtlabError, _mask_secrets
+from rtlab.errors import ConfigError, RtlabError, mask_secrets
 from rtlab.realtime import _protocol as proto
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -74,7 +74,7 @@ _SAMPLE_RATE_HZ = 24000
 
 
 def _redact(value: Any) -> Any:
-    return _mask_secrets(value) if isinstance(value, str) else value
+    return mask_secrets(value) if isinstance(value, str) else value
 
 
 class RedactingLogger(logging.LoggerAdapter):
