@@ -12,8 +12,10 @@ Spans (eot-bench "Span-Level Decisions")
     from word timings where the annotation has words (gaps between consecutive words), else
     from a reference VAD (Silero, threshold 0.5) inside each true turn (runs of non-speech
     frames between the turn's first and last speech frame). The ``eot`` span runs from the
-    end of the turn's last word (or last speech frame, never after the annotated turn end)
-    to the start of the next true turn or the end of the audio.
+    end of the turn's last word (or last run of speech frames that begins inside the turn)
+    to the next speech (the same source), the start of the next true turn or the end of the
+    audio, whichever comes first. A turn in which the source has no speech (the reference
+    VAD hears nothing of a quiet far-field speaker) gives no span: no system heard a turn.
 
 True turns (:func:`true_turns`)
     eot-bench has one user per row; rtlab also reads meetings. A true turn is one speaker's
@@ -49,9 +51,13 @@ Metrics (eot-bench ``summary.json`` ``operating_points``)
     * ``missed_end_rate``: **rtlab only.** eot-bench's turns end in silence, so the timeout
       always comes. In a recording the next speaker may start, or the audio end, first: an
       eot span in which nothing fired is a *missed end*. It is never scored as perfect: its
-      latency is charged as the detector's own wait when it is known (the policy's timeout;
-      the semantic_vad eagerness cap) and otherwise as :data:`MISSED_END_MS` (3500 ms,
-      eot-bench's longest swept timeout), never less than the span itself.
+      latency is charged as what the detector would have waited had the silence gone on, as
+      eot-bench assumes, and never less than the span itself: a client policy's
+      ``min(action_delay if p >= threshold, timeout)`` (exactly eot-bench); for
+      ``server_vad`` its ``silence_duration_ms`` (the least it can wait); for
+      ``semantic_vad`` the emulator's wait for the span's Smart Turn probability
+      (:func:`rtlab.turns.semantic_wait_ms`); for a recorded log, whose wait is unknown,
+      :data:`MISSED_END_MS` (3500 ms, eot-bench's longest swept timeout).
 
 Operating points (:func:`operating_points`)
     For each detector, the lowest ``false_cutoff_rate`` among its settings whose
@@ -151,7 +157,6 @@ _SPAN_COLUMNS = (
     "duration_ms",
     "turn_start_ms",
 )
-_SEMANTIC_CAP_MS = {"low": 8000.0, "medium": 4000.0, "auto": 4000.0, "high": 2000.0}
 
 
 # --------------------------------------------------------------------------------------
@@ -299,19 +304,17 @@ def silence_spans(
             later = starts[starts > a]
             next_ms = float(later.min()) if later.size else duration_ms
             inside = speech_ms[(speech_ms[:, 1] > a) & (speech_ms[:, 0] < e)]
-            inside = np.clip(inside, a, e)
-            if len(inside):
-                gaps = np.column_stack([inside[:-1, 1], inside[1:, 0]])
-                eot_start = float(inside[-1, 1])
-            else:
-                gaps = np.zeros((0, 2))
-                eot_start = e
+            if not len(inside):
+                continue  # nobody could hear this turn: no decision to score
+            gaps = np.column_stack([inside[:-1, 1], inside[1:, 0]])
+            eot_start = float(inside[-1, 1])  # silence starts where that speech stops
             span = 0
             for g0, g1 in gaps:
                 if g1 - g0 >= min_ms:
                     rows.append((clip.name, index, turn.speaker, "hold", span, g0, g1, g1 - g0, a))
                     span += 1
-            eot_end = min(next_ms, duration_ms)
+            onsets = speech_ms[speech_ms[:, 0] >= eot_start, 0]
+            eot_end = min(next_ms, duration_ms, float(onsets.min()) if onsets.size else math.inf)
             if eot_end - eot_start >= min_ms:
                 rows.append(
                     (clip.name, index, turn.speaker, "eot", span, eot_start, eot_end,
@@ -355,7 +358,7 @@ def evaluate(
     spans: pd.DataFrame,
     fires_ms: Mapping[str, Iterable[float]],
     *,
-    missed_end_ms: float = MISSED_END_MS,
+    missed_end_ms: float | np.ndarray = MISSED_END_MS,
 ) -> pd.DataFrame:
     """Score one detector's decisions on every span.
 
@@ -366,8 +369,9 @@ def evaluate(
     fires_ms : mapping of clip name to times in ms
         When the detector ended a turn (``speech_stopped`` / commit), per clip. A clip
         missing from the mapping never fired.
-    missed_end_ms : float >= 0, default 3500
-        Latency charged to a missed end (at least the span's duration).
+    missed_end_ms : float >= 0 or array of one per span, default 3500
+        Latency charged to a missed end: what the detector would have waited had the
+        silence gone on (at least the span's duration, since it did not fire in it).
 
     Returns
     -------
@@ -403,7 +407,7 @@ def evaluate(
     out["fired_ms"] = fired
     out["false_cutoff"] = ~is_eot & ~np.isnan(fired)
     out["missed_end"] = is_eot & np.isnan(fired)
-    charge = np.maximum(out["duration_ms"].to_numpy(), float(missed_end_ms))
+    charge = np.maximum(out["duration_ms"].to_numpy(), np.asarray(missed_end_ms, float))
     latency = np.where(np.isnan(fired), charge, fired - out["start_ms"].to_numpy())
     out["latency_ms"] = np.where(is_eot, latency, np.nan)
     return out
@@ -685,7 +689,7 @@ def vad_baseline(
 
 
 def client_commits(
-    clip: Clip | Any,
+    clip: Clip | Audio,
     *,
     threshold: float,
     action_delay_ms: float,
@@ -722,6 +726,7 @@ def client_commits(
     >>> session.turn_detection is None, [(t, e["type"]) for t, e in commits]
     (True, [(7372.0, 'input_audio_buffer.commit'), (13676.0, 'input_audio_buffer.commit')])
     """
+    from rtlab.datasets import Clip
     from rtlab.session import Session
     from rtlab.smart_turn import turn_end_probability
     from rtlab.vad import score
@@ -731,7 +736,7 @@ def client_commits(
     delay = _check.number(action_delay_ms, "action_delay_ms", owner=owner, low=0.0)
     timeout = _check.number(timeout_ms, "timeout_ms", owner=owner, low=0.0)
     point = _check.number(score_point_ms, "score_point_ms", owner=owner, low=0.0)
-    audio: Audio = getattr(clip, "audio", clip)
+    audio: Audio = clip.audio if isinstance(clip, Clip) else clip
     scores = score(audio)
     mask = np.asarray(scores.probabilities) >= 0.5
     edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
@@ -771,7 +776,7 @@ def _stops(log: EventLog) -> list[float]:
 
 
 def _fixed_row(detector: str, spans: pd.DataFrame, fires: Mapping[str, list[float]],
-               charge: float, params: Mapping[str, Any]) -> dict[str, Any]:  # fmt: skip
+               charge: Any, params: Mapping[str, Any]) -> dict[str, Any]:  # fmt: skip
     row: dict[str, Any] = {"detector": detector}
     row.update({f"param_{k}": v for k, v in params.items()})
     row.update(_summary(evaluate(spans, fires, missed_end_ms=charge)))
@@ -829,7 +834,7 @@ def benchmark(
     from tqdm.auto import tqdm
 
     from rtlab.session import SemanticVad, ServerVad
-    from rtlab.turns import detect
+    from rtlab.turns import detect, semantic_wait_ms
     from rtlab.vad import score
 
     owner = "benchmark"
@@ -860,13 +865,15 @@ def benchmark(
     tables: list[pd.DataFrame] = []
     with tqdm(total=n_steps, disable=not progress, desc="benchmark") as bar:
         scores = {clip.name: score(clip.audio) for clip in clips} if settings else {}
+        needs_p = "smart_turn" in chosen or "semantic_vad" in chosen
+        p = policy_probabilities(clips, spans) if needs_p else np.zeros(len(spans))
         for detector, params in settings:
             if detector == "server_vad":
                 config: Any = ServerVad(**params)
-                charge = max(MISSED_END_MS, float(params["silence_duration_ms"]))
+                charge: Any = float(params["silence_duration_ms"])
             else:
                 config = SemanticVad(eagerness=params["eagerness"])
-                charge = _SEMANTIC_CAP_MS[params["eagerness"]]
+                charge = semantic_wait_ms(p.astype(float), params["eagerness"])
             fires = {name: _stops(detect(s, config)) for name, s in scores.items()}
             rows.append(_fixed_row(detector, spans, fires, charge, params))
             bar.update()
@@ -875,7 +882,6 @@ def benchmark(
             rows.append(_fixed_row(str(name), spans, fires, MISSED_END_MS, {}))
             bar.update()
         if "smart_turn" in chosen:
-            p = policy_probabilities(clips, spans)
             table = client_policies(spans, p)
             table.insert(0, "detector", "smart_turn")
             tables.append(table)
