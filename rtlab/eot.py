@@ -73,12 +73,13 @@ Examples
 >>> import rtlab
 >>> from rtlab import eot
 
-Two speakers (AMI, lhotse excerpt); the hand-over at 2.82 s is the first turn's end:
+Two speakers (AMI, lhotse excerpt); speaker 1 stops (2.88 s, by the reference VAD) and speaker 2 takes the floor at
+3.36 s: a true end, scored as an eot span:
 
 >>> clip = rtlab.datasets.load("ami-lhotse/ES2011a")
 >>> spans = eot.silence_spans([clip])
 >>> spans[["speaker", "kind", "start_ms", "end_ms"]].to_numpy().tolist()
-[['ES2011a.Headset-1', 'eot', 2820.0, 3360.0], ['ES2011a.Headset-2', 'eot', 4360.0, 6000.0]]
+[['ES2011a.Headset-1', 'eot', 2880.0, 3360.0], ['ES2011a.Headset-2', 'eot', 4480.0, 6000.0]]
 """
 
 from __future__ import annotations
