@@ -73,8 +73,8 @@ Examples
 >>> import rtlab
 >>> from rtlab import eot
 
-Two speakers (AMI, lhotse excerpt); speaker 1 stops (2.88 s, by the reference VAD) and speaker 2 takes the floor at
-3.36 s: a true end, scored as an eot span:
+Two speakers (AMI, lhotse excerpt); speaker 1 stops (2.88 s, by the reference VAD) and
+speaker 2 takes the floor at 3.36 s: a true end, scored as an eot span:
 
 >>> clip = rtlab.datasets.load("ami-lhotse/ES2011a")
 >>> spans = eot.silence_spans([clip])
