@@ -12,7 +12,8 @@ and pass the ``.parquet`` files (or their folder) here.
 
 Each row becomes one :class:`rtlab.datasets.Clip` named ``"eot-bench/<language>/<id>"``
 whose truth holds one user turn (speaker ``"user"``) from the start of the first speech to
-the start of the last silence span, speech = the turn minus the silence spans, and the words
+the start of the last silence span, speech = the audio minus the silence spans (what follows
+the last span, if anything, is not silence by the dataset's own account), and the words
 (if any). ``rtlab.eot.silence_spans(clips, source="speech")`` then gives back exactly the
 dataset's spans that are at least 100 ms long: the last as ``eot``, the others ``hold``.
 ``messages`` (the conversation before the turn) has no place in a clip and is not read.
@@ -134,7 +135,7 @@ def _clip(row: dict[str, Any], file: Path) -> Clip:
         for w in row.get("words") or ()
     ]
     turn_end = spans[-1][0] if spans else duration_s
-    speech = _complement(spans, 0.0, turn_end)
+    speech = _complement(spans, 0.0, duration_s)
     turn_start = float(speech[0][0]) if speech else 0.0
     text = " ".join(w.text for w in words if w.text) or None
     truth = Annotation(
@@ -165,12 +166,15 @@ def _audio(value: Any, name: str) -> Audio:
 def _complement(
     spans: Iterable[tuple[float, float]], start: float, end: float
 ) -> list[tuple[float, float]]:
+    """The parts of ``[start, end)`` outside the sorted ``spans``."""
     out: list[tuple[float, float]] = []
     at = start
     for s, e in spans:
-        if s > at and s <= end:
-            out.append((at, s))
+        if s > at:
+            out.append((at, min(s, end)))
         at = max(at, e)
+    if at < end:
+        out.append((at, end))
     return out
 
 

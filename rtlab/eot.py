@@ -951,16 +951,13 @@ def operating_points(
         lat = rows["latency_ms"].to_numpy(float)
         cut = rows["false_cutoff_rate"].to_numpy(float)
         entry: dict[str, float] = {}
+        both = ~np.isnan(lat) & ~np.isnan(cut)
         for b in lat_b:
-            ok = lat <= b
-            entry[f"false_cutoff_rate_at_{b:g}ms"] = (
-                float(cut[ok].min()) if ok.any() and not np.isnan(cut[ok]).all() else math.nan
-            )
+            ok = both & (lat <= b)
+            entry[f"false_cutoff_rate_at_{b:g}ms"] = float(cut[ok].min()) if ok.any() else math.nan
         for b in cut_b:
-            ok = cut <= b
-            entry[f"latency_ms_at_{100 * b:g}pct"] = (
-                float(np.nanmin(lat[ok])) if ok.any() and not np.isnan(lat[ok]).all() else math.nan
-            )
+            ok = both & (cut <= b)
+            entry[f"latency_ms_at_{100 * b:g}pct"] = float(lat[ok].min()) if ok.any() else math.nan
         entry["n_settings"] = len(rows)
         out[str(detector)] = entry
     result = pd.DataFrame.from_dict(out, orient="index")
