@@ -46,6 +46,8 @@ Metrics (eot-bench ``summary.json`` ``operating_points``)
       latency" in eot-bench's report). A policy whose model never fires waits until its
       timeout, and that wait is its latency (eot-bench: "a missed true end-of-turn leaves the
       assistant waiting until the timeout expires").
+      Latencies are never negative here: they run from the true start of the silence to
+      the moment the detector decided (not to the ``audio_end_ms`` it reports).
     * ``detect_rate`` = eot spans answered by the model before the timeout (eot-bench
       ``detect_rate``; ``1 - detect_rate`` is its ``timeout_rate``).
     * ``missed_end_rate``: **rtlab only.** eot-bench's turns end in silence, so the timeout
@@ -768,12 +770,26 @@ def client_commits(
 # server-side detectors and the benchmark
 
 
+_STOP_TYPES = (
+    "input_audio_buffer.speech_stopped",  # server turn detection ended the turn
+    "input_audio_buffer.committed",  # also answers a client's commit (turn_detection null)
+)
+
+
 def _stops(log: EventLog) -> list[float]:
-    return [
-        float(t)
-        for event, t in zip(log.events, log.emitted_ms, strict=True)
-        if event.get("type") in ("input_audio_buffer.speech_stopped", "input_audio_buffer.commit")
-    ]
+    """When a log ended turns: its speech_stopped / committed events' ``emitted_ms``.
+
+    A commit that follows an idle ``timeout_triggered`` is the server prompting a silent
+    user, not the end of a user turn, and is left out.
+    """
+    out: list[float] = []
+    previous = None
+    for event, t in zip(log.events, log.emitted_ms, strict=True):
+        kind = event.get("type")
+        if kind in _STOP_TYPES and previous != "input_audio_buffer.timeout_triggered":
+            out.append(float(t))
+        previous = kind
+    return out
 
 
 def _fixed_row(detector: str, spans: pd.DataFrame, fires: Mapping[str, list[float]],

@@ -356,3 +356,25 @@ def test_operating_points_plot_draws_frontier_and_budgets():
     )
     assert horizontal == pytest.approx([5.0, 10.0])
     assert "latency (ms)" in ax.get_xlabel()
+
+
+def test_recorded_log_commits_count_but_idle_timeouts_do_not(es2011a):
+    from rtlab.events import EventLog
+
+    events = (
+        {"type": "input_audio_buffer.timeout_triggered", "event_id": "e1", "item_id": "i1",
+         "audio_start_ms": 0, "audio_end_ms": 3000},
+        {"type": "input_audio_buffer.committed", "event_id": "e2", "item_id": "i1",
+         "previous_item_id": None},
+        {"type": "input_audio_buffer.committed", "event_id": "e3", "item_id": "i2",
+         "previous_item_id": "i1"},
+    )  # fmt: skip
+    log = EventLog(events=events, emitted_ms=(3000.0, 3000.0, 4700.0))
+    table = eot.benchmark(
+        [es2011a], detectors=[], logs={"client": {es2011a.name: log}}, progress=False
+    )
+    row = table.iloc[0]
+    # the idle prompt at 3.0 s is not an answer to speaker 1's end (2.88-3.36 s): missed;
+    # the client's commit at 4.7 s answers speaker 2's end (from 4.48 s) after 220 ms
+    assert row["missed_ends"] == 1
+    assert row["latency_ms_median"] == pytest.approx((eot.MISSED_END_MS + 220.0) / 2)
