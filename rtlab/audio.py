@@ -33,7 +33,6 @@ import functools
 import hashlib
 import html
 import io
-import math
 import numbers
 import os
 import sys
@@ -45,6 +44,7 @@ from typing import IO, Any, Literal
 
 import numpy as np
 
+from rtlab import _check
 from rtlab.errors import AudioFormatError
 
 __all__ = ["SAMPLE_RATE_HZ", "Audio", "load_audio"]
@@ -209,11 +209,9 @@ class Audio:
         def to_index(bound: Any, default: int, name: str) -> int:
             if bound is None:
                 return default
-            if isinstance(bound, bool) or not isinstance(bound, numbers.Real):
-                raise AudioFormatError(name, bound, "a number of seconds or None", owner="Audio")
-            seconds = float(bound)
-            if not math.isfinite(seconds):
-                raise AudioFormatError(name, bound, "a finite number of seconds", owner="Audio")
+            seconds = _check.number(
+                bound, name, owner="Audio", unit="of seconds", error=AudioFormatError
+            )
             index = round(seconds * SAMPLE_RATE_HZ)
             if index < 0:
                 index += n
@@ -392,8 +390,14 @@ class Audio:
         110
         """
         fmt = _input_format(format)
-        valid = not isinstance(chunk_ms, bool) and isinstance(chunk_ms, numbers.Real)
-        if not (valid and math.isfinite(chunk_ms) and chunk_ms > 0):
+        chunk = _check.number(
+            chunk_ms,
+            "chunk_ms",
+            owner="append_events",
+            allowed="a number of ms > 0",
+            error=AudioFormatError,
+        )
+        if not chunk > 0:
             raise AudioFormatError(
                 "chunk_ms", chunk_ms, "a number of ms > 0", owner="append_events"
             )
@@ -401,7 +405,7 @@ class Audio:
             data, rate, width = self.pcm16(), SAMPLE_RATE_HZ, 2
         else:
             data, rate, width = self.to_g711(fmt[5:]), G711_RATE_HZ, 1  # type: ignore[arg-type]
-        step = max(1, round(rate * float(chunk_ms) / 1000.0)) * width
+        step = max(1, round(rate * chunk / 1000.0)) * width
         view = memoryview(data)
         return [
             {
@@ -647,28 +651,30 @@ def _check_law(law: Any, owner: str) -> Literal["ulaw", "alaw"]:
 
 
 def _check_rate(rate: Any) -> float:
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
-        raise AudioFormatError("sample_rate_hz", rate, "a number of Hz in [1000, 768000]")
     try:
-        value = float(rate)
-    except OverflowError:  # an int beyond float's range
-        value = math.inf
-    if not (math.isfinite(value) and _MIN_RATE_HZ <= value <= _MAX_RATE_HZ):
-        raise AudioFormatError(
-            "sample_rate_hz",
+        return _check.number(
             rate,
-            "a number of Hz in [1000, 768000]",
-            fix="0 Hz or negative rates are never valid." if value <= 0 else None,
+            "sample_rate_hz",
+            low=_MIN_RATE_HZ,
+            high=_MAX_RATE_HZ,
+            unit="of Hz",
+            error=AudioFormatError,
         )
-    return value
+    except AudioFormatError as err:
+        if isinstance(rate, numbers.Real) and rate <= 0:
+            fix = "0 Hz or negative rates are never valid."
+            raise AudioFormatError(err.field, rate, err.allowed, fix=fix) from None
+        raise
 
 
 def _check_channel_arg(channel: Any) -> None:
-    if channel == "mix" and isinstance(channel, str):
-        return
-    if isinstance(channel, bool) or not isinstance(channel, numbers.Integral):
-        raise AudioFormatError(
-            "channel", channel, "'mix' or an int channel index", owner="load_audio"
+    if not (channel == "mix" and isinstance(channel, str)):
+        _check.integer(
+            channel,
+            "channel",
+            owner="load_audio",
+            allowed="'mix' or an int channel index",
+            error=AudioFormatError,
         )
 
 
