@@ -31,7 +31,6 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 import os
 from collections.abc import Sequence
 from typing import Any, Literal, Protocol
@@ -289,8 +288,8 @@ def babble(
     >>> noise.babble(talkers, 5.0, n_talkers=4, seed=2)
     Audio(source='babble(n_talkers=4, seed=2)', duration_s=5.0)
     """
-    if duration_s is None and isinstance(clips, numbers.Real) and not isinstance(clips, bool):
-        clips, duration_s = None, clips
+    if duration_s is None and not isinstance(clips, Sequence | Audio | None):
+        clips, duration_s = None, clips  # babble(duration_s, ...), like white and pink
     if duration_s is None:
         raise ConfigError("duration_s", None, "a number of seconds >= 0", owner="babble")
     n = _duration_samples(duration_s, "babble")
