@@ -67,6 +67,17 @@ _SOURCES = (
     "a file-like object or an Audio"
 )
 _FILE_TYPES = "an audio file libsndfile (WAV, FLAC, OGG, MP3, AIFF, ...) or audioread decodes"
+# Containers libsndfile does not read, which audioread decodes only through ffmpeg/GStreamer.
+_DECODER_SUFFIXES = frozenset({".m4a", ".aac", ".mp4", ".m4b", ".wma", ".webm", ".opus", ".amr"})
+# How audio files begin: raw samples passed with format= must not start like one.
+_FILE_MAGIC = {
+    b"RIFF": "WAV",
+    b"RIFX": "WAV",
+    b"RF64": "WAV",
+    b"fLaC": "FLAC",
+    b"OggS": "OGG",
+    b"FORM": "AIFF",
+}
 
 # sample types an array may have: dtype -> (full scale, zero offset)
 _INT_SCALES = {
@@ -566,6 +577,17 @@ def load_audio(
                 owner="load_audio",
                 fix="The file is empty (0 bytes).",
             )
+        try:
+            with open(path, "rb") as probe:  # an unreadable file is not a decoder problem
+                probe.read(1)
+        except OSError as err:
+            raise AudioFormatError(
+                "src",
+                str(path),
+                "an audio file rtlab may read",
+                owner="load_audio",
+                fix=f"It cannot be opened: {err.strerror or err}.",
+            ) from err
         if fmt is not None:
             return _from_raw(path.read_bytes(), fmt, rate, channel, label)
         return _from_file(path, rate, channel, label)
@@ -865,16 +887,35 @@ def _from_raw(
     buffer: memoryview | bytes, fmt: str, rate: float | None, channel: Any, source: str
 ) -> Audio:
     _pick_channel(channel, 1)
+    container = _container(buffer)
+    if container is not None:
+        head = bytes(buffer[:4])
+        raise AudioFormatError(
+            "format",
+            fmt,
+            f"None for a {container} file",
+            owner="load_audio",
+            fix=f"The data starts with a {container} header ({head!r}), so it is an audio file, "
+            f"not raw {fmt} samples; leave format= out and it is decoded from its header.",
+        )
     rate = _RAW_DEFAULT_RATE[fmt] if rate is None else rate
     if fmt == "pcm16":
         return Audio.from_pcm16(buffer, sample_rate_hz=rate, source=source)
     return Audio.from_g711(buffer, fmt[5:], sample_rate_hz=rate, source=source)  # type: ignore[arg-type]
 
 
+def _container(buffer: memoryview | bytes) -> str | None:
+    """The kind of audio file ``buffer`` starts like (``"WAV"``, ``"FLAC"``, ...), else None."""
+    head = bytes(buffer[:4])
+    return "MP3" if head[:3] == b"ID3" else _FILE_MAGIC.get(head)
+
+
 def _from_encoded_bytes(buffer: memoryview, rate: float | None, channel: Any, source: str) -> Audio:
     try:
         return _from_file(io.BytesIO(buffer), rate, channel, source, fallback=False)
     except AudioFormatError as err:
+        if _container(buffer) is not None:  # a file's header, so not raw samples: say why
+            raise
         raise AudioFormatError(
             "format",
             None,
@@ -911,7 +952,7 @@ def _from_file(
             fix=f"libsndfile says: {_sf_message(err)}.",
         ) from err
     with f:
-        native = float(f.samplerate)
+        native = _file_rate(f.samplerate, shown)
         if rate is not None and rate != native:
             raise AudioFormatError(
                 "sample_rate_hz",
@@ -962,6 +1003,20 @@ def _from_file(
     else:
         mono, owned = _mono(x, channel)
     return _finish(mono, native, source, owned=owned)
+
+
+def _file_rate(rate: float, shown: str) -> float:
+    """A file's own sample rate, if in [1000, 768000] Hz (a header can say anything)."""
+    if not _MIN_RATE_HZ <= rate <= _MAX_RATE_HZ:
+        raise AudioFormatError(
+            "src",
+            shown,
+            "an audio file whose sample rate is in [1000, 768000] Hz",
+            owner="load_audio",
+            fix=f"Its header gives a sample rate of {rate:g} Hz, which no recording has; "
+            "the file is damaged or was written wrongly.",
+        )
+    return float(rate)
 
 
 def _sf_message(err: Exception) -> str:
@@ -1018,6 +1073,7 @@ def _from_audioread(
     path: Path, rate: float | None, channel: Any, source: str, *, soundfile_error: Exception
 ) -> Audio:
     """Decode what libsndfile cannot (m4a, aac, wma, ...) with audioread, if it has a backend."""
+    backends: list[Any] = []
     try:
         with warnings.catch_warnings():
             # audioread's stdlib backend imports aifc/sunau/audioop, deprecated since 3.11
@@ -1028,17 +1084,22 @@ def _from_audioread(
             # (and it leaks the file handle on a damaged file): use the decoder backends only
             backends = [b for b in audioread.available_backends() if b.__name__ != "RawAudioFile"]
             with audioread.audio_open(str(path), backends=backends) as f:
-                native, n_channels = float(f.samplerate), int(f.channels)
+                native, n_channels = _file_rate(f.samplerate, str(path)), int(f.channels)
                 data = b"".join(f)
+    except AudioFormatError:
+        raise
     except Exception as err:
+        if path.suffix.lower() in _DECODER_SUFFIXES and not backends:
+            why = f"no decoder for {path.suffix} files is installed (install ffmpeg)"
+        else:
+            why = "it is not audio in a format rtlab reads, or it is damaged"
         raise AudioFormatError(
             "src",
             str(path),
             _FILE_TYPES,
             owner="load_audio",
-            fix=f"libsndfile says: {_sf_message(soundfile_error)}; "
-            f"audioread found no decoder for it ({type(err).__name__}). Install ffmpeg for "
-            "formats such as m4a or aac.",
+            fix=f"libsndfile says: {_sf_message(soundfile_error)}; audioread: {why} "
+            f"({type(err).__name__}).",
         ) from err
     if rate is not None and rate != native:
         raise AudioFormatError(
