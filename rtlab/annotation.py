@@ -23,7 +23,10 @@ Readers: :func:`read_rttm` (NIST RTTM), :func:`read_csv` (``start_s,end_s,label[
 marks used by pocketsphinx's LibriVox test clips), :func:`read_words` (pocketsphinx word JSON,
 or a words CSV), :func:`read_lhotse` (lhotse cut manifests), :func:`read_transcript` (plain
 text) and :func:`read_annotation`, which picks one by the file's suffix. A malformed line raises
-:class:`rtlab.errors.ConfigError` whose ``field`` is ``"<file>:<line number>"``.
+:class:`rtlab.errors.ConfigError` whose ``field`` is ``"<file>:<line number>"`` (for JSON,
+``"<file>:<entry>"``, e.g. ``"cuts.json:supervisions[2]"``). A file is refused before it is
+parsed when it is larger than 64 MiB or is not UTF-8 text (NUL bytes included), so a file that
+fails to parse is an error, never an empty annotation.
 
 Why 500 ms between turns
     A listener does not hear a new turn at every silence: pauses inside one speaker's turn
@@ -970,14 +973,8 @@ def read_words(path: str | Path, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) ->
                 text = _VARIANT.sub("", token)
                 word = Turn(start, _end(start, dur), text=text)
             except (KeyError, TypeError, ValueError) as err:
-                raise ConfigError(
-                    f"{p}:w[{i}]",
-                    entry,
-                    "a word object {'b': s, 'd': s, 't': word}",
-                    owner=owner,
-                    message=f"Word {i} of {p} is not a word object "
-                    f"{{'b': start_s, 'd': duration_s, 't': word}}: {entry!r}.",
-                ) from err
+                allowed = "a word object {'b': start_s, 'd': duration_s, 't': word}"
+                raise f.entry_error(f"w[{i}]", entry, allowed) from err
             if text.lower() not in _NOT_WORDS:
                 words.append(word)
         if isinstance(data.get("t"), str):
@@ -1045,23 +1042,26 @@ def read_lhotse(path: str | Path, *, cut_id: str | None = None) -> Annotation:
             "cut_id", None, f"one of {', '.join(str(c.get('id')) for c in cuts)}", owner=owner
         )
     cut = cuts[0]
+    if not isinstance(cut["supervisions"], list):
+        raise f.entry_error("supervisions", cut["supervisions"], "a list of supervisions")
     rows = []
     for i, sup in enumerate(cut["supervisions"]):
         try:
             start = float(sup["start"])
             end = _end(start, float(sup["duration"]))
             rows.append((start, end, sup.get("speaker"), sup.get("text")))
-        except (KeyError, TypeError, ValueError) as err:
-            raise ConfigError(
-                f"{p}:supervisions[{i}]", sup, "a supervision with start and duration", owner=owner
-            ) from err
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            allowed = "a supervision with start and duration"
+            raise f.entry_error(f"supervisions[{i}]", sup, allowed) from err
     spans = np.array([(s, e) for s, e, _, _ in rows], dtype=np.float64).reshape(-1, 2)
     duration = cut.get("duration")
+    if duration is not None and not isinstance(duration, int | float):
+        raise f.entry_error("duration", duration, "the cut's length in seconds")
     return Annotation.from_segments(
         spans,
         speakers=[spk for _, _, spk, _ in rows],
         texts=[txt for _, _, _, txt in rows],
-        duration_s=float(duration) if duration is not None else None,
+        duration_s=duration,
         source=f"{p.name}#{cut.get('id')}",
     )
 
@@ -1245,6 +1245,17 @@ class _File:
             owner=self.owner,
             message=f"Line {lineno} of {self.path} is not {self.allowed}. Got {shown!r}."
             + (f" ({why})" if why else ""),
+        )
+
+    def entry_error(self, where: str, value: Any, allowed: str) -> ConfigError:
+        """The error for a malformed entry of a JSON file, e.g. ``where="w[3]"``."""
+        shown = repr(value) if len(repr(value)) <= 200 else repr(value)[:199] + "…"
+        return ConfigError(
+            f"{self.path}:{where}",
+            value,
+            allowed,
+            owner=self.owner,
+            message=f"{where} of {self.path} is not {allowed}. Got {shown}.",
         )
 
     def times(

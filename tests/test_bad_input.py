@@ -3,6 +3,7 @@ a huge allocation, a raw traceback or a silently empty result (issue 13, finding
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -147,3 +148,19 @@ def test_an_annotation_with_nul_bytes_is_not_read_as_empty(tmp_path):
     with pytest.raises(ConfigError, match="NUL"):
         read_annotation(lhotse)
     assert read_annotation(DATA / "ami_lhotse" / "ami_cuts.json").turns  # the real one reads
+
+
+@pytest.mark.parametrize(
+    ("cut", "where"),
+    [
+        ({"id": "c", "duration": 5.0, "supervisions": 7}, "supervisions"),
+        ({"id": "c", "duration": "long", "supervisions": []}, "duration"),
+        ({"id": "c", "duration": 5.0, "supervisions": [[0.5, 1.0]]}, "supervisions[0]"),
+    ],
+)
+def test_a_malformed_lhotse_cut_names_the_entry(tmp_path, cut, where):
+    path = tmp_path / "cuts.json"
+    path.write_text(json.dumps([cut]))
+    with pytest.raises(ConfigError) as info:
+        read_lhotse(path)
+    assert info.value.field == f"{path}:{where}" and str(path) in str(info.value)
