@@ -254,10 +254,11 @@ def babble(
     Parameters
     ----------
     clips : sequence of Audio, optional
-        Speech to build the babble from. Left out, the shipped speech clips (LibriVox and
-        AMI, via :func:`rtlab.datasets.load_all`; loaded once per process and kept) are
-        used. As a shorthand, ``babble(duration_s, seed=...)`` (a number first) uses them
-        too, like :func:`white` and :func:`pink`.
+        Speech to build the babble from. Left out, the shipped speech clips are used: the
+        audio of ``rtlab.datasets.load_all("librivox/*")`` and ``load_all("ami-*")``, read
+        from the datasets folder and kept while its manifest is unchanged. As a shorthand,
+        ``babble(duration_s, seed=...)`` (a number first) uses them too, like :func:`white`
+        and :func:`pink`.
     duration_s : float in [0, 86400]
         Length in seconds.
     n_talkers : int in [1, 1000], default 6
