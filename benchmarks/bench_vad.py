@@ -52,7 +52,7 @@ def median_time(fn, repeats: int = REPEATS) -> tuple[float, object]:
 
 
 def composed(minutes: float) -> Audio:
-    names = [n for n in datasets.list()["name"]]
+    names = [n for n in datasets.names()["name"]]
     pieces = [datasets.load(n).audio.samples for n in names]
     one_pass = np.concatenate(pieces)
     n = int(minutes * 60 * 24000)

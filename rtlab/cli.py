@@ -66,7 +66,7 @@ def _cmd_session_show(args: argparse.Namespace) -> int:
 def _cmd_datasets(args: argparse.Namespace) -> int:
     from rtlab import datasets
 
-    print(datasets.list().to_string(index=False))
+    print(datasets.names().to_string(index=False))
     return 0
 
 
