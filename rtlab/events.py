@@ -146,7 +146,7 @@ class EventLog:
                 previous = t
         duration = self.duration_ms
         if duration is not None:
-            duration = _float_or_nan(duration)
+            duration = float_or_nan(duration)
             if not math.isfinite(duration) or duration < 0:
                 raise ProtocolError(
                     "duration_ms",
@@ -315,8 +315,8 @@ class EventLog:
             data["type"].append(event["type"])
             data["event_id"].append(event.get("event_id"))
             data["item_id"].append(event.get("item_id"))
-            data["audio_start_ms"].append(_float_or_nan(event.get("audio_start_ms")))
-            data["audio_end_ms"].append(_float_or_nan(event.get("audio_end_ms")))
+            data["audio_start_ms"].append(float_or_nan(event.get("audio_start_ms")))
+            data["audio_end_ms"].append(float_or_nan(event.get("audio_end_ms")))
             data["transcript"].append(event.get("transcript"))
         frame = pd.DataFrame(data, columns=list(FRAME_COLUMNS))
         for name in ("emitted_ms", "audio_start_ms", "audio_end_ms"):
@@ -352,7 +352,7 @@ class EventLog:
         for event in self.events:
             kind, item = event["type"], event.get("item_id")
             if kind == SPEECH_STOPPED and item not in stopped:
-                stopped[item] = _float_or_nan(event.get("audio_end_ms"))
+                stopped[item] = float_or_nan(event.get("audio_end_ms"))
             elif kind == COMMITTED:
                 committed.add(item)
             elif kind == TRANSCRIPTION_COMPLETED and event.get("transcript") is not None:
@@ -360,7 +360,7 @@ class EventLog:
         rows = [
             {
                 "item_id": event.get("item_id"),
-                "start_ms": _float_or_nan(event.get("audio_start_ms")),
+                "start_ms": float_or_nan(event.get("audio_start_ms")),
                 "end_ms": stopped.get(event.get("item_id"), math.nan),
                 "committed": event.get("item_id") in committed,
                 "transcript": transcripts.get(event.get("item_id")),
@@ -398,8 +398,8 @@ class EventLog:
         rows = [
             {
                 "item_id": event.get("item_id"),
-                "start_ms": _float_or_nan(event.get("audio_start_ms")),
-                "end_ms": _float_or_nan(event.get("audio_end_ms")),
+                "start_ms": float_or_nan(event.get("audio_start_ms")),
+                "end_ms": float_or_nan(event.get("audio_end_ms")),
                 "emitted_ms": t,
             }
             for event, t in zip(self.events, self.emitted_ms, strict=True)
@@ -653,14 +653,15 @@ def _times_ms(times: Iterable[Any], owner: str) -> tuple[float, ...]:
     """Emission times as floats; a value that is not a number is a ProtocolError."""
     out = []
     for index, t in enumerate(times):
-        value = _float_or_nan(t)
+        value = float_or_nan(t)
         if math.isnan(value) and not (isinstance(t, float | int) and not isinstance(t, bool)):
             raise ProtocolError(f"emitted_ms[{index}]", t, "a finite time in ms", owner=owner)
         out.append(value)
     return tuple(out)
 
 
-def _float_or_nan(value: Any) -> float:
+def float_or_nan(value: Any) -> float:
+    """An event's time field as a float; NaN when it is missing or not a number."""
     if value is None or isinstance(value, bool):
         return math.nan
     try:
