@@ -23,7 +23,7 @@ from rtlab import _check
 from rtlab._spans import inside, snap, union
 from rtlab.annotation import MIN_TURN_GAP_MS
 from rtlab.errors import ConfigError
-from rtlab.events import COMMITTED, SPEECH_STARTED, SPEECH_STOPPED, float_or_nan
+from rtlab.events import read_turns
 
 if TYPE_CHECKING:  # pragma: no cover
     from rtlab.annotation import Annotation
@@ -164,27 +164,12 @@ def speech_parts(
 def detections(log: EventLog, truth: Truth) -> tuple[Detections, float | None]:
     """The log's detected turns, and the audio length (ms) they are compared over (or None)."""
     duration = log_duration_ms(log, truth)
-    items: list[Any] = []
-    starts: list[float] = []
-    started_at: list[float] = []
-    stops: dict[Any, float] = {}
-    commits: dict[Any, float] = {}
-    stop_list: list[tuple[float, Any]] = []
-    for event, emitted in zip(log.events, log.emitted_ms, strict=True):
-        kind = event["type"]
-        if kind == SPEECH_STARTED:
-            items.append(event.get("item_id"))
-            starts.append(float_or_nan(event.get("audio_start_ms")))
-            started_at.append(emitted)
-        elif kind == SPEECH_STOPPED:
-            end = float_or_nan(event.get("audio_end_ms"))
-            item = event.get("item_id")
-            if math.isfinite(end):
-                stop_list.append((end, item))
-                stops.setdefault(item, end)
-        elif kind == COMMITTED:
-            commits.setdefault(event.get("item_id"), emitted)
-    stop_list.sort(key=lambda pair: pair[0])
+    read = read_turns(log.events, log.emitted_ms)
+    started = [turn for turn in read.turns if turn.started]
+    items = [turn.item_id for turn in started]
+    starts = [turn.start_ms for turn in started]
+    stop_list = read.stops
+    commit_of = {turn.item_id: turn.committed_at_ms for turn in read.turns}
     padding, silence = padding_ms(log.session)
     open_end_ms = duration
     if open_end_ms is None:
@@ -194,11 +179,11 @@ def detections(log: EventLog, truth: Truth) -> tuple[Detections, float | None]:
     detections = build_detections(
         items,
         np.asarray(starts, dtype=np.float64),
-        np.asarray(started_at, dtype=np.float64),
-        np.asarray([stops.get(item, math.nan) for item in items], dtype=np.float64),
+        np.asarray([turn.started_at_ms for turn in started], dtype=np.float64),
+        np.asarray([turn.end_ms for turn in started], dtype=np.float64),
         np.asarray([t for t, _ in stop_list], dtype=np.float64),
         [item for _, item in stop_list],
-        np.asarray([commits.get(item, math.nan) for _, item in stop_list], dtype=np.float64),
+        np.asarray([commit_of.get(item, math.nan) for _, item in stop_list], dtype=np.float64),
         padding_ms=padding,
         silence_ms=silence,
         duration_ms=open_end_ms,

@@ -168,6 +168,7 @@ def turn_audio(audio, log) -> list[TurnAudio]:
 
 # -- pocketsphinx --------------------------------------------------------------------------
 
+
 def _decoder(model_dir: str | None) -> Any:
     """A new pocketsphinx decoder for a model folder (None = the wheel's en-us).
 
@@ -213,7 +214,8 @@ def _to_16k(samples: np.ndarray) -> np.ndarray:
     import soxr
 
     return np.asarray(
-        soxr.resample(np.ascontiguousarray(samples), SAMPLE_RATE_HZ, _DECODER_RATE_HZ), dtype=np.int16
+        soxr.resample(np.ascontiguousarray(samples), SAMPLE_RATE_HZ, _DECODER_RATE_HZ),
+        dtype=np.int16,
     )
 
 
