@@ -114,7 +114,7 @@ class Params:
 
     def wait_frames(self, probability: float) -> int:
         """Frames a semantic pause must last, given the turn-end probability."""
-        wait = wait_ms(float(probability), self.eagerness, self.options)
+        wait = float(wait_ms(float(probability), self.eagerness, self.options))
         return max(self.min_wait_frames, whole_frames(wait, self.hop_ms))
 
 

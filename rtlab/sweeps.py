@@ -377,7 +377,7 @@ def sample_grid(
             if kind == "choice":
                 config[path] = [data[int(rng.integers(len(data)))]]
             elif kind == "int":
-                config[path] = [int(rng.integers(data[0], data[1], endpoint=True))]
+                config[path] = [int(rng.integers(int(data[0]), int(data[1]), endpoint=True))]
             else:
                 config[path] = [float(rng.uniform(data[0], data[1]))]
         out.append(config)
@@ -839,9 +839,9 @@ def sweep(
         "config_id": np.fromiter((row[0] for row in results), dtype=np.int64, count=n_rows),
         "clip": pd.Series([clip_list[row[1]].name for row in results], dtype=object),
     }
-    for key in expanded.keys:
-        column = [configs[row[0]].get(key) for row in results]
-        data[_PARAM + key] = pd.Series(column)
+    for path in expanded.keys:
+        column = [configs[row[0]].get(path) for row in results]
+        data[_PARAM + path] = pd.Series(column)
     data["is_default"] = np.fromiter(
         (default_flags[row[0]] for row in results), dtype=bool, count=n_rows
     )

@@ -89,8 +89,6 @@ EventLog(6 events: speech_started=2, speech_stopped=2, committed=2; source='emul
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -561,13 +559,9 @@ class Detector:
         """
         self._check_open()
         owner = "Detector.feed_scores"
-        if not (
-            isinstance(hop_ms, numbers.Real)
-            and not isinstance(hop_ms, bool)
-            and math.isfinite(hop_ms)
-            and hop_ms > 0
-        ):
-            raise ConfigError("hop_ms", hop_ms, "a finite frame hop in ms > 0", owner=owner)
+        hop = "a finite frame hop in ms > 0"
+        if _check.number(hop_ms, "hop_ms", owner=owner, allowed=hop) <= 0:
+            raise ConfigError("hop_ms", hop_ms, hop, owner=owner)
         try:
             values = np.asarray(probabilities, dtype=np.float64).ravel()
         except (TypeError, ValueError):
