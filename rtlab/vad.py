@@ -65,7 +65,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from rtlab import _io
+from rtlab import _check, _io
 from rtlab.audio import SAMPLE_RATE_HZ
 from rtlab.errors import ConfigError
 
@@ -202,26 +202,26 @@ class FrameScores:
                 raise bad("probabilities", f"an array with values in [{low}, {high}]", allowed)
         object.__setattr__(self, "probabilities", _readonly(p))
 
-        if isinstance(self.hop_ms, bool) or not isinstance(self.hop_ms, (int, float, np.number)):
+        hop_ms = _check.number(
+            self.hop_ms, "hop_ms", owner="FrameScores", allowed="a number of ms > 0"
+        )
+        if hop_ms <= 0:
             raise bad("hop_ms", self.hop_ms, "a number of ms > 0")
-        if not (math.isfinite(self.hop_ms) and self.hop_ms > 0):
-            raise bad("hop_ms", self.hop_ms, "a number of ms > 0")
-        object.__setattr__(self, "hop_ms", float(self.hop_ms))
+        object.__setattr__(self, "hop_ms", hop_ms)
 
         if not isinstance(self.model, str) or not self.model:
             raise bad("model", self.model, "a non-empty str")
         if not isinstance(self.fingerprint, str):
             raise bad("fingerprint", self.fingerprint, "a str (the audio's fingerprint)")
 
-        d = self.duration_ms
-        if (
-            isinstance(d, bool)
-            or not isinstance(d, (int, float, np.number))
-            or not math.isfinite(d)
-            or d < 0
-        ):
-            raise bad("duration_ms", d, "a number of ms >= 0")
-        object.__setattr__(self, "duration_ms", float(d))
+        duration_ms = _check.number(
+            self.duration_ms,
+            "duration_ms",
+            owner="FrameScores",
+            low=0.0,
+            allowed="a number of ms >= 0",
+        )
+        object.__setattr__(self, "duration_ms", duration_ms)
         if p.size * self.hop_ms > self.duration_ms + self.hop_ms + 1e-6:
             raise bad(
                 "probabilities",
