@@ -94,17 +94,12 @@ def resolve_column(table: pd.DataFrame, name: str, *, field: str, owner: str) ->
     raise ConfigError(field, name, allowed, owner=owner)
 
 
-def as_summary(table: pd.DataFrame, owner: str = "summarize") -> pd.DataFrame:
-    """One row per configuration: the table itself, or :func:`rtlab.summarize` of a sweep."""
-    from rtlab.sweeps import _summary
-
-    return _summary(table, owner)
-
-
 def _summary_columns(
     table: pd.DataFrame, x: str, y: str, *, owner: str
 ) -> tuple[pd.DataFrame, str, str]:
     """One row per configuration, and the columns ``x`` and ``y`` name in it."""
+    from rtlab.sweeps import as_summary
+
     summary = as_summary(table, owner)
     xcol = resolve_column(summary, x, field="x", owner=owner)
     return summary, xcol, resolve_column(summary, y, field="y", owner=owner)

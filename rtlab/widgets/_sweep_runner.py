@@ -466,7 +466,7 @@ ipywidgets.Widget
 
     def _recommend(self) -> None:
         import rtlab
-        from rtlab.sweeps import _recommended_id
+        from rtlab.sweeps import recommended_id
 
         if self.summary is None:
             return
@@ -475,7 +475,7 @@ ipywidgets.Widget
         options = [(_config_label(r, params), int(r["config_id"])) for _, r in front.iterrows()]
         best_id = None
         try:
-            best_id = _recommended_id(self.summary, max_latency_ms=self.max_latency_ms.value)
+            best_id = recommended_id(self.summary, max_latency_ms=self.max_latency_ms.value)
         except RtlabError as exc:
             show_error(self.recommendation, exc)
         else:
