@@ -205,7 +205,8 @@ def _describe(annotation: Any, metadata: list[Any], unit: str | None) -> str:
         return _describe(get_args(annotation)[0], _constraints(annotation, metadata), unit)
     if origin in (Union, types.UnionType):
         members = [arg for arg in get_args(annotation) if arg is not type(None)]
-        return " or ".join(_describe(arg, metadata, unit) for arg in members)
+        glue = ", " if len(members) < len(get_args(annotation)) else " or "  # ", or None" follows
+        return glue.join(_describe(arg, metadata, unit) for arg in members)
     if origin is Literal:
         options = [repr(option) for option in get_args(annotation)]
         return " or ".join(options) if len(options) <= 2 else "one of " + ", ".join(options)
