@@ -178,7 +178,9 @@ def to_ga(body: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, Any]
             out[name] = body[name]
     if "tool_choice" in body:
         choice = body["tool_choice"]
-        out["tool_choice"] = choice if choice in TOOL_MODES else {"type": "function", "name": choice}
+        out["tool_choice"] = (
+            choice if choice in TOOL_MODES else {"type": "function", "name": choice}
+        )
     if "max_response_output_tokens" in body:
         out["max_output_tokens"] = body["max_response_output_tokens"]
     return out, dropped

@@ -1,4 +1,4 @@
-'''The realtime session configuration: ``Session`` and its parts, as pydantic models.
+"""The realtime session configuration: ``Session`` and its parts, as pydantic models.
 
 A :class:`Session` holds every field of the Realtime API's session object (the beta
 ``RealtimeSession``): model, modalities, instructions, voice, audio formats, input audio
@@ -51,7 +51,7 @@ True
 (0.5, False)
 >>> s.replace(**{"turn_detection.threshold": 0.7}).turn_detection.threshold
 0.7
-'''
+"""
 
 from __future__ import annotations
 
@@ -71,6 +71,7 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
+    SerializationInfo,
     SerializerFunctionWrapHandler,
     ValidationError,
     ValidationInfo,
@@ -268,7 +269,11 @@ def _parameters_section(cls: type[BaseModel]) -> str:
 def _step(value: Any, part: str | int) -> Any:
     if isinstance(value, Mapping) and part in value:
         return value[part]
-    if isinstance(value, list | tuple) and isinstance(part, int) and -len(value) <= part < len(value):
+    if (
+        isinstance(value, list | tuple)
+        and isinstance(part, int)
+        and -len(value) <= part < len(value)
+    ):
         return value[part]
     if isinstance(value, BaseModel) and isinstance(part, str) and part in type(value).model_fields:
         return getattr(value, part)
@@ -407,6 +412,10 @@ FunctionName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 JsonObject = dict[str, JsonValue]
 
 
+#: The serialization context that writes payloads (see ``_Config.payload``).
+PAYLOAD: dict[str, bool] = {"payload": True}
+
+
 class _Config(BaseModel):
     model_config = ConfigDict(
         frozen=True, extra="forbid", strict=True, allow_inf_nan=False, protected_namespaces=()
@@ -472,22 +481,32 @@ class _Config(BaseModel):
         )  # fmt: skip
 
     @model_serializer(mode="wrap")
-    def _payload(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        fields = type(self).model_fields
+    def _payload(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        """With ``context=PAYLOAD``: what is sent (plain ``model_dump()`` gives every field)."""
+        data = handler(self)
+        if not (isinstance(info.context, dict) and info.context.get("payload")):
+            return data
+        fields, is_set, whole = type(self).model_fields, self.model_fields_set, self._send_defaults
         return {
             key: value
-            for key, value in handler(self).items()
-            if key in self.model_fields_set or (self._send_defaults and fields[key].default is not None)
+            for key, value in data.items()
+            if key in is_set or (whole and fields[key].default is not None)
         }
+
+    def payload(self) -> dict[str, Any]:
+        """What this configuration sends, as fresh JSON-ready data (beta shape)."""
+        return self.model_dump(mode="json", context=PAYLOAD)
 
     # equality means "the same payload" (an unset field differs from one set to its default)
     def __eq__(self, other: object) -> bool:
         if type(self) is not type(other):
             return NotImplemented
-        return self.model_dump(mode="json") == other.model_dump(mode="json")  # type: ignore[attr-defined]
+        return self.payload() == other.payload()  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, json.dumps(self.model_dump(mode="json"), sort_keys=True)))
+        return hash((type(self).__name__, json.dumps(self.payload(), sort_keys=True)))
 
     def __repr_args__(self) -> Any:
         for name, info in type(self).model_fields.items():
@@ -647,9 +666,7 @@ class Tracing(_Config):
     """
 
     workflow_name: str | None = _field(None, "Name of the trace's workflow.", min_length=1)
-    group_id: str | None = _field(
-        None, "Group id for filtering and grouping traces.", min_length=1
-    )
+    group_id: str | None = _field(None, "Group id for filtering and grouping traces.", min_length=1)
     metadata: JsonObject | None = _field(
         None,
         "Arbitrary JSON metadata attached to the trace.",
@@ -789,9 +806,9 @@ class Session(_Config):
     @field_validator("modalities", mode="before")
     @classmethod
     def _text_or_text_and_audio(cls, value: Any) -> Any:
-        if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
-            if sorted(value) in (["text"], ["audio", "text"]):
-                return ("text", "audio") if "audio" in value else ("text",)
+        texts = isinstance(value, list | tuple) and all(isinstance(item, str) for item in value)
+        if texts and sorted(value) in (["text"], ["audio", "text"]):
+            return ("text", "audio") if "audio" in value else ("text",)
         raise ValueError("['text'] or ['text', 'audio']")
 
     @model_validator(mode="after")
@@ -825,7 +842,7 @@ class Session(_Config):
         >>> Session(speed=1.2, input_audio_noise_reduction=None).to_dict()
         {'input_audio_noise_reduction': None, 'speed': 1.2}
         """
-        return self.model_dump(mode="json")
+        return self.payload()
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """:meth:`to_dict` as JSON text.
@@ -1159,11 +1176,11 @@ def _html_value(value: Any) -> str:
 
 def _html_rows(name: str, value: Any) -> list[tuple[str, str]]:
     if isinstance(value, _Config):
-        return [(f"{name}.{key}", _html_value(item)) for key, item in value.model_dump().items()]
+        return [(f"{name}.{key}", _html_value(item)) for key, item in value.payload().items()]
     if name == "tools":
         rows = []
         for index, tool in enumerate(value):
-            rows += [(f"tools[{index}].{k}", _html_value(v)) for k, v in tool.model_dump().items()]
+            rows += [(f"tools[{index}].{k}", _html_value(v)) for k, v in tool.payload().items()]
         return rows or [(name, "[] (no tools)")]
     if name == "modalities":
         return [(name, ", ".join(value))]

@@ -82,7 +82,7 @@ def test_none_is_off_and_sent_as_null(field, value, ga_path):
 @pytest.mark.parametrize(("field", "value", "ga_path"), NULLABLE)
 def test_a_value_is_sent(field, value, ga_path):
     session = Session(**{field: value})
-    payload = value.model_dump(mode="json")
+    payload = value.payload()
     assert session.to_event(api="beta")["session"][field] == payload
     assert _ga_get(session.to_event(api="ga"), ga_path) == payload
     assert Session.from_event(session.to_event(api="ga")) == session
