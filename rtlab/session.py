@@ -626,12 +626,14 @@ class Transcription(_Config):
         None,
         "Transcription model, e.g. 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe' or 'whisper-1'.",
         allowed="a transcription model name such as 'gpt-4o-transcribe' or 'whisper-1'",
+        examples=["gpt-4o-transcribe", "gpt-4o-mini-transcribe", "whisper-1"],
         min_length=1,
     )
     language: str | None = _field(
         None,
         "Language of the input audio (ISO-639-1, e.g. 'en').",
         allowed="an ISO-639-1 language code (two lowercase letters) such as 'en'",
+        examples=["en"],
         pattern=r"^[a-z]{2}$",
     )
     prompt: str | None = _field(
@@ -671,6 +673,7 @@ class Tracing(_Config):
         None,
         "Arbitrary JSON metadata attached to the trace.",
         allowed="a JSON object (a dict with string keys and JSON values)",
+        examples=[{"team": "voice"}],
     )
 
 
@@ -749,6 +752,7 @@ class Session(_Config):
         None,
         "Realtime model name, e.g. 'gpt-realtime'. The beta API accepts only BETA_MODELS.",
         allowed="a realtime model name such as 'gpt-realtime'",
+        examples=list(BETA_MODELS),
         min_length=1,
     )
     modalities: tuple[Literal["text", "audio"], ...] = _field(
@@ -763,6 +767,7 @@ class Session(_Config):
         None,
         "Output voice, e.g. one of VOICES. Default: the server's choice.",
         allowed="a voice name such as 'alloy', 'marin' or 'cedar'",
+        examples=list(VOICES),
         min_length=1,
     )
     input_audio_format: _FORMAT = _field("pcm16", f"Format of the input audio: {_FORMATS_TEXT}")
@@ -795,6 +800,7 @@ class Session(_Config):
         "auto",
         "'auto', 'none', 'required' or the name of one of the tools.",
         allowed="'auto', 'none', 'required', or the name of a function tool",
+        examples=list(_wire.TOOL_MODES),
     )
     temperature: float = _field(
         0.8, "Sampling temperature (0.8 is recommended for audio).", api="beta", ge=0.6, le=1.2
