@@ -25,10 +25,10 @@ from rtlab.session import (
 from rtlab.widgets._common import (
     UNSET,
     error_label,
+    field_values,
     hint,
     json_block,
     note_html,
-    options,
     parse_text,
     row,
     show_error,
@@ -73,7 +73,7 @@ def _text(
 def _combo(cls: type[BaseModel], name: str, placeholder: str, *, label: str | None = None) -> Any:
     """A free text field that offers the field's examples (model names, voices)."""
     return w.Combobox(
-        options=options(cls, name),
+        options=field_values(cls, name),
         placeholder=placeholder,
         description=label or name,
         tooltip=_tip(cls, name),
@@ -87,7 +87,7 @@ def _choices(
     cls: type[BaseModel], name: str, first: list[tuple[str, str]] | None = None
 ) -> w.Dropdown:
     """A dropdown of a Literal field's values after ``first`` (default: unset, with its hint)."""
-    values = [(value, value) for value in options(cls, name)]
+    values = [(value, value) for value in field_values(cls, name)]
     return w.Dropdown(
         options=[*(first or [(hint(cls, name), "")]), *values],
         description=name,
@@ -267,7 +267,7 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         self.silence_duration_ms = _milliseconds("silence_duration_ms")
         self.idle_timeout_ms = _text(ServerVad, "idle_timeout_ms")
         self.eagerness = w.Dropdown(
-            options=options(SemanticVad, "eagerness"),
+            options=field_values(SemanticVad, "eagerness"),
             value=SemanticVad().eagerness,
             description="eagerness",
             tooltip=_tip(SemanticVad, "eagerness"),

@@ -69,7 +69,7 @@ def hint(cls: type[BaseModel], name: str) -> str:
     return f"{head} ({'; '.join(notes)})" if notes else head
 
 
-def options(cls: type[BaseModel], name: str) -> list[Any]:
+def field_values(cls: type[BaseModel], name: str) -> list[Any]:
     """The values of a ``Literal`` field, or the ``examples`` of a free one, from the model."""
     info = cls.model_fields[name]
     if typing.get_origin(info.annotation) is typing.Literal:
