@@ -269,11 +269,7 @@ def _parameters_section(cls: type[BaseModel]) -> str:
 def _step(value: Any, part: str | int) -> Any:
     if isinstance(value, Mapping) and part in value:
         return value[part]
-    if (
-        isinstance(value, list | tuple)
-        and isinstance(part, int)
-        and -len(value) <= part < len(value)
-    ):
+    if isinstance(value, list | tuple) and isinstance(part, int) and 0 <= part < len(value):
         return value[part]
     if isinstance(value, BaseModel) and isinstance(part, str) and part in type(value).model_fields:
         return getattr(value, part)
@@ -317,7 +313,7 @@ def _tag(model: type[BaseModel]) -> Any:
     return info.default if info is not None and not info.is_required() else None
 
 
-def config_error(cls: type[_Config], exc: ValidationError, given: Any) -> ConfigError:
+def _config_error(cls: type[_Config], exc: ValidationError, given: Any) -> ConfigError:
     """The ConfigError for pydantic's error (``given``: what was validated)."""
     errors = exc.errors(include_url=False)
     for err in errors:  # a validator of ours already wrote the right error
@@ -353,8 +349,8 @@ def config_error(cls: type[_Config], exc: ValidationError, given: Any) -> Config
             f"{allowed(owner, field)}.",
         )  # fmt: skip
     if kind in ("union_tag_not_found", "union_tag_invalid"):
-        tags = " or ".join(_tag(model) and repr(_tag(model)) for model in _models(
-            owner.model_fields[field].annotation))  # fmt: skip
+        members = _models(owner.model_fields[field].annotation)
+        tags = " or ".join(repr(_tag(model)) for model in members)
         kind_given = value.get("type") if isinstance(value, Mapping) else None
         return ConfigError(
             "type", kind_given, tags, owner=field, fix=f"Every {field} object needs its type."
@@ -436,7 +432,7 @@ class _Config(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise config_error(type(self), exc, data) from exc
+            raise _config_error(type(self), exc, data) from exc
 
     # It only translates the error: nested models are still validated by pydantic itself
     # (with the caller's context and ``extra``), as for pydantic's own RootModel.__init__.
@@ -447,19 +443,19 @@ class _Config(BaseModel):
         try:
             return super().model_validate(obj, **kwargs)
         except ValidationError as exc:
-            raise config_error(cls, exc, obj) from exc
+            raise _config_error(cls, exc, obj) from exc
 
     def __setattr__(self, name: str, value: Any) -> None:
         try:
             super().__setattr__(name, value)
         except ValidationError as exc:
-            raise config_error(type(self), exc, self) from exc
+            raise _config_error(type(self), exc, self) from exc
 
     def __delattr__(self, name: str) -> None:
         try:
             super().__delattr__(name)
         except ValidationError as exc:
-            raise config_error(type(self), exc, self) from exc
+            raise _config_error(type(self), exc, self) from exc
 
     @model_validator(mode="before")
     @classmethod
