@@ -704,10 +704,7 @@ _NESTED: dict[str, type[_Config]] = {
     "input_audio_noise_reduction": NoiseReduction,
     "tracing": Tracing,
 }
-_TURN_DETECTION_KINDS: dict[str, type[_Config]] = {
-    "server_vad": ServerVad,
-    "semantic_vad": SemanticVad,
-}
+_TURN_DETECTION_KINDS: dict[str, type[_Config]] = {_tag(m): m for m in _models(TurnDetection)}
 _FORMAT = Literal["pcm16", "g711_ulaw", "g711_alaw"]
 _FORMATS_TEXT = "pcm16 is 16-bit little-endian mono PCM at 24 kHz; G.711 is 8 kHz."
 
