@@ -49,6 +49,9 @@ TURN_METRICS = (
     "false_turns",
     "n_true_turns",
     "n_detected_turns",
+    "n_true_ends",
+    "missed_ends",
+    "missed_end_rate",
     "latency_ms_median",
     "latency_ms_p90",
     "onset_clipping_ms_mean",
@@ -60,6 +63,9 @@ METRIC_NAMES = FRAME_METRICS + TURN_METRICS
 
 #: Default tolerance (ms) before a true turn's end within which a stop is not a cut-off.
 TOLERANCE_MS = 200.0
+#: Silence (ms) a true turn end must be followed by to count as found or missed: eot-bench's
+#: shortest scored silence span (``--min-silence-span 0.1``).
+MIN_END_SILENCE_MS = 100.0
 
 # parsed inputs
 
@@ -85,7 +91,8 @@ class Truth:
 
     known: bool
     speech_ms: np.ndarray  # (n, 2) union of true speech
-    turns_ms: np.ndarray  # (m, 2) true turns, sorted, non-overlapping
+    turns_ms: np.ndarray  # (m, 2) true turns sorted by start, ends ascending (a hand-over
+    # may overlap the next turn's start)
     duration_ms: float | None
 
 
@@ -196,6 +203,9 @@ def true_turns_s(truth: Annotation, min_turn_gap_ms: float) -> np.ndarray:
     """:func:`rtlab.metrics.truth_turns` on a checked ``min_turn_gap_ms``."""
     if not getattr(truth, "speech_known", True):
         return np.empty((0, 2), dtype=np.float64)
+    if len({t.speaker for t in truth.turns if t.speaker is not None}) > 1:
+        turns = [(t.start_s, t.end_s) for t in truth.speaker_turns()]
+        return np.asarray(sorted(turns), dtype=np.float64).reshape(-1, 2)
     turns = sorted((t.start_s, t.end_s) for t in truth.turns)
     overlapping = any(b[0] < a[1] for a, b in itertools.pairwise(turns))
     if not turns or overlapping:
@@ -312,6 +322,7 @@ class TurnMatch:
     latency_ms: np.ndarray  # per turn (NaN without end detection)
     commit_ms: np.ndarray  # per turn: commit time - true end (NaN)
     missed: np.ndarray  # per turn: bool
+    missed_end: np.ndarray  # per turn: a scored end with no end detection
     first_detection: np.ndarray  # per turn: index of the first detected turn overlapping it, or -1
     onset_ms: np.ndarray  # per turn: speech lost before audio_start_ms (NaN if missed)
     false_turn: np.ndarray  # per detected turn: bool
@@ -327,25 +338,49 @@ def place_stops(
     """Each ``speech_stopped`` against the true turns: ``(owner, is_cut, is_end)``.
 
     ``stops_ms``: the stops' ``audio_end_ms``; ``onset_ms``: the speech onset of the
-    detected turn each one ends (NaN: unknown); ``turns_ms``: sorted true turns. ``owner``
-    is the last true turn that began before the stop (-1: none); ``is_cut``: a false
-    cut-off of it; ``is_end``: a candidate end detection of it -- in ``[end - tolerance,
-    next turn's start]`` (or the end of the audio) and ending a detected turn that began
-    before the true end. Element by element, so stops of many configurations can be
-    placed at once.
+    detected turn each one ends (NaN: unknown); ``turns_ms``: true turns sorted by start,
+    ends ascending (a hand-over may overlap the next turn's start). A stop in a turn's *end
+    window* -- from ``end - tolerance`` to the next turn's start, or ``end + tolerance``
+    when the next speaker took the floor before this one stopped (or the end of the audio)
+    -- that ends a detected turn which began before the true end, is a candidate end
+    detection of that turn (``is_end``; ``owner`` = that turn). Otherwise ``owner`` is the
+    last true turn that began before the stop (-1: none) and ``is_cut`` says whether the
+    stop fell inside it, more than ``tolerance`` before its end. Element by element, so
+    stops of many configurations can be placed at once.
     """
     n = len(turns_ms)
+    stops_ms = np.asarray(stops_ms, dtype=np.float64)
+    if not n:
+        none = np.full(stops_ms.size, -1, dtype=np.int64)
+        return none, np.zeros(stops_ms.size, dtype=bool), np.zeros(stops_ms.size, dtype=bool)
     starts, ends = turns_ms[:, 0], turns_ms[:, 1]
-    owner = np.searchsorted(starts, stops_ms, side="left") - 1
-    has_owner = owner >= 0
-    safe = np.maximum(owner, 0)
-    owner_end = np.where(has_owner, ends[safe], np.nan) if n else np.full(stops_ms.size, np.nan)
-    is_cut = has_owner & (stops_ms < owner_end - tolerance_ms)
-    is_end = has_owner & ~is_cut & ~(onset_ms > owner_end)
-    if n:
-        last = math.inf if duration_ms is None else max(duration_ms, ends[-1])
-        is_end &= stops_ms <= np.append(starts[1:], last)[safe]
+    last = math.inf if duration_ms is None else max(duration_ms, ends[-1])
+    window_end = np.maximum(np.append(starts[1:], last), ends + tolerance_ms)
+    # end detection: the last turn whose window has opened
+    ender = np.searchsorted(ends - tolerance_ms, stops_ms, side="right") - 1
+    safe_ender = np.maximum(ender, 0)
+    is_end = (ender >= 0) & (stops_ms <= window_end[safe_ender])
+    is_end &= ~(onset_ms > ends[safe_ender])
+    # otherwise: inside the turn that began last
+    inner = np.searchsorted(starts, stops_ms, side="left") - 1
+    is_cut = ~is_end & (inner >= 0) & (stops_ms < ends[np.maximum(inner, 0)] - tolerance_ms)
+    owner = np.where(is_end, ender, inner)
     return owner, is_cut, is_end
+
+
+def scored_ends(turns_ms: np.ndarray, duration_ms: float | None) -> np.ndarray:
+    """Which true turn ends count as found or missed (one bool per turn).
+
+    An end followed by at least :data:`MIN_END_SILENCE_MS` of silence before the next turn
+    starts (or the audio ends; unknown length: always), as eot-bench scores only silences
+    of at least 100 ms. An overlapped hand-over leaves no silence in which to end the turn:
+    a stop in its end window still counts as its end detection, but none is owed.
+    """
+    if not len(turns_ms):
+        return np.zeros(0, dtype=bool)
+    last = math.inf if duration_ms is None else duration_ms
+    following = np.append(turns_ms[1:, 0], last)
+    return following - turns_ms[:, 1] >= MIN_END_SILENCE_MS
 
 
 def hears_speech(start_ms: np.ndarray, end_ms: np.ndarray, speech_ms: np.ndarray) -> np.ndarray:
@@ -395,6 +430,7 @@ def match_turns(
     hit = ~missed
     onset[hit] = np.maximum(0.0, det.start_ms[first_detection[hit]] - starts[hit])
     false_turn = ~hears_speech(det.speech_start_ms, det.speech_end_ms, truth.speech_ms)
+    missed_end = scored_ends(turns, duration) & ~ended
     return TurnMatch(
         turns_ms=turns,
         cutoff_turn=cutoff_turn,
@@ -403,6 +439,7 @@ def match_turns(
         latency_ms=latency,
         commit_ms=commit,
         missed=missed,
+        missed_end=missed_end,
         first_detection=first_detection,
         onset_ms=onset,
         false_turn=false_turn,
@@ -426,6 +463,8 @@ def turn_dict(
     n = len(match.turns_ms)
     latency = match.latency_ms[np.isfinite(match.latency_ms)]
     onset = match.onset_ms[~match.missed]
+    n_ends = int(np.count_nonzero(scored_ends(match.turns_ms, duration)))
+    missed_ends = float(np.count_nonzero(match.missed_end))
     return {
         "false_cutoff_rate": float(np.count_nonzero(match.cutoffs)) / n if n else math.nan,
         "false_cutoffs": float(match.cutoffs.sum()),
@@ -434,6 +473,9 @@ def turn_dict(
         "false_turns": float(match.false_turn.sum()),
         "n_true_turns": float(n),
         "n_detected_turns": n_detected,
+        "n_true_ends": float(n_ends),
+        "missed_ends": missed_ends,
+        "missed_end_rate": missed_ends / n_ends if n_ends else math.nan,
         "latency_ms_median": float(np.median(latency)) if len(latency) else math.nan,
         "latency_ms_p90": float(np.percentile(latency, 90)) if len(latency) else math.nan,
         "onset_clipping_ms_mean": float(onset.mean()) if len(onset) else math.nan,

@@ -225,6 +225,10 @@ def batch_metrics(
     chosen = end_index[_firsts(end_pairs)]  # the first candidate stop of each true turn
     latency = stops[chosen] - t_end[owner[chosen]] if n_true else np.empty(0)
     lat_median, lat_p90 = _group_quantiles(latency, cfg_stop[chosen], n_cfg)
+    scored = _scoring.scored_ends(turns_ms, duration)
+    n_scored = float(np.count_nonzero(scored))
+    found_ends = np.bincount(cfg_stop[chosen][scored[owner[chosen]]], minlength=n_cfg)
+    missed_ends = n_scored - found_ends.astype(np.float64)
     # the first detected turn (in time order) whose speech part overlaps each true turn:
     # each detected turn overlaps a run of true turns [lo, hi]; both ends only grow with time
     lo = np.searchsorted(t_end, onset, side="left")  # first true turn ending at or after it
@@ -252,6 +256,9 @@ def batch_metrics(
             "missed_turns": missed,
             "false_turns": false_turns,
             "n_true_turns": np.full(n_cfg, float(n_true)),
+            "n_true_ends": np.full(n_cfg, n_scored),
+            "missed_ends": missed_ends,
+            "missed_end_rate": missed_ends / n_scored if n_scored else np.full(n_cfg, np.nan),
             "latency_ms_median": lat_median,
             "latency_ms_p90": lat_p90,
             "onset_clipping_ms_mean": np.where(n_found > 0, clip_sum / n_found, np.nan),

@@ -90,6 +90,12 @@ __all__ = [
 
 #: Silences shorter than this (ms) do not end a turn when turns are derived from speech spans.
 MIN_TURN_GAP_MS = 500.0
+#: :meth:`Annotation.speaker_turns`: a speaker's silence longer than this ends their turn
+#: (eot-bench's longest hold span, 5 s).
+MAX_PAUSE_MS = 5000.0
+#: :meth:`Annotation.speaker_turns`: another speaker's segment at most this long, after
+#: which the speaker goes on, is a backchannel.
+BACKCHANNEL_MS = 1000.0
 
 # Labels that mark non-speech in label files (compared case-insensitively).
 _NON_SPEECH_LABELS = frozenset(
@@ -390,6 +396,77 @@ class Annotation:
         """
         self._require_speech("floor_turns")
         return _floor(self.speech, self.turns, _gap(min_turn_gap_ms, "Annotation.floor_turns"))
+
+    def speaker_turns(
+        self, *, max_pause_ms: float = MAX_PAUSE_MS, backchannel_ms: float = BACKCHANNEL_MS
+    ) -> tuple[Turn, ...]:
+        """Each speaker's turns: the floor, never merging two speakers into one turn.
+
+        A turn is one speaker's speech from when they take the floor until they stop and
+        either another speaker takes the floor or their silence outlasts ``max_pause_ms``
+        (eot-bench's longest ``hold``, 5 s). Another speaker's segment that lies inside the
+        speaker's speech, or lasts at most ``backchannel_ms`` after which the speaker goes
+        on within ``backchannel_ms`` of it, is a backchannel ("yeah", "mm-hmm"): kept inside
+        the turn, not a turn end. A longer segment by anyone else, or a short one the
+        speaker does not soon answer by going on, ends the turn. Unlabelled segments (``speaker``
+        None, e.g. a single-speaker label track, already split by its reader) are kept as
+        they are; without turns, each speech span is one.
+
+        Parameters
+        ----------
+        max_pause_ms : float >= 0, default 5000
+            A silence of the same speaker longer than this ends the turn.
+        backchannel_ms : float >= 0, default 1000
+            Another speaker's segment at most this long, after which the speaker goes on
+            within as long again, is a backchannel.
+
+        Returns
+        -------
+        tuple of Turn
+            Sorted by start; ``speaker`` kept; ``text`` the segments' texts joined. Turns
+            of different speakers may overlap (when someone takes the floor before the
+            previous speaker stops).
+
+        Examples
+        --------
+        >>> a = Annotation.from_segments([[0, 2], [2.5, 4], [4.2, 4.5], [4.6, 6]],
+        ...                              speakers=["A", "B", "A", "B"])
+        >>> [(t.speaker, t.start_s, t.end_s) for t in a.speaker_turns()]
+        [('A', 0.0, 2.0), ('B', 2.5, 6.0)]
+        """
+        owner = "Annotation.speaker_turns"
+        pause_s = _check.number(max_pause_ms, "max_pause_ms", owner=owner, low=0.0) / 1000
+        back_s = _check.number(backchannel_ms, "backchannel_ms", owner=owner, low=0.0) / 1000
+        segments = sorted(
+            self.turns or [Turn(float(a), float(b)) for a, b in self.speech],
+            key=lambda t: (t.start_s, -t.end_s),  # of two starting together, the longer leads
+        )
+        out: list[Turn] = []
+        current: list[Any] | None = None  # [speaker, start, end, texts]
+
+        def close() -> None:
+            if current is not None:
+                text = " ".join(current[3]) or None
+                out.append(Turn(current[1], current[2], speaker=current[0], text=text))
+
+        for index, seg in enumerate(segments):
+            if current is None:
+                current = [seg.speaker, seg.start_s, seg.end_s, [seg.text] if seg.text else []]
+                continue
+            if seg.speaker == current[0]:
+                if seg.speaker is not None and seg.start_s - current[2] <= pause_s:
+                    current[2] = max(current[2], seg.end_s)
+                    if seg.text:
+                        current[3].append(seg.text)
+                    continue
+            elif seg.end_s <= current[2] or (
+                seg.duration_s <= back_s and _resumes(segments, index, current[0], current[2], pause_s, back_s)
+            ):
+                continue  # a backchannel inside the turn
+            close()
+            current = [seg.speaker, seg.start_s, seg.end_s, [seg.text] if seg.text else []]
+        close()
+        return tuple(out)
 
     def speech_mask(self, hop_ms: float, n_frames: int | None = None) -> np.ndarray:
         """Speech / non-speech per frame, on the frame grid of :class:`rtlab.vad.FrameScores`.
@@ -1137,6 +1214,26 @@ def _bridge(speech: np.ndarray, gap_ms: float) -> np.ndarray:
         else:
             out.append([start, end])
     return np.array(out, dtype=np.float64)
+
+
+def _resumes(
+    segments: list[Turn], index: int, speaker: str | None, end_s: float, pause_s: float,
+    back_s: float,
+) -> bool:
+    """Whether ``speaker`` goes on soon after segment ``index`` (another speaker's).
+
+    Soon: within ``back_s`` of that segment's end and within ``pause_s`` of the speaker's
+    own last speech (``end_s``). Other short segments (backchannels too) may come first; a
+    longer one by anyone else means that speaker has taken the floor.
+    """
+    after_s = segments[index].end_s
+    for later in segments[index + 1 :]:
+        if later.speaker == speaker:
+            return later.start_s - after_s <= back_s and later.start_s - end_s <= pause_s
+        if later.duration_s > back_s:
+            return False
+        after_s = max(after_s, later.end_s)
+    return False
 
 
 def _floor(speech: np.ndarray, turns: Iterable[Turn], gap_ms: float) -> tuple[Turn, ...]:

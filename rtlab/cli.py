@@ -148,6 +148,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``rtlab`` console script."""
+    from rtlab.sweeps import LATENCY_BUDGET_MS
     parser = argparse.ArgumentParser(prog="rtlab", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -184,7 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--silence", default="300,500,800,1200")
     sweep.add_argument("--prefix", default="300")
     sweep.add_argument("--jobs", type=int, default=1)
-    sweep.add_argument("--max-latency-ms", type=float, default=1000.0)
+    sweep.add_argument(
+        "--max-latency-ms",
+        type=float,
+        default=LATENCY_BUDGET_MS,
+        help="latency budget for the recommendation, ms of median end-of-turn latency "
+        "(default %(default)g, rtlab.sweeps.LATENCY_BUDGET_MS)",
+    )
     sweep.add_argument("--out", help="write the tidy table as CSV")
     sweep.set_defaults(func=_cmd_sweep)
 

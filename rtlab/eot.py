@@ -169,27 +169,7 @@ _SPAN_COLUMNS = (
 def true_turns(
     annotation: Annotation, *, max_pause_ms: float = 5000.0, backchannel_ms: float = 1000.0
 ) -> tuple[Turn, ...]:
-    """One speaker's turns, never merging speakers (see the module notes for the rule).
-
-    Unlabelled turns (``speaker`` None, e.g. a single-speaker file read from a label
-    track, whose turns the reader already split at ``MIN_TURN_GAP_MS``) are kept as they
-    are: that is rtlab's single-speaker behaviour.
-
-    Parameters
-    ----------
-    annotation : Annotation
-        Its ``turns`` (segments, any speakers, may overlap) are grouped; without turns, each
-        speech span is an unlabelled turn.
-    max_pause_ms : float >= 0, default 5000
-        A silence of the same speaker longer than this ends the turn.
-    backchannel_ms : float >= 0, default 1000
-        Another speaker's segment at most this long, after which the speaker goes on, is a
-        backchannel (kept inside the turn, not a turn end).
-
-    Returns
-    -------
-    tuple of Turn
-        Sorted by start; ``speaker`` kept; ``text`` the segments' texts joined.
+    """One speaker's turns, never merging speakers: :meth:`Annotation.speaker_turns`.
 
     Examples
     --------
@@ -198,54 +178,7 @@ def true_turns(
     >>> [(t.speaker, t.start_s, t.end_s) for t in true_turns(a)]
     [('A', 0.0, 2.0), ('B', 2.5, 6.0)]
     """
-    pause_s = _check.number(max_pause_ms, "max_pause_ms", owner="true_turns", low=0.0) / 1000
-    back_s = _check.number(backchannel_ms, "backchannel_ms", owner="true_turns", low=0.0) / 1000
-    segments = list(annotation.turns)
-    if not segments:
-        segments = [Turn(float(a), float(b)) for a, b in annotation.speech]
-    segments.sort(key=lambda t: (t.start_s, t.end_s))
-    out: list[Turn] = []
-    current: list[Any] | None = None  # [speaker, start, end, texts]
-
-    def close() -> None:
-        if current is not None:
-            text = " ".join(current[3]) or None
-            out.append(Turn(current[1], current[2], speaker=current[0], text=text))
-
-    for index, seg in enumerate(segments):
-        if current is None:
-            current = [seg.speaker, seg.start_s, seg.end_s, [seg.text] if seg.text else []]
-            continue
-        if seg.speaker == current[0]:
-            if seg.speaker is not None and seg.start_s - current[2] <= pause_s:
-                current[2] = max(current[2], seg.end_s)
-                if seg.text:
-                    current[3].append(seg.text)
-                continue
-        elif seg.end_s <= current[2] or (
-            seg.duration_s <= back_s and _resumes(segments, index, current, pause_s, back_s)
-        ):
-            continue  # a backchannel inside the turn
-        close()
-        current = [seg.speaker, seg.start_s, seg.end_s, [seg.text] if seg.text else []]
-    close()
-    return tuple(out)
-
-
-def _resumes(
-    segments: list[Turn], index: int, current: list[Any], pause_s: float, back_s: float
-) -> bool:
-    """Whether the current speaker goes on within the pause limit after segment ``index``.
-
-    Other short segments (backchannels too) may come first; a longer one by anyone else
-    means that speaker has taken the floor.
-    """
-    for later in segments[index + 1 :]:
-        if later.speaker == current[0]:
-            return later.start_s - current[2] <= pause_s
-        if later.duration_s > back_s:
-            return False
-    return False
+    return annotation.speaker_turns(max_pause_ms=max_pause_ms, backchannel_ms=backchannel_ms)
 
 
 def silence_spans(

@@ -650,7 +650,10 @@ def read_turns(events: Sequence[Mapping[str, Any]], emitted_ms: Sequence[float])
 
     A turn per ``speech_started`` event, in log order, plus one per item that a
     ``speech_stopped`` or ``committed`` event names before any ``speech_started`` does (a
-    client commit: ``started`` False), in order of appearance. Events are joined by
+    client commit: ``started`` False), in order of appearance. Stops are the
+    ``speech_stopped`` times (``audio_end_ms``) and the times of client commits (a
+    ``committed`` of an item no ``speech_started``, ``speech_stopped`` or idle timeout named
+    first: with ``turn_detection`` null the client ends the turn). Events are joined by
     ``item_id`` over the whole log (``None`` stands for an event without one). Times that
     are missing or not numbers are NaN; a timeout without its audio times spans its
     emission time.
@@ -674,6 +677,7 @@ def read_turns(events: Sequence[Mapping[str, Any]], emitted_ms: Sequence[float])
     timeouts: list[tuple[float, float, float]] = []
     rows: list[tuple[Any, bool, float, float]] = []  # item, started, start, started at
     seen: set[Any] = set()
+    timed_out: set[Any] = set()  # items an idle timeout committed (not a turn end)
     for event, emitted in zip(events, emitted_ms, strict=True):
         kind, item = event["type"], event.get("item_id")
         if kind == SPEECH_STARTED:
@@ -683,6 +687,10 @@ def read_turns(events: Sequence[Mapping[str, Any]], emitted_ms: Sequence[float])
             if item not in seen:
                 rows.append((item, False, math.nan, math.nan))
                 seen.add(item)
+                if kind == COMMITTED and item not in timed_out:
+                    # a client commit (turn_detection null): the client ended the turn here
+                    stops.append((float(emitted), item))
+                    stop_of.setdefault(item, float(emitted))
             if kind == COMMITTED:
                 commit_of.setdefault(item, float(emitted))
                 continue
@@ -691,6 +699,7 @@ def read_turns(events: Sequence[Mapping[str, Any]], emitted_ms: Sequence[float])
                 stops.append((end, item))
                 stop_of.setdefault(item, end)
         elif kind == TIMEOUT_TRIGGERED:
+            timed_out.add(item)
             start, end = (float_or_nan(event.get(k)) for k in ("audio_start_ms", "audio_end_ms"))
             at = float(emitted)
             timeouts.append(

@@ -20,11 +20,17 @@ detected turn removes what the detector added around the speech it heard:
 - any other session (``semantic_vad``, unknown): the committed span
   ``audio_start_ms .. audio_end_ms`` as it is.
 
-**True turns** (:func:`truth_turns`). The annotation's ``turns`` when they do not overlap
-(single-speaker turns, or turns already derived from speech spans; a pause inside such a turn
-belongs to it however long it is); otherwise -- overlapping speakers, as in meeting RTTMs --
-the speaker-agnostic *floor turns* of the mono mix: the union of all speech with silences
-shorter than ``min_turn_gap_ms`` (500 ms) bridged (:meth:`Annotation.floor_turns`).
+**True turns** (:func:`truth_turns`). A turn belongs to one speaker; different speakers are
+never merged. With two or more labelled speakers (meeting RTTMs, lhotse supervisions), the
+turns are :meth:`Annotation.speaker_turns`: a speaker holds the floor from their first word
+until they stop and either another speaker takes the floor or their silence outlasts 5 s
+(eot-bench's longest ``hold``); another speaker's short segment (<= 1 s) inside the turn, or
+one the speaker answers within 1 s by going on, is a backchannel, not a turn end. A
+hand-over may overlap: the next speaker can start before the previous one stops. With one
+speaker or none: the annotation's ``turns`` when they do not overlap one another (a pause
+inside such a turn belongs to it however long it is); otherwise the speaker-agnostic
+*floor turns* of the mono mix, all speech with silences shorter than ``min_turn_gap_ms``
+(500 ms) bridged (:meth:`Annotation.floor_turns`).
 
 Frame metrics (:func:`frame_metrics`)
 -------------------------------------
@@ -47,16 +53,27 @@ their conventions for empty inputs:
 
 Turn metrics (:func:`turn_metrics`)
 -----------------------------------
-Each ``speech_stopped`` at time ``t`` (its ``audio_end_ms``) is placed against the true turns
-``[start, end]``:
+Each stop -- a ``speech_stopped`` at its ``audio_end_ms``, or a client's ``committed`` when
+turn detection is off -- at time ``t`` is placed against the true turns ``[start, end]``:
 
-- ``start < t < end - tolerance_ms``: a **false cut-off** of that turn -- the detector ended
-  the turn while the speaker still had speech to say in it; an agent would barge in;
-- ``end - tolerance_ms <= t <= next turn's start`` (or the end of the audio), when the
-  detected turn it closes began (its speech part) before ``end``: the turn's **end
-  detection**; only the first one counts. **End-of-turn latency** = ``t - end`` (negative
-  within the tolerance). A turn with no end detection (the detector ran on into the next
-  turn, missed the turn, or the audio ended) has no latency.
+- a turn's **end window** runs from ``end - tolerance_ms`` to the next turn's start (or the
+  end of the audio), and at least to ``end + tolerance_ms`` when the next speaker took the
+  floor before this one stopped. A stop in it that closes a detected turn which began (its
+  speech part) before ``end`` is the turn's **end detection**; only the first one counts.
+  **End-of-turn latency** = ``t - end``. It is negative when the detector stopped within the
+  tolerance before the annotated end: annotations mark the end of the last word loosely
+  (AMI's hand-made times run up to a few hundred ms past the audible speech), and the
+  ``audio_end_ms`` the API reports already includes the silence it waited for;
+- otherwise, ``start < t < end - tolerance_ms`` for the turn that began last: a **false
+  cut-off** of that turn -- the detector ended the turn while the speaker still had speech
+  to say in it; an agent would barge in.
+
+A turn end is **owed** when at least 100 ms of silence follow it before the next turn (or
+the audio ends): eot-bench's shortest scored silence. An owed end with no end detection is
+a **missed end**: the detector ran on into the next turn, or the audio ended first (give
+clips a silent tail longer than the longest ``silence_duration_ms`` you test). A detector
+that never ends turns therefore misses every end; it never scores as perfect. An
+overlapped hand-over leaves no silence to find: it is neither owed nor missed.
 
 Then:
 
@@ -66,6 +83,8 @@ Then:
   their share of the true turns;
 - ``false_turns``: detected turns whose speech part overlaps no true speech;
 - ``n_true_turns``, ``n_detected_turns`` (``speech_started`` events);
+- ``n_true_ends``: owed turn ends; ``missed_ends``: those with no end detection;
+  ``missed_end_rate``: their share (NaN when none is owed);
 - ``latency_ms_median``, ``latency_ms_p90`` over turns with an end detection;
 - ``onset_clipping_ms_mean``: for each true turn that is not missed, take the first detected
   turn overlapping it; speech lost before its buffer = ``max(0, audio_start_ms - start)``;

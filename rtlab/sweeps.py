@@ -111,6 +111,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ALIASES",
+    "LATENCY_BUDGET_MS",
     "ParameterGrid",
     "pareto",
     "recommend",
@@ -130,6 +131,12 @@ ALIASES: dict[str, str] = {
     "type": "turn_detection.type",
 }
 
+#: The one latency budget (ms of median end-of-turn latency) every rtlab tool uses by
+#: default: :func:`recommend`, ``plot.tradeoff``, ``SweepRunner``, the CLI and the demo.
+#: 1 s: eot-bench's best published detectors reach a 10 % false cut-off rate at 739-1000 ms
+#: (Smart Turn v3.2 739 ms, the silence-only VAD 1000 ms, GPT Realtime 2 824 ms, English).
+LATENCY_BUDGET_MS = 1000.0
+
 _BASE_ATTR = "rtlab.base_session"
 _PARAM = "param_"
 # metrics pooled over clips by summing
@@ -139,6 +146,8 @@ _COUNTS = (
     "false_turns",
     "n_true_turns",
     "n_detected_turns",
+    "n_true_ends",
+    "missed_ends",
     "true_speech_ms",
     "false_alarm_ms",
     "missed_speech_ms",
@@ -1014,6 +1023,7 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
             metrics_out[name] = pd.Series(pooled[name], index=sums.index).where(known)
     metrics_out["false_cutoff_rate"] = ratio("_cut_turns", "n_true_turns")
     metrics_out["missed_turn_rate"] = ratio("missed_turns", "n_true_turns")
+    metrics_out["missed_end_rate"] = ratio("missed_ends", "n_true_ends")
     metrics_out["onset_clipping_ms_mean"] = ratio("_onset", "_matched")
     metrics_out["onset_clipped_rate"] = ratio("_clipped", "_matched")
     for name in _COUNTS:
@@ -1176,16 +1186,18 @@ def session_for(table: pd.DataFrame, config_id: int, *, base: Session | None = N
 def recommend(
     table: pd.DataFrame,
     *,
-    max_latency_ms: float,
+    max_latency_ms: float = LATENCY_BUDGET_MS,
     metric: str = "false_cutoff_rate",
     max_missed_turn_rate: float | None = None,
+    max_missed_end_rate: float | None = None,
     base: Session | None = None,
 ) -> Session:
     """The configuration to try: the fewest false cut-offs within a latency budget.
 
     Among configurations whose pooled ``latency_ms_median`` is at most ``max_latency_ms``
-    and that miss no more true turns than ``max_missed_turn_rate``, the one with the lowest
-    ``metric``; ties go to the lower latency, then the lower ``missed_turn_rate``, then the
+    and that miss no more true turns than ``max_missed_turn_rate`` and no more turn ends than
+    ``max_missed_end_rate``, the one with the lowest ``metric``; ties go to the lower
+    latency, then the lower ``missed_end_rate``, then the lower ``missed_turn_rate``, then the
     less onset clipping (``onset_clipping_ms_mean``: among configurations that differ only
     in ``prefix_padding_ms`` the longest padding wins), then the lower ``config_id``.
 
@@ -1197,13 +1209,18 @@ def recommend(
     ----------
     table : pandas.DataFrame
         A :func:`sweep` table (summarised first) or a :func:`summarize` table.
-    max_latency_ms : float >= 0
+    max_latency_ms : float >= 0, default :data:`LATENCY_BUDGET_MS` (1000)
         Latency budget, ms (median end-of-turn latency).
     metric : str, default "false_cutoff_rate"
         Column to minimise.
     max_missed_turn_rate : float in [0, 1] or None, default None
         Highest share of true turns a candidate may miss. None: no more than the API-default
         configuration misses when the table has it (``is_default``), else no limit.
+    max_missed_end_rate : float in [0, 1] or None, default None
+        Highest share of true turn ends a candidate may leave unanswered (``missed_end_rate``:
+        no ``speech_stopped`` before the next turn or the end of the audio). None: no more
+        than the API-default configuration when the table has it, else no limit. A
+        configuration that never ends turns has no latency and so never fits a budget.
     base : Session, optional
         The sweep's base session (default: the one the table remembers, else ``Session()``).
 
@@ -1233,6 +1250,7 @@ def recommend(
         max_latency_ms=max_latency_ms,
         metric=metric,
         max_missed_turn_rate=max_missed_turn_rate,
+        max_missed_end_rate=max_missed_end_rate,
     )
     return session_for(summary, config_id, base=_base_of(table, base))
 
@@ -1240,9 +1258,10 @@ def recommend(
 def recommended_id(
     summary: pd.DataFrame,
     *,
-    max_latency_ms: float,
+    max_latency_ms: float = LATENCY_BUDGET_MS,
     metric: str = "false_cutoff_rate",
     max_missed_turn_rate: float | None = None,
+    max_missed_end_rate: float | None = None,
 ) -> int:
     """The ``config_id`` :func:`recommend` picks from a summary (its checks and errors)."""
     owner = "recommend"
@@ -1268,37 +1287,40 @@ def recommended_id(
             else "a budget some configuration meets (none has a measured latency)"
         )
         raise ConfigError("max_latency_ms", max_latency_ms, allowed, owner=owner)
-    limit = _missed_limit(summary, max_missed_turn_rate)
-    if limit is not None and "missed_turn_rate" in fits.columns:
-        lowest = fits["missed_turn_rate"].min()
-        fits = fits[fits["missed_turn_rate"] <= limit + 1e-12]
-        if fits.empty:
-            raise ConfigError(
-                "max_missed_turn_rate",
-                limit,
-                f"at least {lowest:.3f}, the lowest missed-turn rate within {budget:.0f} ms",
-                owner=owner,
-                fix="Raise max_missed_turn_rate or max_latency_ms.",
-            )
+    for column, field, value in (
+        ("missed_turn_rate", "max_missed_turn_rate", max_missed_turn_rate),
+        ("missed_end_rate", "max_missed_end_rate", max_missed_end_rate),
+    ):
+        limit = _rate_limit(summary, value, column, field)
+        if limit is not None and column in fits.columns:
+            lowest = fits[column].min()
+            fits = fits[fits[column] <= limit + 1e-12]
+            if fits.empty:
+                raise ConfigError(
+                    field,
+                    limit,
+                    f"at least {lowest:.3f}, the lowest {column.replace('_', ' ')} within "
+                    f"{budget:.0f} ms",
+                    owner=owner,
+                    fix=f"Raise {field} or max_latency_ms.",
+                )
     keys = [metric, latency]
     keys += [
-        name for name in ("missed_turn_rate", "onset_clipping_ms_mean") if name in fits.columns
+        name
+        for name in ("missed_end_rate", "missed_turn_rate", "onset_clipping_ms_mean")
+        if name in fits.columns
     ]
     chosen = fits.sort_values([*keys, "config_id"], kind="stable", na_position="last").iloc[0]
     return int(chosen["config_id"])
 
 
-def _missed_limit(summary: pd.DataFrame, value: float | None) -> float | None:
+def _rate_limit(summary: pd.DataFrame, value: float | None, column: str, field: str) -> float | None:
+    """The highest ``column`` a candidate may have: ``value``, else the API default's."""
     if value is not None:
         return _check.number(
-            value,
-            "max_missed_turn_rate",
-            owner="recommend",
-            low=0.0,
-            high=1.0,
-            allowed="a float in [0.0, 1.0] or None",
+            value, field, owner="recommend", low=0.0, high=1.0, allowed="a float in [0.0, 1.0] or None"
         )
-    if "is_default" not in summary.columns or "missed_turn_rate" not in summary.columns:
+    if "is_default" not in summary.columns or column not in summary.columns:
         return None
-    rates = summary.loc[summary["is_default"].astype(bool), "missed_turn_rate"].dropna()
+    rates = summary.loc[summary["is_default"].astype(bool), column].dropna()
     return float(rates.iloc[0]) if len(rates) else None

@@ -12,6 +12,7 @@ import ipywidgets as w
 
 from rtlab.errors import ConfigError, RtlabError
 from rtlab.session import Session
+from rtlab.sweeps import LATENCY_BUDGET_MS
 from rtlab.widgets._common import error_label, figure_png, note_html, parse_text, row, show_error
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -250,7 +251,7 @@ ipywidgets.Widget
         self.heatmap = w.Image(format="png", layout=w.Layout(max_width="640px"))
         self.pareto = w.Image(format="png", layout=w.Layout(max_width="560px"))
         self.max_latency_ms = w.IntText(
-            value=1500, step=100, description="latency budget (ms)", style=_STYLE
+            value=int(LATENCY_BUDGET_MS), step=100, description="latency budget (ms)", style=_STYLE
         )
         self.recommendation = w.HTML()
         self.rows = w.Select(
