@@ -252,7 +252,9 @@ def sweep_heatmap(
     if mcol != "missed_end_rate" and "missed_end_rate" in summary.columns:
         values["_missed"] = summary["missed_end_rate"].astype(float)
         missed = (
-            values.pivot_table(index=ycol, columns=xcol, values="_missed", aggfunc=agg, dropna=False)
+            values.pivot_table(
+                index=ycol, columns=xcol, values="_missed", aggfunc=agg, dropna=False
+            )
             .reindex(index=ys, columns=xs)
             .to_numpy(dtype=float)
         )

@@ -460,7 +460,8 @@ class Annotation:
                         current[3].append(seg.text)
                     continue
             elif seg.end_s <= current[2] or (
-                seg.duration_s <= back_s and _resumes(segments, index, current[0], current[2], pause_s, back_s)
+                seg.duration_s <= back_s
+                and _resumes(segments, index, current[0], current[2], pause_s, back_s)
             ):
                 continue  # a backchannel inside the turn
             close()
@@ -1217,7 +1218,11 @@ def _bridge(speech: np.ndarray, gap_ms: float) -> np.ndarray:
 
 
 def _resumes(
-    segments: list[Turn], index: int, speaker: str | None, end_s: float, pause_s: float,
+    segments: list[Turn],
+    index: int,
+    speaker: str | None,
+    end_s: float,
+    pause_s: float,
     back_s: float,
 ) -> bool:
     """Whether ``speaker`` goes on soon after segment ``index`` (another speaker's).

@@ -149,6 +149,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``rtlab`` console script."""
     from rtlab.sweeps import LATENCY_BUDGET_MS
+
     parser = argparse.ArgumentParser(prog="rtlab", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 

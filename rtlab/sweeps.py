@@ -1287,22 +1287,22 @@ def recommended_id(
             else "a budget some configuration meets (none has a measured latency)"
         )
         raise ConfigError("max_latency_ms", max_latency_ms, allowed, owner=owner)
-    for column, field, value in (
+    for column, name, value in (
         ("missed_turn_rate", "max_missed_turn_rate", max_missed_turn_rate),
         ("missed_end_rate", "max_missed_end_rate", max_missed_end_rate),
     ):
-        limit = _rate_limit(summary, value, column, field)
+        limit = _rate_limit(summary, value, column, name)
         if limit is not None and column in fits.columns:
             lowest = fits[column].min()
             fits = fits[fits[column] <= limit + 1e-12]
             if fits.empty:
                 raise ConfigError(
-                    field,
+                    name,
                     limit,
                     f"at least {lowest:.3f}, the lowest {column.replace('_', ' ')} within "
                     f"{budget:.0f} ms",
                     owner=owner,
-                    fix=f"Raise {field} or max_latency_ms.",
+                    fix=f"Raise {name} or max_latency_ms.",
                 )
     keys = [metric, latency]
     keys += [
@@ -1314,11 +1314,18 @@ def recommended_id(
     return int(chosen["config_id"])
 
 
-def _rate_limit(summary: pd.DataFrame, value: float | None, column: str, field: str) -> float | None:
+def _rate_limit(
+    summary: pd.DataFrame, value: float | None, column: str, field: str
+) -> float | None:
     """The highest ``column`` a candidate may have: ``value``, else the API default's."""
     if value is not None:
         return _check.number(
-            value, field, owner="recommend", low=0.0, high=1.0, allowed="a float in [0.0, 1.0] or None"
+            value,
+            field,
+            owner="recommend",
+            low=0.0,
+            high=1.0,
+            allowed="a float in [0.0, 1.0] or None",
         )
     if "is_default" not in summary.columns or column not in summary.columns:
         return None

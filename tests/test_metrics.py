@@ -418,7 +418,11 @@ def _log(events_and_times, duration_ms):
 
 
 def _started(item, start_ms):
-    return {"type": "input_audio_buffer.speech_started", "audio_start_ms": start_ms, "item_id": item}
+    return {
+        "type": "input_audio_buffer.speech_started",
+        "audio_start_ms": start_ms,
+        "item_id": item,
+    }
 
 
 def _stopped(item, end_ms):
@@ -466,9 +470,7 @@ def test_a_hand_over_between_two_speakers_is_a_true_end():
 def test_an_overlapped_hand_over_answered_at_the_speakers_end_is_not_a_cut_off():
     # B starts 150 ms before A stops (as AMI's loose times often have it); a stop right at
     # A's end is A's end detection, not a cut-off of B
-    truth = Annotation.from_segments(
-        [[0.0, 3.0], [2.85, 5.0]], speakers=["A", "B"], duration_s=6.0
-    )
+    truth = Annotation.from_segments([[0.0, 3.0], [2.85, 5.0]], speakers=["A", "B"], duration_s=6.0)
     log = _log([(_started("a", 0), 100), (_stopped("a", 3010), 3010)], 6000.0)
     row = metrics.score(log, truth)
     assert row["false_cutoffs"] == 0
