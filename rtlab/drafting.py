@@ -131,7 +131,7 @@ def draft_truth(
     min_speech_ms: float = 100.0,
     words: bool = False,
     model: str = "silero",
-) -> "Annotation":
+) -> Annotation:
     """Draft the truth of a recording: VAD speech, short pauses bridged into turns.
 
     Parameters
