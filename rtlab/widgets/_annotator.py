@@ -239,7 +239,7 @@ start_earlier, start_later, end_earlier, end_later : ipywidgets.Button
                         self.delete_button,
                         self.draft_button,
                     ]
-                ),  # fmt: skip
+                ),
             ],
             layout=w.Layout(margin="0 16px 0 0"),
         )
