@@ -134,7 +134,7 @@ def test_assigning_value_loads_turns_and_view_zooms(clip):
     ann.view.value = (1.0, 3.0)
     assert ann.image.value != before
     width, height = Image.open(io.BytesIO(ann.image.value)).size
-    assert (width, height) == (880, 256)
+    assert (width, height) == (880, 224)
     ann.view.value = (2.0, 2.1)  # too narrow: widened to 0.5 s
     assert ann.view.value[1] - ann.view.value[0] == pytest.approx(0.5)
 

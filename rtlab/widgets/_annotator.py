@@ -89,7 +89,7 @@ class Annotator(w.VBox):
         Where **Save CSV** writes (default ``"<name>.csv"`` in the working directory).
     speaker : str, default "A"
         The speaker label new turns get (clear it for none).
-    figsize : (float, float), default (11, 3.2)
+    figsize : (float, float), default (11, 2.8)
         Size of the picture, inches.
     dpi : float, default 80
         Resolution of the picture.
@@ -129,7 +129,7 @@ start_earlier, start_later, end_earlier, end_later : ipywidgets.Button
         *,
         path: str | os.PathLike[str] | None = None,
         speaker: str = "A",
-        figsize: tuple[float, float] = (11.0, 3.2),
+        figsize: tuple[float, float] = (11.0, 2.8),
         dpi: float = 80.0,
         **kwargs: Any,
     ) -> None:
@@ -151,12 +151,12 @@ start_earlier, start_later, end_earlier, end_later : ipywidgets.Button
         self.view = w.FloatRangeSlider(
             value=(0.0, d), min=0.0, max=d, step=0.01, description="view (s)",
             readout_format=".2f", continuous_update=False,
-            layout=w.Layout(width="100%"), **common,
+            layout=w.Layout(width="96%"), **common,
         )  # fmt: skip
         self.selection = w.FloatRangeSlider(
             value=first, min=0.0, max=d, step=0.01, description="selection",
             readout_format=".2f", continuous_update=False,
-            layout=w.Layout(width="100%"), **common,
+            layout=w.Layout(width="96%"), **common,
         )  # fmt: skip
         self.start_s = w.BoundedFloatText(
             value=first[0], min=0.0, max=d, step=0.01, description="start_s",
@@ -166,18 +166,21 @@ start_earlier, start_later, end_earlier, end_later : ipywidgets.Button
             value=first[1], min=0.0, max=d, step=0.01, description="end_s",
             layout=w.Layout(width="170px"), **common,
         )  # fmt: skip
+        # text fields sync on Enter or leaving the field: no per-keystroke round trips
         self.speaker = w.Text(
-            value=speaker, description="speaker", layout=w.Layout(width="170px"), **common
-        )
+            value=speaker, description="speaker", continuous_update=False,
+            layout=w.Layout(width="170px"), **common,
+        )  # fmt: skip
         self.text = w.Text(
             value="", description="text", placeholder="what is said (optional)",
-            layout=w.Layout(width="360px"), **common,
+            continuous_update=False,
+            layout=w.Layout(width="300px"), **common,
         )  # fmt: skip
         self.nudge_ms = w.Dropdown(
             options=list(_NUDGE_MS), value=50, description="nudge ms",
             layout=w.Layout(width="160px"), **common,
         )  # fmt: skip
-        self.turn_list = w.Select(options=[], rows=6, layout=w.Layout(width="360px"))
+        self.turn_list = w.Select(options=[], rows=6, layout=w.Layout(width="310px"))
 
         def button(label: str, tip: str, icon: str = "") -> w.Button:
             return w.Button(description=label, tooltip=tip, icon=icon,
@@ -194,7 +197,10 @@ start_earlier, start_later, end_earlier, end_later : ipywidgets.Button
         self.draft_button = button("Draft from VAD", "replace all turns with a VAD draft", "magic")
         default_path = Path(path) if path is not None else Path(f"{Path(self.name).name}.csv")
         self.path_text = w.Text(
-            value=str(default_path), description="CSV", layout=w.Layout(width="360px"), **common
+            value=str(default_path),
+            description="CSV",
+            layout=w.Layout(width="210px"),
+            style={"description_width": "32px"},
         )
         self.save_button = button("Save CSV", "write the turns to the CSV file", "save")
         self.image = w.Image(
@@ -513,6 +519,7 @@ start_earlier, start_later, end_earlier, end_later : ipywidgets.Button
             self._syncing = False
 
     def _show_selection(self, lo: float, hi: float) -> None:
+        lo, hi = round(float(lo), 3), round(float(hi), 3)  # slider steps add float noise
         self._syncing = True
         try:
             self.selection.value = (lo, hi)
