@@ -248,10 +248,24 @@ def from_pyannote(protocol: Any, subset: Literal["train", "development", "test"]
 
     Examples
     --------
-    >>> from pyannote.database import registry  # doctest: +SKIP
-    >>> registry.load_database("database.yml")  # doctest: +SKIP
-    >>> protocol = registry.get_protocol("MyCorpus.SpeakerDiarization.calls")  # doctest: +SKIP
-    >>> clips = rtlab.corpora.from_pyannote(protocol, subset="test")  # doctest: +SKIP
+    A database.yml over two of the shipped AMI excerpts and their RTTM:
+
+    >>> import pathlib, tempfile, rtlab
+    >>> from pyannote.database import registry
+    >>> ami = rtlab.datasets.root() / "ami_pyannote_debug"
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "test.lst").write_text("dev00\\ndev01\\n")
+    >>> yml = [
+    ...     "Databases:", f"  AmiExcerpts: {ami}/{{uri}}.wav",
+    ...     "Protocols:", "  AmiExcerpts:", "    SpeakerDiarization:", "      Meetings:",
+    ...     "        scope: file", "        test:", "          uri: test.lst",
+    ...     f"          annotation: {ami}/debug.rttm"]
+    >>> _ = (folder / "database.yml").write_text("\\n".join(yml))
+    >>> registry.load_database(str(folder / "database.yml"))
+    >>> protocol = registry.get_protocol("AmiExcerpts.SpeakerDiarization.Meetings")
+    >>> clips = rtlab.corpora.from_pyannote(protocol, subset="test")
+    >>> [(c.name, round(c.duration_s, 1), len(c.truth.turns)) for c in clips]
+    [('dev00', 30.0, 9), ('dev01', 30.0, 8)]
     """
     owner = "rtlab.corpora.from_pyannote"
     from rtlab.audio import load_audio
@@ -442,7 +456,7 @@ def from_huggingface(
         label = label or f"row{k}"
         clip_audio = _hf_audio(cell, label, owner)
         duration_s = float(clip_audio.duration_s)
-        transcript = " ".join(str(row[text]).split()) or None if text is not None else None
+        transcript = (" ".join(str(row[text]).split()) or None) if text is not None else None
         source = f"huggingface#{label}"
         if not timed:
             out.append(_clip(label, clip_audio, _no_timing(duration_s, transcript, source)))

@@ -251,7 +251,7 @@ def whole(
     scores = _scores(audio, model)
     spans = speech_spans(scores, threshold=threshold, min_speech_ms=min_speech_ms)
     duration_s = float(scores.audio.duration_s)
-    text = " ".join(text.split()) or None if text is not None else None
+    text = (" ".join(text.split()) or None) if text is not None else None
     turns = (Turn(float(spans[0, 0]), float(spans[-1, 1]), text=text),) if len(spans) else ()
     return Annotation(
         spans,
