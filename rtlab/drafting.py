@@ -9,6 +9,7 @@ functions propose them:
   (pocketsphinx, as :func:`rtlab.transcribe` uses).
 - :func:`whole`: for a file holding one utterance, the whole file is one turn, from the
   first speech to the last.
+- :func:`save_csv`: write the turns as the CSV :func:`rtlab.read_annotation` reads.
 
 A draft is what a VAD hears, so it inherits the VAD's mistakes (a cough as speech, a
 soft word as silence) and it cannot know where a speaker *meant* to stop: check it by ear,
@@ -29,7 +30,11 @@ Examples
 
 from __future__ import annotations
 
+import csv
+import io
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,7 +42,7 @@ import numpy as np
 from rtlab import _check
 from rtlab.annotation import MIN_TURN_GAP_MS, Annotation, Turn
 
-__all__ = ["draft_truth", "speech_spans", "whole"]
+__all__ = ["draft_truth", "save_csv", "speech_spans", "whole"]
 
 _RECOGNISER_RATE_HZ = 16000
 _RECOGNISER_FRAME_S = 0.01  # pocketsphinx reports word times in 10 ms frames
@@ -260,6 +265,61 @@ def whole(
         duration_s=duration_s,
         source=f"whole file, speech by {model} VAD >= {threshold:g}",
     )
+
+
+def save_csv(truth: Annotation, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+    """Write the turns of ``truth`` as ``start_s,end_s,speaker,text`` CSV rows, atomically.
+
+    Times are written to the millisecond. A turn without a speaker is written with the
+    label ``speech``; :func:`rtlab.read_annotation` reads the file back as the same turns
+    when every turn has a speaker, and otherwise merges ``speech`` rows separated by less
+    than 500 ms (its ``min_turn_gap_ms``), as it does for any speech-only file.
+
+    Parameters
+    ----------
+    truth : Annotation
+        The turns to write (speech spans, words and transcript are not written).
+    path : str or Path
+        The CSV file; its folder is created.
+    overwrite : bool, default True
+        ``False`` refuses to replace an existing file (e.g. hand-made truth).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    rtlab.errors.ConfigError
+        ``truth`` is not an Annotation, or the file exists and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from rtlab import read_annotation
+    >>> truth = Annotation.from_segments([[0.5, 1.25], [1.5, 2.0]], speakers=["A", "B"])
+    >>> path = save_csv(truth, pathlib.Path(tempfile.mkdtemp()) / "call.csv")
+    >>> path.read_text().splitlines()[:2]
+    ['start_s,end_s,speaker,text', '0.500,1.250,A,']
+    >>> read_annotation(path).turns == truth.turns
+    True
+    """
+    from rtlab._io import atomic_write
+
+    owner = "rtlab.drafting.save_csv"
+    if not isinstance(truth, Annotation):
+        raise _bad("truth", truth, "an rtlab Annotation", owner)
+    target = Path(path)
+    if not overwrite and target.exists():
+        raise _bad("path", str(target), "a file that does not exist yet (overwrite=False)", owner)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["start_s", "end_s", "speaker", "text"])
+    for t in truth.turns:
+        writer.writerow([f"{t.start_s:.3f}", f"{t.end_s:.3f}", t.speaker or "speech", t.text or ""])
+    with atomic_write(target, "w", encoding="utf-8", newline="") as handle:
+        handle.write(buffer.getvalue())
+    return target
 
 
 def _bad(field: str, value: Any, allowed: str, owner: str) -> Exception:

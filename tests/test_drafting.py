@@ -7,7 +7,7 @@ import pytest
 
 import rtlab
 from rtlab import metrics
-from rtlab.drafting import draft_truth, speech_spans, whole
+from rtlab.drafting import draft_truth, save_csv, speech_spans, whole
 from rtlab.errors import ConfigError
 from rtlab.vad import FrameScores
 
@@ -96,3 +96,26 @@ def test_bad_options(kwargs, field):
     assert info.value.field == field
     with pytest.raises(ConfigError):
         whole(audio, text=3)
+
+
+def test_save_csv_round_trips_labelled_turns_and_keeps_hand_truth(tmp_path):
+    truth = rtlab.datasets.load("ami-debug/trn01").truth
+    path = save_csv(truth, tmp_path / "sub" / "trn01.csv")
+    back = rtlab.read_annotation(path)
+    assert [(t.start_s, t.end_s, t.speaker) for t in back.turns] == [
+        (round(t.start_s, 3), round(t.end_s, 3), t.speaker) for t in truth.turns
+    ]
+    with pytest.raises(ConfigError, match="overwrite"):
+        save_csv(truth, path, overwrite=False)
+    assert rtlab.read_annotation(path).turns == back.turns
+    with pytest.raises(ConfigError, match="Annotation"):
+        save_csv("not truth", tmp_path / "x.csv")
+
+
+def test_draft_saved_is_read_back_as_the_draft(tmp_path):
+    clip = rtlab.datasets.load("librivox/0930")
+    draft = draft_truth(clip.audio)
+    back = rtlab.read_annotation(save_csv(draft, tmp_path / "d.csv"))
+    assert [(t.start_s, t.end_s) for t in back.turns] == [
+        (round(t.start_s, 3), round(t.end_s, 3)) for t in draft.turns
+    ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import os
@@ -373,23 +372,17 @@ start_earlier, start_later, end_earlier, end_later : ipywidgets.Button
         Returns
         -------
         pathlib.Path
-            The file written. :func:`rtlab.read_annotation` reads the same turns back when
-            every turn has a speaker; turns without one are written as ``speech`` rows,
-            which are read back with pauses under 500 ms bridged.
+            The file written (by :func:`rtlab.drafting.save_csv`).
+            :func:`rtlab.read_annotation` reads the same turns back when every turn has a
+            speaker; turns without one are written as ``speech`` rows, which are read back
+            with pauses under 500 ms bridged.
         """
-        from rtlab._io import atomic_write
+        from rtlab.drafting import save_csv
 
         target = Path(path if path is not None else self.path_text.value.strip())
         if not target.name:
             raise ConfigError("path", str(target), "a file name", owner="Annotator.save")
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["start_s", "end_s", "speaker", "text"])
-        for t in self.value.turns:
-            writer.writerow([f"{t.start_s:.3f}", f"{t.end_s:.3f}", t.speaker or "speech",
-                             t.text or ""])  # fmt: skip
-        with atomic_write(target, "w", encoding="utf-8", newline="") as handle:
-            handle.write(buffer.getvalue())
+        save_csv(self.value, target)
         self.status.value = note_html(f"saved {len(self.value.turns)} turns to {target}")
         return target
 
