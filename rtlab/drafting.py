@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from rtlab import _check
+from rtlab import _vad_spans as vad_spans
 from rtlab.annotation import MIN_TURN_GAP_MS, Annotation, Turn
 
 __all__ = ["draft_truth", "save_csv", "speech_spans", "whole"]
@@ -83,21 +84,7 @@ def speech_spans(
     owner = "rtlab.drafting.speech_spans"
     threshold = _check.number(threshold, "threshold", owner=owner, low=0.0, high=1.0)
     min_ms = _check.number(min_speech_ms, "min_speech_ms", owner=owner, low=0.0, unit="ms")
-    on = np.asarray(scores.probabilities) >= threshold
-    edges = np.diff(np.concatenate([[0], on.astype(np.int8), [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    hop_s = scores.hop_ms / 1000.0
-    keep = (ends - starts) * scores.hop_ms >= min_ms
-    spans = np.stack([starts[keep] * hop_s, ends[keep] * hop_s], axis=1).reshape(-1, 2)
-    spans = np.minimum(spans, scores.duration_ms / 1000.0)
-    return np.round(spans, 9)
-
-
-def _scores(audio: Any, model: str) -> Any:
-    from rtlab import vad
-    from rtlab.audio import load_audio
-
-    return vad.score(load_audio(audio), model=model)  # type: ignore[arg-type]
+    return vad_spans.speech_spans(scores, threshold=threshold, min_speech_ms=min_ms)
 
 
 def _recognised_words(audio: Any, turns: tuple[Turn, ...]) -> list[Turn]:
@@ -185,16 +172,18 @@ def draft_truth(
     if not isinstance(words, bool):
         raise _bad("words", words, "True or False", owner)
     model = _check.choice(model, "model", ("silero", "energy"), owner=owner)
-    scores = _scores(audio, model)
-    spans = speech_spans(scores, threshold=threshold, min_speech_ms=min_speech_ms)
-    duration_s = float(scores.audio.duration_s)
+    threshold, min_ms = _vad_options(threshold, min_speech_ms, owner)
+    spans, loaded = vad_spans.scored_spans(
+        audio, model=model, threshold=threshold, min_speech_ms=min_ms
+    )
+    duration_s = float(loaded.duration_s)
     source = f"draft: {model} VAD >= {threshold:g}, pauses < {bridge:g} ms bridged"
     truth = Annotation.from_segments(
         spans, min_turn_gap_ms=bridge, duration_s=duration_s, source=source
     )
     if not words:
         return truth
-    found = _recognised_words(scores.audio, truth.turns)
+    found = _recognised_words(loaded, truth.turns)
     turns = tuple(
         Turn(
             t.start_s,
@@ -253,11 +242,12 @@ def whole(
     if text is not None and not isinstance(text, str):
         raise _bad("text", text, "a str or None", owner)
     model = _check.choice(model, "model", ("silero", "energy"), owner=owner)
-    scores = _scores(audio, model)
-    spans = speech_spans(scores, threshold=threshold, min_speech_ms=min_speech_ms)
-    duration_s = float(scores.audio.duration_s)
+    threshold, min_ms = _vad_options(threshold, min_speech_ms, owner)
+    spans, extent, duration_s = vad_spans.utterance(
+        audio, model=model, threshold=threshold, min_speech_ms=min_ms
+    )
     text = (" ".join(text.split()) or None) if text is not None else None
-    turns = (Turn(float(spans[0, 0]), float(spans[-1, 1]), text=text),) if len(spans) else ()
+    turns = (Turn(*extent, text=text),) if extent is not None else ()
     return Annotation(
         spans,
         turns=turns,
@@ -320,6 +310,13 @@ def save_csv(truth: Annotation, path: str | os.PathLike[str], *, overwrite: bool
     with atomic_write(target, "w", encoding="utf-8", newline="") as handle:
         handle.write(buffer.getvalue())
     return target
+
+
+def _vad_options(threshold: Any, min_speech_ms: Any, owner: str) -> tuple[float, float]:
+    return (
+        _check.number(threshold, "threshold", owner=owner, low=0.0, high=1.0),
+        _check.number(min_speech_ms, "min_speech_ms", owner=owner, low=0.0, unit="ms"),
+    )
 
 
 def _bad(field: str, value: Any, allowed: str, owner: str) -> Exception:
