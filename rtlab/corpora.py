@@ -12,7 +12,8 @@ widgets:
   column (and, when present, turn timestamps, speakers and text).
 - :func:`from_folder`: audio files with a truth file beside each by name (``call.wav`` +
   ``call.csv`` / ``.rttm`` / ``.txt`` / ``.lab`` / ``.json``), read with
-  :func:`rtlab.read_annotation`.
+  :func:`rtlab.read_annotation`; :func:`from_files` does the same for a list of files (or
+  takes their truth files as given), as a command line does.
 
 The libraries are imported only inside the function that needs them (``pip install
 rtlab[corpora]`` installs all three); :func:`from_folder` needs none. Every clip is loaded
@@ -602,8 +603,6 @@ def from_folder(
     True
     """
     owner = "rtlab.corpora.from_folder"
-    from rtlab.audio import load_audio
-
     if not isinstance(path, str | os.PathLike):
         raise ConfigError("path", path, "a folder path", owner=owner)
     folder = Path(path)
@@ -626,18 +625,109 @@ def from_folder(
     out: list[Clip] = []
     for file in files:
         name = file.relative_to(folder).with_suffix("").as_posix()
-        audio = load_audio(file)
-        truth = _truth_beside(file, float(audio.duration_s), gap_ms, owner)
-        if not truth.speech_known and missing != "keep":
-            if missing == "skip":
-                continue
+        clip = _clip_of_file(file, name, None, gap_ms, missing, owner)
+        if clip is not None:
+            out.append(clip)
+    return out
+
+
+def _clip_of_file(
+    file: Path, name: str, truth_file: Path | None, gap_ms: float, missing: str, owner: str
+) -> Clip | None:
+    from rtlab.audio import load_audio
+
+    audio = load_audio(file)
+    duration_s = float(audio.duration_s)
+    if truth_file is not None:
+        if truth_file.suffix.lower() == ".lab":
+            truth = read_lab(truth_file, duration_s=duration_s, min_turn_gap_ms=gap_ms)
+        else:
+            truth = read_annotation(truth_file, uri=file.stem, min_turn_gap_ms=gap_ms)
+    else:
+        truth = _truth_beside(file, duration_s, gap_ms, owner)
+    if not truth.speech_known and missing != "keep":
+        if missing == "skip":
+            return None
+        raise ConfigError(
+            "path",
+            str(file),
+            "an audio file with a truth file beside it",
+            owner=owner,
+            fix=f"Add {file.with_suffix('.csv').name} (start_s,end_s,speaker rows), or "
+            "pass missing='keep' and draft the truth with rtlab.drafting.draft_truth.",
+        )
+    return _clip(name, audio, truth)
+
+
+def from_files(
+    files: Sequence[str | os.PathLike[str]],
+    *,
+    truth: Sequence[str | os.PathLike[str]] | None = None,
+    missing: Literal["keep", "skip", "error"] = "keep",
+    min_turn_gap_ms: float = MIN_TURN_GAP_MS,
+) -> list[Clip]:
+    """One clip per audio file, with its truth file given or found beside it by name.
+
+    Parameters
+    ----------
+    files : sequence of str or Path
+        Audio files, anywhere.
+    truth : sequence of str or Path, optional
+        One truth file per audio file, in the same order (any file
+        :func:`rtlab.read_annotation` reads; an RTTM file holding several recordings gives
+        the one named like the audio file). Default: the truth files beside each audio file,
+        as in :func:`from_folder`.
+    missing : {"keep", "skip", "error"}, default "keep"
+        An audio file without truth (only when ``truth`` is not given): as in
+        :func:`from_folder`.
+    min_turn_gap_ms : float >= 0, default 500
+        For truth files of speech spans only: silences shorter than this stay in a turn.
+
+    Returns
+    -------
+    list of Clip
+        In the order given, named by each file's stem.
+
+    Raises
+    ------
+    FileNotFoundError
+        An audio file does not exist.
+    rtlab.errors.ConfigError
+        ``truth`` of another length than ``files``, two files with the same stem, a missing
+        truth file (with ``missing="error"``) or a malformed one.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> ami = rtlab.datasets.root() / "ami_pyannote_debug"
+    >>> clips = rtlab.corpora.from_files([ami / "trn02.wav"], truth=[ami / "trn02.turns.csv"])
+    >>> clips[0].name, clips[0].truth.speakers
+    ('trn02', ('FEO066',))
+    """
+    owner = "rtlab.corpora.from_files"
+    if isinstance(files, str | os.PathLike) or not isinstance(files, Sequence) or not files:
+        raise ConfigError("files", files, "a non-empty list of audio file paths", owner=owner)
+    paths = [Path(f) for f in files]
+    truth_paths: list[Path | None] = [None] * len(paths)
+    if truth is not None:
+        if isinstance(truth, str | os.PathLike) or len(truth) != len(paths):
             raise ConfigError(
-                "path",
-                str(file),
-                "an audio file with a truth file beside it",
+                "truth", truth, f"a list of {len(paths)} truth files, one per audio file",
                 owner=owner,
-                fix=f"Add {file.with_suffix('.csv').name} (start_s,end_s,speaker rows), or "
-                "pass missing='keep' and draft the truth with rtlab.drafting.draft_truth.",
-            )
-        out.append(_clip(name, audio, truth))
+            )  # fmt: skip
+        truth_paths = [Path(t) for t in truth]
+    missing = _check.choice(missing, "missing", ("keep", "skip", "error"), owner=owner)
+    gap_ms = _gap(min_turn_gap_ms, owner)
+    stems = [p.stem for p in paths]
+    twice = sorted({s for s in stems if stems.count(s) > 1})
+    if twice:
+        raise ConfigError(
+            "files", twice, "files with distinct names", owner=owner,
+            fix="Rename them, or load each folder with from_folder().",
+        )  # fmt: skip
+    out = []
+    for path, truth_path in zip(paths, truth_paths, strict=True):
+        clip = _clip_of_file(path, path.stem, truth_path, gap_ms, missing, owner)
+        if clip is not None:
+            out.append(clip)
     return out

@@ -276,3 +276,30 @@ def test_folder_missing_truth_pattern_and_errors(folder):
     )  # several recordings, none named rttm_call
     with pytest.raises(ConfigError, match="rttm_call"):
         corpora.from_folder(folder)
+
+
+def test_files_with_truth_beside_or_given(folder, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(AMI / "trn04.turns.csv", elsewhere / "hand.csv")
+    shutil.copy(AMI / "trn04.wav", elsewhere / "call.wav")
+    beside = corpora.from_files([folder / "csv_call.wav", folder / "bare_call.flac"])
+    assert [c.name for c in beside] == ["csv_call", "bare_call"]
+    assert _spans(beside[0].truth) == _spans(read_csv(AMI / "trn02.turns.csv"))
+    assert not beside[1].truth.speech_known
+    (given,) = corpora.from_files([elsewhere / "call.wav"], truth=[elsewhere / "hand.csv"])
+    assert given.name == "call"
+    assert _spans(given.truth) == _spans(read_csv(AMI / "trn04.turns.csv"))
+    # an RTTM of several recordings gives the one named like the audio file
+    shutil.copy(AMI / "trn05.wav", elsewhere / "trn05.wav")
+    (rttm,) = corpora.from_files([elsewhere / "trn05.wav"], truth=[AMI / "debug.rttm"])
+    assert rttm.truth == rtlab.datasets.load("ami-debug/trn05").truth
+    assert corpora.from_files([folder / "bare_call.flac"], missing="skip") == []
+    with pytest.raises(ConfigError, match="one per audio file"):
+        corpora.from_files([folder / "csv_call.wav"], truth=[])
+    with pytest.raises(ConfigError, match="distinct names"):
+        corpora.from_files([folder / "csv_call.wav", elsewhere / "csv_call.wav"])
+    with pytest.raises(ConfigError, match="non-empty list"):
+        corpora.from_files(str(folder / "csv_call.wav"))
+    with pytest.raises(FileNotFoundError):
+        corpora.from_files([folder / "nothing.wav"])
