@@ -42,6 +42,7 @@ import numpy as np
 from rtlab import _check
 from rtlab import _vad_spans as vad_spans
 from rtlab.annotation import MIN_TURN_GAP_MS, Annotation, Turn
+from rtlab.errors import ConfigError
 
 __all__ = ["draft_truth", "save_csv", "speech_spans", "whole"]
 
@@ -301,7 +302,13 @@ def save_csv(truth: Annotation, path: str | os.PathLike[str], *, overwrite: bool
         raise _bad("truth", truth, "an rtlab Annotation", owner)
     target = Path(path)
     if not overwrite and target.exists():
-        raise _bad("path", str(target), "a file that does not exist yet (overwrite=False)", owner)
+        raise ConfigError(
+            "path",
+            str(target),
+            "a file that does not exist yet (overwrite=False)",
+            owner=owner,
+            fix="Choose another path, or pass overwrite=True to replace it.",
+        )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["start_s", "end_s", "speaker", "text"])
@@ -320,6 +327,4 @@ def _vad_options(threshold: Any, min_speech_ms: Any, owner: str) -> tuple[float,
 
 
 def _bad(field: str, value: Any, allowed: str, owner: str) -> Exception:
-    from rtlab.errors import ConfigError
-
     return ConfigError(field, value, allowed, owner=owner)
