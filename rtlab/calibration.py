@@ -451,7 +451,7 @@ class Calibration:
             key = "medium" if eagerness == "auto" else eagerness
             curve = self.semantic_by_eagerness.get(key)
             if curve:
-                return dataclasses.replace(self.options, **curve)
+                return dataclasses.replace(self.options, **curve)  # type: ignore[arg-type]
         return self.options
 
     def detect(
@@ -781,7 +781,6 @@ def calibrate(
     documented = EmulatorOptions()
     options, shifts = _fit_server(fitter, server, documented, hop)
     options, by_eagerness = _fit_semantic(fitter, semantic, options, hop)
-    cal_shifts = {"start_shift_ms": shifts[0], "end_shift_ms": shifts[1]}
 
     before = {r.id: fitter.emulate(r, documented) for r in recordings}
     partial = Calibration(
@@ -789,7 +788,8 @@ def calibrate(
         report=pd.DataFrame(columns=list(REPORT_COLUMNS)),
         agreement=pd.DataFrame(),
         semantic_by_eagerness=by_eagerness,
-        **cal_shifts,
+        start_shift_ms=shifts[0],
+        end_shift_ms=shifts[1],
     )
     after = {r.id: partial.detect(r.scores, r.session) for r in recordings}
     agreement = _agreement(recordings, before, after)
@@ -803,7 +803,8 @@ def calibrate(
         error_ms_before=float(agreement["error_ms_before"].median()),
         error_ms_after=float(agreement["error_ms_after"].median()),
         source=str(root),
-        **cal_shifts,
+        start_shift_ms=shifts[0],
+        end_shift_ms=shifts[1],
     )
 
 
@@ -900,6 +901,10 @@ def _row(
     }
 
 
+def _silence_ms(rec: _Recording) -> float:
+    return float(getattr(rec.session.turn_detection, "silence_duration_ms", 500))
+
+
 def _speech_end_before(truth: dict[str, Any], at_ms: float) -> float | None:
     ends = [b for a, b in truth.get("speech_ms", []) if b <= at_ms]
     return max(ends) if ends else None
@@ -966,7 +971,7 @@ def _report(
     n_cases = n_held = 0
     split_wrong = []
     for r in (r for r in server if r.probe == "pauses"):
-        silence = float(r.session.turn_detection.silence_duration_ms)
+        silence = _silence_ms(r)
         stops = r.timed["stop"]
         for fact in r.truth.get("facts", []):
             if fact.get("kind") != "pause":
@@ -996,7 +1001,7 @@ def _report(
     # truth: audio_end_ms − the last word's end − silence_duration_ms is the VAD's lag
     lags = []
     for r in (r for r in server if r.probe in ("pauses", "idle")):  # clean, full-level speech
-        silence = float(r.session.turn_detection.silence_duration_ms)
+        silence = _silence_ms(r)
         for stop in r.timed["stop"].tolist():
             end = _speech_end_before(r.truth, stop)
             if end is not None:
@@ -1172,11 +1177,11 @@ def _report(
 
     # documented defaults, as announced in session.created
     documented_td = Session().turn_detection
-    checks = [
+    checks: list[tuple[str, Any]] = [
         ("turn_detection.type", "server_vad"),
-        ("turn_detection.threshold", documented_td.threshold),
-        ("turn_detection.prefix_padding_ms", documented_td.prefix_padding_ms),
-        ("turn_detection.silence_duration_ms", documented_td.silence_duration_ms),
+        ("turn_detection.threshold", getattr(documented_td, "threshold", 0.5)),
+        ("turn_detection.prefix_padding_ms", getattr(documented_td, "prefix_padding_ms", 300)),
+        ("turn_detection.silence_duration_ms", getattr(documented_td, "silence_duration_ms", 500)),
         ("input_audio_format", "pcm16"),
     ]
     created = []
@@ -1188,7 +1193,7 @@ def _report(
         except (ValueError, TypeError):
             continue
     for path, value in checks:
-        seen = []
+        seen: list[Any] = []
         for session in created:
             if path == "input_audio_format":
                 seen.append(session.input_audio_format)

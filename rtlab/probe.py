@@ -32,10 +32,11 @@ speech spans (from the word timings) and a list of *facts*: what was inserted wh
     should wait through the first and answer the second sooner, per eagerness.
 
 Each probe is sent under a small grid of sessions (:func:`probe_sessions`): server_vad with
-the server's own defaults (no values sent), faster and slower silence durations with other
-prefix paddings, a strict and a loose threshold, an idle timeout, and semantic_vad at each
-eagerness. Every session sets ``create_response=False``: the server answers nothing, so the
-run costs audio input only.
+the documented defaults (sent as values: a ``turn_detection`` object is always sent whole;
+the server's own defaults are read from its ``session.created``), faster and slower
+silence durations with other prefix paddings, a strict and a loose threshold, an idle
+timeout, and semantic_vad at each eagerness. Every session sets ``create_response=False``:
+the server answers nothing, so the run costs audio input only.
 
 :func:`run_probe` records them all with :func:`rtlab.realtime.record` into one folder:
 
@@ -79,7 +80,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -184,8 +185,7 @@ class ProbeSession:
     label : str
         Name of the session setting, e.g. ``"server_default"``.
     session : Session
-        What is sent in ``session.update`` (fields left unset are not sent, so the server
-        uses its own defaults for them).
+        What is sent in ``session.update``.
     """
 
     probe: str
@@ -319,9 +319,9 @@ def probe_set() -> tuple[Probe, ...]:
     >>> from rtlab.probe import probe_set
     >>> probes = probe_set()
     >>> [(p.name, round(p.duration_ms / 1000, 1)) for p in probes]
-    [('pauses', 30.0), ('onsets', 16.2), ('levels', 19.1), ('idle', 19.7), ('semantic', 23.3)]
+    [('pauses', 29.7), ('onsets', 15.8), ('levels', 19.0), ('idle', 19.5), ('semantic', 23.7)]
     >>> probes[1].facts[0]
-    {'kind': 'onset', 'silence_before_ms': 150.0, 'start_ms': 150.0, 'end_ms': 1060.0}
+    {'kind': 'onset', 'silence_before_ms': 150.0, 'start_ms': 150.0, 'end_ms': 1000.0}
     """
     words = _Words()
     probes = []
@@ -348,15 +348,18 @@ def probe_set() -> tuple[Probe, ...]:
     )
 
     track = _Track()
-    for before, (utterance, first, last) in zip(
-        (150.0, 1000.0, 2500.0), (("0880", 0, 2), ("0930", 0, 2), ("0890", 0, 3)), strict=True
-    ):
-        track.silence(before)
+    onsets: tuple[tuple[float, str, int, int], ...] = (
+        (150.0, "0880", 0, 2),
+        (1000.0, "0930", 0, 2),
+        (2500.0, "0890", 0, 3),
+    )
+    for lead_ms, utterance, first, last in onsets:
+        track.silence(lead_ms)
         start, end = track.speech(words.phrase(utterance, first, last))
         track.facts.append(
             {
                 "kind": "onset",
-                "silence_before_ms": before,
+                "silence_before_ms": lead_ms,
                 "start_ms": round(start, 3),
                 "end_ms": round(end, 3),
             }
@@ -404,10 +407,10 @@ def probe_set() -> tuple[Probe, ...]:
 
     track = _Track()
     track.silence(500)
-    for utterance, first, second in _SEMANTIC_CUTS:
-        _, mid = track.speech(words.phrase(utterance, *first))
+    for utterance, part1, part2 in _SEMANTIC_CUTS:
+        _, mid = track.speech(words.phrase(utterance, *part1))
         track.silence(_SEMANTIC_MID_MS)
-        resume, end = track.speech(words.phrase(utterance, *second))
+        resume, end = track.speech(words.phrase(utterance, *part2))
         track.silence(_SEMANTIC_END_MS)
         track.facts.append(
             {
@@ -437,7 +440,7 @@ def probe_sessions() -> tuple[ProbeSession, ...]:
     ====================  ===========================================  ==========================
     label                 turn detection sent                          probes
     ====================  ===========================================  ==========================
-    ``server_default``    ``server_vad``, no values (server defaults)  pauses, onsets, levels
+    ``server_default``    ``server_vad``, documented defaults          pauses, onsets, levels
     ``server_fast``       silence 300 ms, prefix 100 ms                pauses, onsets
     ``server_slow``       silence 800 ms, prefix 500 ms                pauses
     ``server_strict``     threshold 0.8                                levels
@@ -457,8 +460,9 @@ def probe_sessions() -> tuple[ProbeSession, ...]:
     >>> from rtlab.probe import probe_sessions
     >>> [cell.id for cell in probe_sessions()][:3]
     ['pauses--server_default', 'pauses--server_fast', 'pauses--server_slow']
-    >>> probe_sessions()[0].session.turn_detection.model_fields_set == {"type", "create_response"}
-    True
+    >>> sent = probe_sessions()[0].session.to_event(api="beta")["session"]["turn_detection"]
+    >>> sent["type"], sent["silence_duration_ms"], sent["create_response"]
+    ('server_vad', 500, False)
     """
     from rtlab.session import SemanticVad, ServerVad, Session
 
@@ -541,7 +545,7 @@ def estimate(
     >>> from rtlab.probe import estimate
     >>> e = estimate()
     >>> e.n_recordings, round(e.audio_minutes, 2), round(e.cost_usd, 3)
-    (12, 4.52, 0.087)
+    (12, 4.47, 0.086)
     """
     probes = tuple(probe_set() if probes is None else probes)
     cells = tuple(probe_sessions() if cells is None else cells)
@@ -739,7 +743,7 @@ def run_probe(
     index = {
         "type": "rtlab.probe",
         "version": INDEX_VERSION,
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),  # noqa: UP017
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "server": "openai" if not base_url else ("loopback" if local else "other"),
         "base_url": base_url if local else None,
         "api": api,
