@@ -257,11 +257,15 @@ def event_errors(recorded: EventLog, emulated: EventLog) -> pd.DataFrame:
     --------
     >>> import rtlab
     >>> from rtlab.calibration import event_errors
-    >>> clip = rtlab.datasets.load("librivox/0870")
+    >>> clip = rtlab.datasets.compose(["librivox/0880", "librivox/0930"], gaps_ms=1500,
+    ...                               tail_ms=1000)
     >>> a = rtlab.detect(clip.audio, rtlab.ServerVad(silence_duration_ms=500))
     >>> b = rtlab.detect(clip.audio, rtlab.ServerVad(silence_duration_ms=700))
     >>> event_errors(a, b)[["kind", "delta_ms"]].values.tolist()
-    [['start', 0.0], ['stop', 192.0]]
+    [['start', 0.0], ['start', 0.0], ['stop', 192.0], ['stop', 192.0]]
+    >>> merged = rtlab.detect(clip.audio, rtlab.ServerVad(silence_duration_ms=2000))
+    >>> event_errors(a, merged)["error_ms"].tolist()  # one long turn: three events unmatched
+    [0.0, 1000.0, 1000.0, 1000.0]
     """
     import pandas as pd
 
