@@ -27,6 +27,8 @@ What is fitted (grid searches on the summed cost; ties keep the value nearer the
        ``semantic_wait_exponent`` (2^(k/4), k = -8..8: 0.25 to 4) jointly; the same pair is
        also fitted on each eagerness alone (:attr:`Calibration.semantic_by_eagerness`: the
        per-eagerness wait curve).
+    4. ``min_speech_ms`` once more on all recordings (the semantic ones have onsets too),
+       and if it changes, step 3 again.
     Session defaults are not emulator options: they are read from ``session.created``
     (:attr:`Calibration.session_defaults`) and the fit always uses the session the server
     reported in ``session.updated``.
@@ -667,6 +669,18 @@ def _fit_server(
     return best, (shifts[0], shifts[1])
 
 
+def _fit_min_speech(
+    fitter: _Fitter, recs: list[_Recording], base: EmulatorOptions, hop: float
+) -> EmulatorOptions:
+    best, best_cost = base, sum(fitter.cost(recs, base))
+    for frames in _MIN_SPEECH_FRAMES:
+        candidate = base.replace(min_speech_ms=0.0 if frames == 1 else frames * hop)
+        total = sum(fitter.cost(recs, candidate))
+        if total < best_cost - 1e-9:
+            best, best_cost = candidate, total
+    return best
+
+
 def _fit_semantic(
     fitter: _Fitter, recs: list[_Recording], base: EmulatorOptions, hop: float
 ) -> tuple[EmulatorOptions, dict[str, dict[str, float]]]:
@@ -785,6 +799,12 @@ def calibrate(
     documented = EmulatorOptions()
     options, shifts = _fit_server(fitter, server, documented, hop)
     options, by_eagerness = _fit_semantic(fitter, semantic, options, hop)
+    if semantic:
+        # onsets in the semantic recordings can tell a minimum speech length the server_vad
+        # probes could not: refit it on every recording, then the wait curve again
+        refit = _fit_min_speech(fitter, server + semantic, options, hop)
+        if refit != options:
+            options, by_eagerness = _fit_semantic(fitter, semantic, refit, hop)
 
     before = {r.id: fitter.emulate(r, documented) for r in recordings}
     partial = Calibration(

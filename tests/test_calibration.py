@@ -3,7 +3,8 @@ behaviour differs from the documented one; the probe records it over real websoc
 loopback, and :func:`rtlab.calibration.calibrate` must find the hidden options again.
 
 Tolerances: ``negative_threshold_offset`` within 0.05 (the grid step), ``min_speech_ms``
-and ``semantic_min_wait_ms`` within one 32 ms VAD frame (only whole frames change when
+and ``semantic_min_wait_ms`` within one 32 ms VAD frame, ``semantic_prefix_padding_ms``
+within 1 ms (it moves ``audio_start_ms`` one for one) (only whole frames change when
 events fire), ``semantic_wait_exponent`` within a factor 2^(1/4) (one grid step); the
 median event-timing error must fall by at least 80 %.
 """
@@ -31,6 +32,7 @@ from rtlab.turns import EmulatorOptions
 HIDDEN = EmulatorOptions(
     negative_threshold_offset=0.2,
     min_speech_ms=96,
+    semantic_prefix_padding_ms=150,
     semantic_min_wait_ms=400,
     semantic_wait_exponent=2.0,
 )
@@ -82,8 +84,9 @@ def test_recovers_hidden_options(hidden_run):
     assert abs(fitted.min_speech_ms - 96) <= 32
     assert abs(fitted.semantic_min_wait_ms - 400) <= 32
     assert abs(math.log2(fitted.semantic_wait_exponent / 2.0)) <= 0.25 + 1e-9
+    assert fitted.semantic_prefix_padding_ms == pytest.approx(150, abs=1)
     # untouched knobs stay at their defaults
-    assert fitted.semantic_prefix_padding_ms == 300 and fitted.semantic_threshold == 0.5
+    assert fitted.semantic_threshold == 0.5 and fitted.vad_model == "silero"
     assert cal.start_shift_ms == 0 and cal.end_shift_ms == 0
     for curve in cal.semantic_by_eagerness.values():
         assert abs(curve["semantic_min_wait_ms"] - 400) <= 32
