@@ -457,7 +457,7 @@ class Calibration:
             key = "medium" if eagerness == "auto" else eagerness
             curve = self.semantic_by_eagerness.get(key)
             if curve:
-                return dataclasses.replace(self.options, **curve)  # type: ignore[arg-type]
+                return self.options.replace(**curve)
         return self.options
 
     def detect(
@@ -604,7 +604,15 @@ def _shifted(log: EventLog, start_shift_ms: float, end_shift_ms: float) -> Event
         elif kind == "input_audio_buffer.speech_stopped" and end_shift_ms:
             event = {**event, "audio_end_ms": max(0, round(event["audio_end_ms"] + end_shift_ms))}
         events.append(event)
-    return dataclasses.replace(log, events=tuple(events))
+    from rtlab.events import EventLog
+
+    return EventLog(
+        tuple(events),
+        log.emitted_ms,
+        session=log.session,
+        source=log.source,
+        duration_ms=log.duration_ms,
+    )
 
 
 # ---------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ def default_run(tmp_path_factory):
     return folder, calibrate(folder)
 
 
+@pytest.mark.slow
 def test_probe_folder_holds_every_recording(hidden_run):
     folder, index_path, messages, _ = hidden_run
     index = json.loads(index_path.read_text())
@@ -77,6 +78,7 @@ def test_probe_folder_holds_every_recording(hidden_run):
     assert "sk-" not in index_path.read_text()
 
 
+@pytest.mark.slow
 def test_recovers_hidden_options(hidden_run):
     *_, cal = hidden_run
     fitted = cal.options
@@ -92,6 +94,7 @@ def test_recovers_hidden_options(hidden_run):
         assert abs(curve["semantic_min_wait_ms"] - 400) <= 32
 
 
+@pytest.mark.slow
 def test_cuts_the_median_event_timing_error(hidden_run):
     *_, cal = hidden_run
     assert cal.error_ms_before > 20  # the hidden options do change the events
@@ -103,6 +106,7 @@ def test_cuts_the_median_event_timing_error(hidden_run):
     assert table["extra_before"].sum() > 0 and table["extra_after"].sum() == 0
 
 
+@pytest.mark.slow
 def test_report_shows_what_the_hidden_server_breaks(hidden_run):
     *_, cal = hidden_run
     report = cal.report.set_index("rule")
@@ -115,6 +119,7 @@ def test_report_shows_what_the_hidden_server_breaks(hidden_run):
     assert len(defaults) == 5 and defaults["holds"].all()
 
 
+@pytest.mark.slow
 def test_default_server_every_documented_rule_holds(default_run):
     _, cal = default_run
     checked = cal.report[cal.report["n_cases"] > 0]
@@ -125,6 +130,7 @@ def test_default_server_every_documented_rule_holds(default_run):
     assert cal.session_defaults["turn_detection"]["silence_duration_ms"] == 500
 
 
+@pytest.mark.slow
 def test_calibrated_options_plug_into_the_server(hidden_run, tmp_path):
     """A server run with the fitted options is indistinguishable from the hidden one."""
     folder, _, _, cal = hidden_run
@@ -141,6 +147,7 @@ def test_calibrated_options_plug_into_the_server(hidden_run, tmp_path):
         assert (errors["error_ms"] == 0).all(), cell.id
 
 
+@pytest.mark.slow
 def test_save_load_and_emulator_options_file(hidden_run, tmp_path):
     *_, cal = hidden_run
     path = cal.save(tmp_path / "cal.json")
@@ -187,6 +194,7 @@ def test_estimate_matches_the_probe_audio():
 
 
 @pytest.mark.network
+@pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("OPENAI_API_KEY"), reason="needs OPENAI_API_KEY")
 def test_live_api_calibration(tmp_path):  # pragma: no cover - live service
     """The live API (about 4.5 audio minutes, at most $0.09): probe, fit, report."""
@@ -195,3 +203,42 @@ def test_live_api_calibration(tmp_path):  # pragma: no cover - live service
     assert index is not None and len(cal.agreement) == len(probe_sessions())
     assert cal.error_ms_after <= cal.error_ms_before
     cal.save(tmp_path / "calibration.json")
+
+
+@pytest.mark.slow
+def test_detect_applies_shifts_and_eagerness_curves(hidden_run):
+    import dataclasses
+
+    import rtlab
+
+    *_, cal = hidden_run
+    shifted = dataclasses.replace(cal, start_shift_ms=-20.0, end_shift_ms=40.0)
+    clip = rtlab.datasets.compose(["librivox/0880", "librivox/0930"], gaps_ms=1500, tail_ms=1000)
+    session = rtlab.Session()
+    plain = rtlab.detect(clip.audio, session, options=cal.options).turns()
+    moved = shifted.detect(clip.audio, session).turns()
+    assert (moved["start_ms"] == (plain["start_ms"] - 20).clip(lower=0)).all()
+    assert (moved["end_ms"] == plain["end_ms"] + 40).all()
+    semantic = rtlab.Session(turn_detection=rtlab.SemanticVad(eagerness="high"))
+    curve = dataclasses.replace(
+        cal, semantic_by_eagerness={"high": {"semantic_min_wait_ms": 640.0}}
+    )
+    assert curve.options_for(semantic).semantic_min_wait_ms == 640.0
+    assert curve.options_for(session) == cal.options  # server_vad: the joint options
+    # semantic_vad turns are never shifted (the fit has its own prefix padding and wait curve)
+    assert shifted.detect(clip.audio, semantic) == cal.detect(clip.audio, semantic)
+
+
+def test_cli_probe_command_asks_first(monkeypatch, tmp_path):
+    import argparse
+
+    from rtlab.probe import add_probe_command
+
+    parser = argparse.ArgumentParser(prog="rtlab")
+    add_probe_command(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(
+        ["probe", "--out", str(tmp_path / "cal"), "--base-url", "ws://127.0.0.1:9/v1"]
+    )
+    monkeypatch.setattr("builtins.input", lambda question: "no")
+    assert args.func(args) == 1  # declined: exit status 1, nothing written
+    assert not (tmp_path / "cal").exists()
