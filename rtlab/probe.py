@@ -73,9 +73,7 @@ Examples
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -102,6 +100,7 @@ __all__ = [
     "estimate",
     "probe_sessions",
     "probe_set",
+    "read_index",
     "run_probe",
 ]
 
@@ -790,14 +789,6 @@ def read_index(folder: str | os.PathLike[str]) -> dict[str, Any]:
     return index
 
 
-def probe_digest() -> str:
-    """A short hash of the probe set's audio (changes when the probe set changes)."""
-    sha = hashlib.sha1()
-    for probe in probe_set():
-        sha.update(probe.audio.fingerprint.encode())
-    return sha.hexdigest()[:12]
-
-
 # ---------------------------------------------------------------------------------------
 # command line
 
@@ -847,7 +838,3 @@ def add_probe_command(subparsers: Any) -> argparse.ArgumentParser:
     probe.add_argument("--model", default=None)
     probe.set_defaults(func=_cmd_probe)
     return probe
-
-
-def _finite(value: float) -> bool:
-    return isinstance(value, int | float) and math.isfinite(value)
