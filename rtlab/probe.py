@@ -43,6 +43,7 @@ the server answers nothing, so the run costs audio input only.
 ::
 
     DIR/index.json                   what was sent, where each file is, the price assumed
+                                     (rewritten after each recording; "complete": true at the end)
     DIR/probes/<probe>.wav           the audio reference (24 kHz PCM16)
     DIR/probes/<probe>.json          its truth: speech spans and facts
     DIR/<probe>--<label>/session.json          the session sent (Session.save)
@@ -707,7 +708,27 @@ def run_probe(
                 "duration_ms": probe.duration_ms,
             }
         )
-    recordings = []
+    recordings: list[dict[str, Any]] = []
+    index = {
+        "type": "rtlab.probe",
+        "version": INDEX_VERSION,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "complete": False,
+        "server": "openai" if not base_url else ("loopback" if local else "other"),
+        "base_url": base_url if local else None,
+        "api": api,
+        "model": model,
+        "realtime": realtime,
+        "audio_minutes": cost.audio_minutes,
+        "cost_usd_bound": cost.cost_usd,
+        "price_usd_per_audio_minute": cost.price_usd_per_minute,
+        "price_source": cost.price_source,
+        "probes": probe_entries,
+        "recordings": recordings,
+    }
+    path = root / "index.json"
+    # the index is rewritten after every recording: if the run stops half way (a dropped
+    # connection, a quota), what was recorded can still be calibrated on
     for number, cell in enumerate(cells, 1):
         probe = by_name[cell.probe]
         folder = root / cell.id
@@ -739,24 +760,8 @@ def run_probe(
                 "n_events": len(log),
             }
         )
-    index = {
-        "type": "rtlab.probe",
-        "version": INDEX_VERSION,
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "server": "openai" if not base_url else ("loopback" if local else "other"),
-        "base_url": base_url if local else None,
-        "api": api,
-        "model": model,
-        "realtime": realtime,
-        "audio_minutes": cost.audio_minutes,
-        "cost_usd_bound": cost.cost_usd,
-        "price_usd_per_audio_minute": cost.price_usd_per_minute,
-        "price_source": cost.price_source,
-        "probes": probe_entries,
-        "recordings": recordings,
-    }
-    path = root / "index.json"
-    _write_json(path, index)
+        index["complete"] = number == len(cells)
+        _write_json(path, index)
     say(f"rtlab probe: {len(recordings)} recordings saved; index: {path}")
     return path
 

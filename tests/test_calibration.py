@@ -63,6 +63,7 @@ def default_run(tmp_path_factory):
 def test_probe_folder_holds_every_recording(hidden_run):
     folder, index_path, messages, _ = hidden_run
     index = json.loads(index_path.read_text())
+    assert index["complete"] is True
     cells = probe_sessions()
     assert [r["id"] for r in index["recordings"]] == [c.id for c in cells]
     for entry in index["recordings"]:
