@@ -31,8 +31,8 @@ import numpy as np
 from rtlab.errors import AudioFormatError, ConfigError
 
 if TYPE_CHECKING:
+    from rtlab._clip import Clip
     from rtlab.audio import Audio
-    from rtlab.datasets import Clip
 
 REQUIRED_COLUMNS = ("id", "language", "audio", "silence_spans")
 
@@ -121,8 +121,8 @@ def _files(path: str | Path | Sequence[str | Path]) -> list[Path]:
 
 
 def _clip(row: dict[str, Any], file: Path) -> Clip:
+    from rtlab._clip import Clip
     from rtlab.annotation import Annotation, Turn
-    from rtlab.datasets import Clip
 
     name = f"eot-bench/{row['language']}/{row['id']}"
     audio = _audio(row["audio"], name)

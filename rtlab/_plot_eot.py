@@ -17,7 +17,7 @@ from rtlab._plot_style import FONTSIZE, PALETTE, axes_or_current, style_axes
 _CYCLE = ("blue", "vermillion", "green", "orange", "purple", "sky_blue", "black", "yellow")
 
 
-def operating_points_plot(
+def operating_points(
     table: Any,
     *,
     latency_budgets_ms: Sequence[float] = (300.0, 600.0),
@@ -52,7 +52,7 @@ def operating_points_plot(
     >>> from matplotlib.figure import Figure
     >>> t = pd.DataFrame({"detector": ["a", "a", "b"], "latency_ms": [250.0, 700.0, 900.0],
     ...                   "false_cutoff_rate": [0.3, 0.04, 0.2]})
-    >>> ax = operating_points_plot(t, ax=Figure().add_subplot())
+    >>> ax = operating_points(t, ax=Figure().add_subplot())
     >>> ax.get_xlabel(), [line.get_label() for line in ax.get_lines()][:2]
     ('mean end-of-turn latency (ms)', ['a', 'b'])
     """

@@ -24,23 +24,42 @@ MANIFEST = "manifest.json"
 BABBLE_PATTERNS = ("librivox/*", "ami-*")
 
 
-def root() -> Path:
-    """``$RTLAB_DATASETS``, else ``datasets/`` beside the package; ConfigError if no manifest."""
-    import rtlab
+def candidate_folders() -> list[Path]:
+    """The folders the clips are looked for in, in order of preference.
 
+    ``[$RTLAB_DATASETS]`` when that variable is set and not empty (taken as given, so a
+    wrong setting is reported, not skipped); otherwise ``rtlab/_data`` inside the installed
+    package (a wheel maps ``datasets/`` there as package data, see ``pyproject.toml``) and
+    then ``datasets/`` beside the package folder (a checkout or an editable install).
+
+    Examples
+    --------
+    >>> [p.name for p in candidate_folders()][-2:] if "RTLAB_DATASETS" not in os.environ else []
+    ['_data', 'datasets']
+    """
     env = os.environ.get("RTLAB_DATASETS")
-    folder = Path(env) if env else Path(rtlab.__file__).resolve().parents[1] / "datasets"
-    if not (folder / MANIFEST).is_file():
-        where = "$RTLAB_DATASETS" if env else "the datasets/ folder beside the rtlab package"
-        raise ConfigError(
-            "RTLAB_DATASETS",
-            str(folder),
-            f"a folder holding rtlab's clips and their {MANIFEST}",
-            owner="rtlab.datasets",
-            fix=f"No {MANIFEST} in {where} ({folder}). Install rtlab from a checkout "
-            "(pip install -e .) or set RTLAB_DATASETS to the datasets/ folder of one.",
-        )
-    return folder
+    if env:
+        return [Path(env)]
+    package = Path(__file__).resolve().parent
+    return [package / "_data", package.parent / "datasets"]
+
+
+def root() -> Path:
+    """The first of :func:`candidate_folders` with a manifest; ConfigError if none has one."""
+    folders = candidate_folders()
+    for folder in folders:
+        if (folder / MANIFEST).is_file():
+            return folder
+    env = os.environ.get("RTLAB_DATASETS")
+    where = "$RTLAB_DATASETS" if env else "the rtlab package (rtlab/_data) or its checkout"
+    raise ConfigError(
+        "RTLAB_DATASETS",
+        str(folders[0]),
+        f"a folder holding rtlab's clips and their {MANIFEST}",
+        owner="rtlab.datasets",
+        fix=f"No {MANIFEST} in {where} ({folders[0]}). Reinstall rtlab (its wheel carries "
+        "the clips) or set RTLAB_DATASETS to a folder of clips with a manifest.json.",
+    )
 
 
 def manifest() -> tuple[Path, dict[str, Any]]:

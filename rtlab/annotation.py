@@ -271,6 +271,52 @@ class Annotation:
     # -- constructors --------------------------------------------------------------------
 
     @classmethod
+    def whole(cls, audio: Any, *, text: str | None = None, threshold: float = 0.5) -> Annotation:
+        """Truth for a file holding one utterance: one turn from its first speech to its last.
+
+        Speech is where Silero VAD (:func:`rtlab.vad.score`) gives at least ``threshold``,
+        runs shorter than 100 ms dropped; pauses inside the utterance stay inside its one
+        turn (and are non-speech in ``speech``). A file without speech gets no turn.
+
+        Parameters
+        ----------
+        audio : Audio or path
+            The recording (anything :func:`rtlab.load_audio` reads).
+        text : str, optional
+            What is said: the turn's text and the transcript.
+        threshold : float in [0, 1], default 0.5
+            Speech probability from which a 32 ms frame is speech.
+
+        Returns
+        -------
+        Annotation
+
+        Examples
+        --------
+        >>> import rtlab
+        >>> truth = rtlab.Annotation.whole(rtlab.datasets.load("librivox/0870").audio)
+        >>> [(round(t.start_s, 2), round(t.end_s, 2)) for t in truth.turns]
+        [(0.35, 6.88)]
+        """
+        from rtlab import _check
+        from rtlab._vad_spans import utterance
+
+        owner = "Annotation.whole"
+        if text is not None and not isinstance(text, str):
+            raise ConfigError("text", text, "a str or None", owner=owner)
+        threshold = _check.number(threshold, "threshold", owner=owner, low=0.0, high=1.0)
+        spans, extent, duration_s = utterance(audio, threshold=threshold)
+        text = (" ".join(text.split()) or None) if text is not None else None
+        turns = (Turn(*extent, text=text),) if extent is not None else ()
+        return cls(
+            spans,
+            turns=turns,
+            transcript=text,
+            duration_s=duration_s,
+            source=f"whole file, speech by silero VAD >= {threshold:g}",
+        )
+
+    @classmethod
     def from_segments(
         cls,
         segments: Any,

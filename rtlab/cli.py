@@ -146,6 +146,17 @@ def _cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_draft(args: argparse.Namespace) -> int:
+    from rtlab.drafting import draft_truth, save_csv
+
+    for name in args.files:
+        truth = draft_truth(name, bridge_ms=args.bridge_ms, words=args.words)
+        folder = Path(args.out_dir) if args.out_dir else Path(name).parent
+        path = save_csv(truth, folder / f"{Path(name).stem}.csv", overwrite=args.force)
+        print(f"{path}: {len(truth.turns)} turns (a draft: check it, e.g. in the Annotator)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``rtlab`` console script."""
     from rtlab.sweeps import LATENCY_BUDGET_MS
@@ -196,11 +207,32 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", help="write the tidy table as CSV")
     sweep.set_defaults(func=_cmd_sweep)
 
+    draft = sub.add_parser(
+        "draft", help="draft the true turns of audio files from their speech, as CSV"
+    )
+    draft.add_argument("files", nargs="+", metavar="FILE", help="audio files")
+    draft.add_argument(
+        "--bridge-ms",
+        type=float,
+        default=500.0,
+        help="pauses shorter than this stay inside a turn (default: 500)",
+    )
+    draft.add_argument(
+        "--words", action="store_true", help="also recognise words offline (pocketsphinx)"
+    )
+    draft.add_argument("--out-dir", help="folder for the CSV files (default: beside each file)")
+    draft.add_argument("--force", action="store_true", help="replace existing CSV files")
+    draft.set_defaults(func=_cmd_draft)
+
     serve = sub.add_parser("serve", help="run the local Realtime-protocol server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback bind")
     serve.set_defaults(func=_cmd_serve)
+
+    from rtlab.probe import add_probe_command
+
+    add_probe_command(sub)
 
     record = sub.add_parser("record", help="record the live API's events for an audio file")
     record.add_argument("file")

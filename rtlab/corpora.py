@@ -50,7 +50,7 @@ from rtlab.annotation import (
 from rtlab.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from rtlab.datasets import Clip
+    from rtlab._clip import Clip
 
 __all__ = ["AUDIO_SUFFIXES", "TRUTH_SUFFIXES", "from_folder", "from_huggingface",
            "from_lhotse", "from_pyannote"]  # fmt: skip
@@ -67,7 +67,7 @@ _HF_STARTS, _HF_ENDS, _HF_SPEAKERS = "timestamps_start", "timestamps_end", "spea
 
 
 def _clip(name: str, audio: Any, truth: Annotation) -> Clip:
-    from rtlab.datasets import Clip
+    from rtlab._clip import Clip
 
     if truth.duration_s is None:
         truth = replace(truth, duration_s=float(audio.duration_s))

@@ -20,10 +20,10 @@ name                             what
 single-speaker turns and :func:`compose` joins utterances into a conversation track with
 known pauses and exactly known turn ends; :func:`conversation` does both for benchmarks.
 
-The clips are found in ``$RTLAB_DATASETS`` if set, else in the ``datasets/`` folder beside
-the ``rtlab`` package (an editable install or a checkout); see :func:`root`. The folder's
-``manifest.json`` lists the clips, so a folder of your own clips with a manifest in the same
-shape works too.
+The clips are found in ``$RTLAB_DATASETS`` if set, else among rtlab's installed files (a
+wheel carries them) or in the ``datasets/`` folder of a checkout; see :func:`root`. The
+folder's ``manifest.json`` lists the clips, so a folder of your own clips with a manifest in
+the same shape works too.
 
 Examples
 --------
@@ -43,7 +43,6 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import hashlib
-import html
 import json
 import math
 import warnings
@@ -55,6 +54,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rtlab import _check, _shipped
+from rtlab._clip import Clip
+from rtlab._eot_bench import from_eot_bench
 from rtlab.annotation import (
     MIN_TURN_GAP_MS,
     Annotation,
@@ -79,6 +80,7 @@ __all__ = [
     "Clip",
     "compose",
     "conversation",
+    "from_eot_bench",
     "load",
     "load_all",
     "names",
@@ -92,72 +94,15 @@ _EDGE_MS = 50.0
 
 
 # --------------------------------------------------------------------------------------
-# the clip type
-
-
-@dataclass(frozen=True)
-class Clip:
-    """A clip of audio with its ground truth.
-
-    Parameters
-    ----------
-    name : str
-        The clip's name, e.g. ``"librivox/0870"``; composed clips are ``"composed/..."``.
-    audio : rtlab.Audio
-        24 kHz mono int16 samples.
-    truth : rtlab.annotation.Annotation
-        Speech spans, turns, words and transcript, in seconds from the start of ``audio``.
-
-    Examples
-    --------
-    >>> import rtlab
-    >>> clip = rtlab.datasets.load("jfk")
-    >>> clip.truth.kinds, round(clip.duration_s, 2)
-    (('transcript',), 11.0)
-    """
-
-    name: str
-    audio: Audio
-    truth: Annotation
-
-    def __post_init__(self) -> None:
-        from rtlab.audio import Audio
-
-        if not isinstance(self.name, str):
-            raise ConfigError("name", self.name, "a str", owner="Clip")
-        if not isinstance(self.audio, Audio):
-            raise ConfigError(
-                "audio", self.audio, "an rtlab.Audio", owner="Clip", fix="Use rtlab.load_audio()."
-            )
-        if not isinstance(self.truth, Annotation):
-            raise ConfigError("truth", self.truth, "an rtlab.annotation.Annotation", owner="Clip")
-
-    @property
-    def duration_s(self) -> float:
-        """Length of the audio in seconds."""
-        return float(self.audio.duration_s)
-
-    def __repr__(self) -> str:
-        kinds = "+".join(self.truth.kinds) or "no truth"
-        return f"Clip({self.name!r}, {self.duration_s:.2f} s, {kinds})"
-
-    def _repr_html_(self) -> str:
-        player = getattr(self.audio, "_repr_html_", None)
-        return (
-            f"<div><p><b>{html.escape(self.name)}</b> ({self.duration_s:.2f} s)</p>"
-            f"{player() if player else ''}{self.truth._repr_html_()}</div>"
-        )
-
-
-# --------------------------------------------------------------------------------------
 # finding and listing
 
 
 def root() -> Path:
     """The folder the clips are read from.
 
-    ``$RTLAB_DATASETS`` when set, else ``datasets/`` beside the ``rtlab`` package (an editable
-    install or a checkout of the repository).
+    ``$RTLAB_DATASETS`` when set; else the clips installed with rtlab (``rtlab/_data``, package
+    data of the wheel); else ``datasets/`` beside the ``rtlab`` package (a checkout or an
+    editable install). See :mod:`rtlab._shipped`.
 
     Returns
     -------

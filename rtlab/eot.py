@@ -99,8 +99,8 @@ from rtlab.errors import ConfigError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from rtlab._clip import Clip
     from rtlab.audio import Audio
-    from rtlab.datasets import Clip
     from rtlab.events import EventLog
     from rtlab.session import Session
 
@@ -662,7 +662,7 @@ def client_commits(
     >>> session.turn_detection is None, [(t, e["type"]) for t, e in commits]
     (True, [(7372.0, 'input_audio_buffer.commit'), (13676.0, 'input_audio_buffer.commit')])
     """
-    from rtlab.datasets import Clip
+    from rtlab._clip import Clip
     from rtlab.session import Session
     from rtlab.smart_turn import turn_end_probability
     from rtlab.vad import score

@@ -325,10 +325,10 @@ def test_from_eot_bench_errors(tmp_path):
 # -- plot ---------------------------------------------------------------------------------
 
 
-def test_operating_points_plot_draws_frontier_and_budgets():
+def test_operating_points_draws_frontier_and_budgets():
     from matplotlib.figure import Figure
 
-    from rtlab._plot_eot import operating_points_plot
+    from rtlab._plot_eot import operating_points
 
     table = pd.DataFrame(
         {
@@ -337,7 +337,7 @@ def test_operating_points_plot_draws_frontier_and_budgets():
             "false_cutoff_rate": [0.3, 0.35, 0.04, 0.2],
         }
     )
-    ax = operating_points_plot(table, ax=Figure().add_subplot(), color="k")
+    ax = operating_points(table, ax=Figure().add_subplot(), color="k")
     lines = ax.get_lines()
     front = next(ln for ln in lines if ln.get_label() == "a")
     assert list(front.get_xdata()) == [250.0, 700.0]
