@@ -12,7 +12,10 @@ $(VENV)/.runtime: pyproject.toml
 	$(PY) -m pip install -q -e .
 	touch $@
 
+# lhotse (a test dependency: clips from lhotse CutSets) needs torch; take the CPU build this
+# machine keeps in its wheel folder when there is one, rather than a multi-GB CUDA build.
 $(VENV)/.test: $(VENV)/.runtime
+	$(PY) -m pip install -q 'torch==2.13.0' 2>/dev/null || true
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 

@@ -202,8 +202,8 @@ def sweep_heatmap(
     annotate : bool, default True
         Write each cell's value in it (``–`` for a configuration that failed, NaN), and,
         when the table has ``missed_end_rate``, the share of turn ends the configuration
-        never answered ("40% ends missed"): a cell can show no false cut-off only because
-        its detector never ended those turns.
+        never answered ("40% unended", the missed end rate): a cell can show no false
+        cut-off only because its detector never ended those turns.
     mark_default : bool, default True
         Outline the cell of the API-default configuration (``is_default``), when present.
     ax : matplotlib Axes, optional
@@ -291,7 +291,7 @@ def sweep_heatmap(
                     ax.text(
                         j,
                         i - 0.22,
-                        f"{missed[i, j]:.0%} ends missed",
+                        f"{missed[i, j]:.0%} unended",
                         ha="center",
                         va="center",
                         color=colour,

@@ -33,7 +33,14 @@ def _ints(text: str) -> list[int]:
     return [int(float(part)) for part in text.split(",") if part.strip()]
 
 
-_SWEEP_COLUMNS = ["false_cutoff_rate", "latency_ms_median", "missed_turn_rate", "false_turns", "f1"]
+_SWEEP_COLUMNS = [
+    "false_cutoff_rate",
+    "latency_ms_median",
+    "missed_end_rate",
+    "missed_turn_rate",
+    "false_turns",
+    "f1",
+]
 
 
 def _load_session(path: str | None):
@@ -112,6 +119,41 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             table.to_csv(handle, index=False)
     best = recommend(table, max_latency_ms=args.max_latency_ms)
     print(json.dumps(best.to_dict(), indent=2))
+    return 0
+
+
+def _cmd_benchmark(args: argparse.Namespace) -> int:
+    from rtlab import datasets
+    from rtlab._io import atomic_write
+    from rtlab.eot import benchmark, operating_points
+
+    if args.files:
+        from rtlab.corpora import from_files
+
+        clips = from_files(args.files, truth=args.truth, missing="error")
+    else:
+        clips = [clip for clip in datasets.load_all(args.clips) if clip.truth.speech_known]
+    if not clips:
+        raise RtlabError(message=f"No shipped clip with timed annotations matches {args.clips!r}.")
+    table = benchmark(clips, detectors=args.detectors.split(","))
+    points = operating_points(table)
+    print(points.to_string(float_format=lambda v: f"{v:.3f}"))
+    if args.out:
+        from matplotlib.figure import Figure
+
+        from rtlab.plot import operating_points as draw
+
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        with atomic_write(out / "benchmark.csv") as handle:
+            table.to_csv(handle, index=False)
+        with atomic_write(out / "operating_points.csv") as handle:
+            points.to_csv(handle)
+        fig = Figure(figsize=(7, 5), layout="constrained")
+        draw(table, ax=fig.add_subplot())
+        with atomic_write(out / "operating_points.png", "wb") as handle:
+            fig.savefig(handle, format="png", dpi=110)
+        print(f"written to {out}/: benchmark.csv, operating_points.csv, operating_points.png")
     return 0
 
 
@@ -223,6 +265,31 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--out-dir", help="folder for the CSV files (default: beside each file)")
     draft.add_argument("--force", action="store_true", help="replace existing CSV files")
     draft.set_defaults(func=_cmd_draft)
+
+    bench = sub.add_parser(
+        "benchmark",
+        help="eot-bench operating points of several detectors on the same clips and spans",
+        description="Score emulated server_vad (a grid), semantic_vad (eagerness), client-side "
+        "Smart Turn (eot-bench's policy grid) and a silence-only VAD baseline at every silence "
+        "of at least 100 ms inside true turns, as eot-bench does, and print the operating "
+        "points: false cut-offs at 300 / 600 ms latency, latency at 5 / 10 %% false cut-offs.",
+    )
+    bench.add_argument(
+        "files", nargs="*", metavar="FILE", help="audio files (default: the shipped clips)"
+    )
+    bench.add_argument(
+        "--truth", nargs="+", help="one truth file per FILE (default: found beside each FILE)"
+    )
+    bench.add_argument(
+        "--clips", default="*", help="pattern of shipped clip names when no FILE is given"
+    )
+    bench.add_argument(
+        "--detectors",
+        default="server_vad,semantic_vad,smart_turn,vad_baseline",
+        help="comma-separated detectors (default %(default)s)",
+    )
+    bench.add_argument("--out", help="folder for benchmark.csv, operating_points.csv and .png")
+    bench.set_defaults(func=_cmd_benchmark)
 
     serve = sub.add_parser("serve", help="run the local Realtime-protocol server")
     serve.add_argument("--host", default="127.0.0.1")

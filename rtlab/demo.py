@@ -32,7 +32,47 @@ DEMO_CLIP = "ami-debug/dev00"
 SWEEP_CLIPS = "*"
 #: The two shapes of the Realtime API's events.
 APIS: tuple[Literal["beta", "ga"], ...] = ("beta", "ga")
-#: The end-of-turn latency a voice agent can afford (median, ms) when picking a configuration.
+#: eot-bench's published English results (livekit/eot-bench README, comparison report):
+#: false cut-offs at 300 / 600 ms and latency at 5 % / 10 % false cut-offs (None: not
+#: reached). Different data from rtlab's clips: context, not a comparison.
+EOT_BENCH_PUBLISHED = {
+    "VAD baseline (eot-bench)": (0.556, 0.217, 1600.0, 1000.0),
+    "Smart Turn v3.2 (eot-bench)": (0.352, 0.148, 1051.0, 739.0),
+    "GPT Realtime 2, semantic VAD (eot-bench)": (None, None, 1143.0, 824.0),
+}
+
+
+_EOT_DETECTORS = ("server_vad", "semantic_vad", "smart_turn", "vad_baseline")
+
+
+def _operating_points_md(points) -> str:
+    """The operating points as a Markdown table, with eot-bench's published rows below."""
+
+    def cell(value, kind: str) -> str:
+        if value is None or value != value:  # None or NaN: no setting reaches the budget
+            return "not reached"
+        return f"{value:.1%}" if kind == "rate" else f"{value:.0f} ms"
+
+    head = (
+        "| detector | false cut-offs @ 300 ms | @ 600 ms | latency @ 5 % | @ 10 % |\n"
+        "|---|---|---|---|---|\n"
+    )
+    rows = [
+        (
+            detector,
+            row["false_cutoff_rate_at_300ms"],
+            row["false_cutoff_rate_at_600ms"],
+            row["latency_ms_at_5pct"],
+            row["latency_ms_at_10pct"],
+        )
+        for detector, row in points.iterrows()
+    ]
+    rows += [(name, *values) for name, values in EOT_BENCH_PUBLISHED.items()]
+    body = "".join(
+        f"| {name} | {cell(a, 'rate')} | {cell(b, 'rate')} | {cell(c, 'ms')} | {cell(d, 'ms')} |\n"
+        for name, a, b, c, d in rows
+    )
+    return head + body
 
 
 def _summary_row(summary, session):
@@ -131,8 +171,9 @@ def run_demo(
         written.append(f"events_{slug}.jsonl")
         row = metrics.score(log, clip.truth)
         echo(
-            f"3. {label:22s} turns={int(row['n_detected_turns'])} "
+            f"3. {label:22s} turns={int(row['n_detected_turns'])}/{int(row['n_true_turns'])} "
             f"false_cutoffs={int(row['false_cutoffs'])} "
+            f"missed_ends={int(row['missed_ends'])}/{int(row['n_true_ends'])} "
             f"latency_median={row['latency_ms_median']:.0f} ms"
         )
         numbers[f"{slug}_false_cutoffs"] = float(row["false_cutoffs"])
@@ -189,17 +230,21 @@ def run_demo(
     ]
     minutes = sum(clip.audio.duration_s for clip in clips) / 60
     echo(f"4. sweep: {len(summary)} configurations x {len(clips)} clips ({minutes:.1f} min)")
-    echo(f"   {'':24s} {'false cut-offs':>15s} {'latency median':>15s} {'missed turns':>13s}")
+    echo(
+        f"   {'':24s} {'false cut-offs':>15s} {'latency median':>15s} {'missed turns':>13s}"
+        f" {'missed ends':>12s}"
+    )
     for label, session in (("API defaults", defaults), ("recommended", best)):
         row = _summary_row(summary, session)
         echo(
             f"   {label:24s} {row['false_cutoff_rate']:15.1%} {row['latency_ms_median']:12.0f} ms"
-            f" {row['missed_turn_rate']:13.1%}"
+            f" {row['missed_turn_rate']:13.1%} {row['missed_end_rate']:12.1%}"
         )
         slug = label.split(" ")[0].lower()
         numbers[f"{slug}_false_cutoff_rate"] = float(row["false_cutoff_rate"])
         numbers[f"{slug}_latency_ms_median"] = float(row["latency_ms_median"])
         numbers[f"{slug}_missed_turn_rate"] = float(row["missed_turn_rate"])
+        numbers[f"{slug}_missed_end_rate"] = float(row["missed_end_rate"])
     td = best.turn_detection
     # the grid varies server_vad parameters of the API defaults, so every candidate is one
     assert td is not None and td.type == "server_vad", td
@@ -208,18 +253,37 @@ def run_demo(
         f"prefix_padding_ms {td.prefix_padding_ms}, silence_duration_ms {td.silence_duration_ms}"
     )
 
-    # 5. notebook ---------------------------------------------------------------------------
+    # 5. the field's yardstick ---------------------------------------------------------------
+    detectors = ["server_vad", "vad_baseline"] if quick else list(_EOT_DETECTORS)
+    bench = rtlab.benchmark(clips, detectors=detectors)
+    points = rtlab.operating_points(bench)
+    with atomic_write(out / "eot_benchmark.csv") as handle:
+        bench.to_csv(handle, index=False)
+    fig = Figure(figsize=(7, 5))
+    plot.operating_points(bench, ax=fig.add_subplot())
+    _save_figure(fig, out / "eot_operating_points.png")
+    table_md = _operating_points_md(points)
+    with atomic_write(out / "eot_operating_points.md") as handle:
+        handle.write(table_md)
+    written += ["eot_benchmark.csv", "eot_operating_points.png", "eot_operating_points.md"]
+    echo("5. eot-bench operating points on these clips (published figures below: other data)")
+    echo(table_md)
+
+    # 6. notebook ---------------------------------------------------------------------------
     nb = Path(__file__).resolve().parents[1] / "notebooks" / "03_turn_detection_tuning.ipynb"
     if notebook and nb.exists():
         from rtlab._notebooks import execute_notebook
 
         execute_notebook(nb, out / nb.name)
         written.append(nb.name)
-        echo(f"5. executed {nb.name}")
+        echo(f"6. executed {nb.name}")
 
     numbers["seconds"] = time.perf_counter() - started
     lines = ["# rtlab demo", "", f"clip: {DEMO_CLIP}", "", "## numbers", ""]
-    lines += [f"- {k}: {v:.3f}" for k, v in numbers.items()]
+    lines += [
+        f"- {k}: {v:.0f}" if float(v).is_integer() else f"- {k}: {v:.3f}"
+        for k, v in numbers.items()
+    ]
     lines += ["", "## files", ""] + [f"- {name}" for name in written]
     with atomic_write(out / "summary.md") as handle:
         handle.write("\n".join(lines) + "\n")

@@ -392,12 +392,17 @@ def compare(
         outcomes = _outcomes(log, truth) if mark_outcomes else None
         if outcomes is not None:
             lanes.draw_outcomes(target, None, outcomes)
+            from rtlab.metrics import score
+
             n_cut = int((outcomes["outcome"] == "false_cutoff").sum())
             n_missed = int((outcomes["outcome"] == "missed").sum())
+            row = score(log, truth)
+            ends = f", {int(row['missed_ends'])} of {int(row['n_true_ends'])} ends missed"
             target.text(
                 1.0,
                 0.98,
-                f"{n_cut} false cut-off{'s' if n_cut != 1 else ''}, {n_missed} missed",
+                f"{n_cut} false cut-off{'s' if n_cut != 1 else ''}, {n_missed} missed turns"
+                + (ends if row["n_true_ends"] else ""),
                 transform=target.transAxes,
                 ha="right",
                 va="top",

@@ -1218,9 +1218,12 @@ def recommend(
         configuration misses when the table has it (``is_default``), else no limit.
     max_missed_end_rate : float in [0, 1] or None, default None
         Highest share of true turn ends a candidate may leave unanswered (``missed_end_rate``:
-        no ``speech_stopped`` before the next turn or the end of the audio). None: no more
-        than the API-default configuration when the table has it, else no limit. A
-        configuration that never ends turns has no latency and so never fits a budget.
+        no ``speech_stopped`` before the next turn or the end of the audio). None: no limit.
+        It is not tied to the API default because on recordings of people talking to each
+        other the next speaker often answers within a few hundred ms, so every longer
+        silence misses more ends there; a configuration that never ends turns has no
+        latency and so never fits a budget, and one that finds only the ends followed by
+        long silences has a long latency.
     base : Session, optional
         The sweep's base session (default: the one the table remembers, else ``Session()``).
 
@@ -1291,7 +1294,7 @@ def recommended_id(
         ("missed_turn_rate", "max_missed_turn_rate", max_missed_turn_rate),
         ("missed_end_rate", "max_missed_end_rate", max_missed_end_rate),
     ):
-        limit = _rate_limit(summary, value, column, name)
+        limit = _rate_limit(summary, value, column, name, default=column == "missed_turn_rate")
         if limit is not None and column in fits.columns:
             lowest = fits[column].min()
             fits = fits[fits[column] <= limit + 1e-12]
@@ -1315,9 +1318,10 @@ def recommended_id(
 
 
 def _rate_limit(
-    summary: pd.DataFrame, value: float | None, column: str, field: str
+    summary: pd.DataFrame, value: float | None, column: str, field: str, *, default: bool
 ) -> float | None:
-    """The highest ``column`` a candidate may have: ``value``, else the API default's."""
+    """The highest ``column`` a candidate may have: ``value``, else (``default``) the API
+    default configuration's, else no limit."""
     if value is not None:
         return _check.number(
             value,
@@ -1327,7 +1331,7 @@ def _rate_limit(
             high=1.0,
             allowed="a float in [0.0, 1.0] or None",
         )
-    if "is_default" not in summary.columns or column not in summary.columns:
+    if not default or "is_default" not in summary.columns or column not in summary.columns:
         return None
     rates = summary.loc[summary["is_default"].astype(bool), column].dropna()
     return float(rates.iloc[0]) if len(rates) else None

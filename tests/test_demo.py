@@ -131,3 +131,24 @@ def test_cli_sweep_writes_a_table_and_recommends(tmp_path, capsys):
 def test_cli_sweep_without_matching_clips_is_an_error(capsys):
     assert cli.main(["sweep", "--clips", "jfk"]) == 1
     assert "jfk" in capsys.readouterr().err
+
+
+def test_cli_benchmark_on_files_outside_datasets_prints_and_writes_operating_points(
+    tmp_path, capsys, datasets_dir
+):
+    import shutil
+
+    for stem in ("dev00", "dev01"):  # the user's own files, with their truth beside them
+        shutil.copy(datasets_dir / "ami_pyannote_debug" / f"{stem}.wav", tmp_path / f"{stem}.wav")
+        shutil.copy(datasets_dir / "ami_pyannote_debug" / f"{stem}.rttm", tmp_path / f"{stem}.rttm")
+    files = [str(tmp_path / "dev00.wav"), str(tmp_path / "dev01.wav")]
+    out = tmp_path / "bench"
+    argv = ["benchmark", *files, "--detectors", "server_vad,vad_baseline", "--out", str(out)]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "false_cutoff_rate_at_300ms" in printed and "vad_baseline" in printed
+    points = pd.read_csv(out / "operating_points.csv", index_col=0)
+    assert set(points.index) == {"server_vad", "vad_baseline"}
+    table = pd.read_csv(out / "benchmark.csv")
+    assert table["n_eot_spans"].iloc[0] > 0 and table["n_hold_spans"].iloc[0] > 0
+    assert (out / "operating_points.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -128,9 +128,11 @@ def test_03_tells_its_story_with_a_tuner(executed):
 
 def test_04_sweeps_and_recommends(executed):
     nb, _, _ = executed(ROOT / "notebooks" / "04_parameter_sweeps.ipynb")
-    assert count(nb, "image/png") >= 4  # two heatmaps, Pareto, trade-off
+    assert count(nb, "image/png") >= 5  # two heatmaps, Pareto, trade-off, operating points
     assert count(nb, WIDGET) >= 1  # the SweepRunner (and the sweep progress bars)
-    assert "'type': 'session.update'" in text_of(nb)
+    text = text_of(nb)
+    assert "'type': 'session.update'" in text
+    assert "false_cutoff_rate_at_300ms" in text and "smart_turn" in text
 
 
 def test_05_measures_noise_and_telephony(executed):
