@@ -970,7 +970,7 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
     ...                     {"threshold": [0.4, 0.6]}, progress=False)
     >>> summary = summarize(table)
     >>> summary["n_clips"].tolist(), summary["n_true_turns"].tolist()
-    ([3, 3], [6.0, 6.0])
+    ([3, 3], [7.0, 7.0])
     """
     import pandas as pd
 

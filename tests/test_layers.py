@@ -36,7 +36,9 @@ def _modules() -> dict[str, ast.Module]:
 
 def _imports(name: str, tree: ast.Module, modules: dict) -> tuple[set[str], list[str]]:
     """(modules imported, underscore names reached in other modules)."""
-    package = name if name in {"rtlab", "rtlab.widgets", "rtlab.realtime"} else name.rpartition(".")[0]
+    package = (
+        name if name in {"rtlab", "rtlab.widgets", "rtlab.realtime"} else name.rpartition(".")[0]
+    )
     imported: set[str] = set()
     private: list[str] = []
     aliases: dict[str, str] = {}

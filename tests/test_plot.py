@@ -358,12 +358,24 @@ def test_sweep_heatmap_cells_match_the_pooled_summary(sweep_table):
         columns="param_turn_detection.silence_duration_ms",
         values="false_cutoff_rate",
     )
-    cells = [t for t in ax.texts if t.get_text() != "API default"]
+    cells = [t for t in ax.texts if t.get_text() != "API default" and "unended" not in t.get_text()]
     assert len(cells) == 9
     for text in cells:
         j, i = text.get_position()
         value = pivot.iloc[round(i), round(j)]
         assert float(text.get_text()) == pytest.approx(value, abs=0.0051)
+    # beside each value, the share of turn ends the configuration never answered
+    unended = summary.pivot_table(
+        index="param_turn_detection.threshold",
+        columns="param_turn_detection.silence_duration_ms",
+        values="missed_end_rate",
+    )
+    notes = [t for t in ax.texts if t.get_text().endswith(" unended")]
+    assert len(notes) == int((unended.to_numpy() > 0).sum()) > 0
+    for text in notes:
+        j, i = text.get_position()
+        share = unended.iloc[round(i + 0.22), round(j)]
+        assert text.get_text() == f"{share:.0%} unended"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["200", "500", "1000"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["0.3", "0.5", "0.7"]
     assert ax.get_xlabel() == "silence duration (ms)"
