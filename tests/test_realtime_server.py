@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rtlab
-from rtlab.realtime import serve, start_server
+from rtlab.realtime import Server, serve
 
 # -- helpers -----------------------------------------------------------------------------
 
@@ -361,9 +361,10 @@ def test_only_loopback_binds_and_unknown_paths_are_refused(server):
     from websockets.sync.client import connect
 
     with pytest.raises(rtlab.ConfigError, match="loopback"):
-        start_server("0.0.0.0")
-    with pytest.raises(OSError):
-        start_server(port=server.port)  # taken
+        serve("0.0.0.0")
+    with pytest.raises(rtlab.ConfigError, match="'port'") as taken:
+        serve(port=server.port)  # taken: a clear RtlabError, chained to the OSError
+    assert isinstance(taken.value.__cause__, OSError)
     with pytest.raises(InvalidStatus) as info:
         connect(server.url.replace("/v1", "/nope"), open_timeout=5)
     assert info.value.response.status_code == 404
@@ -376,7 +377,7 @@ def test_async_serve_context_and_query_selects_api():
     from websockets.asyncio.client import connect
 
     async def main():
-        async with serve() as srv:
+        async with Server() as srv:
             assert srv.url.startswith("ws://127.0.0.1:")
             async with connect(srv.url + "/realtime?api=beta&model=m1") as ws:
                 created = json.loads(await asyncio.wait_for(ws.recv(), 5))

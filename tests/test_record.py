@@ -1,6 +1,6 @@
 """Recording through the official openai client: against the local server, and the live API.
 
-The local server (``rtlab.realtime.start_server``) is the peer: a recording of it must give
+The local server (``rtlab.realtime.serve``) is the peer: a recording of it must give
 the same turns as ``rtlab.detect`` on the same audio. The live-API test runs only with
 ``OPENAI_API_KEY`` set.
 """

@@ -425,7 +425,7 @@ def record(
         streaming began); at the end the complete log replaces it atomically.
     base_url : str, optional
         Websocket base URL of another server speaking the protocol, e.g. the ``url`` of
-        :func:`rtlab.realtime.start_server` (``"ws://127.0.0.1:8765/v1"``). Default: the
+        :func:`rtlab.realtime.serve` (``"ws://127.0.0.1:8765/v1"``). Default: the
         OpenAI API.
     api_key : str, optional
         The key; default the ``OPENAI_API_KEY`` environment variable. It is sent only in
@@ -457,9 +457,9 @@ def record(
     --------
     >>> import rtlab
     >>> from rtlab import datasets
-    >>> from rtlab.realtime import record, start_server
+    >>> from rtlab.realtime import record, serve
     >>> clip = datasets.compose(["librivox/0880", "librivox/0930"], gaps_ms=[700], tail_ms=1000)
-    >>> with start_server() as server:
+    >>> with serve() as server:
     ...     log = record(clip.audio, rtlab.Session(), base_url=server.url, api_key="local",
     ...                  realtime=False, settle_s=0.3)
     >>> log.turns()[["start_ms", "end_ms"]].values.tolist()
