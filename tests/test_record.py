@@ -100,6 +100,7 @@ def test_realtime_pacing_takes_about_the_audio_duration(server, short):
 def test_the_log_file_is_written_as_events_arrive(server, short, tmp_path):
     audio = short
     out = tmp_path / "live.jsonl"
+    streamed = tmp_path / "live.partial.jsonl"  # beside out until the recording is complete
     snapshots: list[EventLog] = []
 
     async def main():
@@ -117,8 +118,9 @@ def test_the_log_file_is_written_as_events_arrive(server, short, tmp_path):
         deadline = time.monotonic() + 30
         while not task.done() and time.monotonic() < deadline:
             await asyncio.sleep(0.25)
-            if out.exists() and not task.done():
-                partial = EventLog.read_jsonl(out)
+            if streamed.exists() and not task.done():
+                with pytest.warns(UserWarning, match="partial recording"):
+                    partial = EventLog.read_jsonl(streamed)
                 if any(e["type"] == "input_audio_buffer.speech_started" for e in partial):
                     snapshots.append(partial)
         return await task
