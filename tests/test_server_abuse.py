@@ -268,13 +268,20 @@ def test_a_closed_connection_s_queued_work_is_dropped(clip):
     audio, chunks, expected = clip
 
     async def main():
+        from websockets.asyncio.client import connect
+
         async with Server(max_workers=2) as server:
             await asyncio.gather(*(_abuser(server.url, "flood") for _ in range(3)))
             started = time.perf_counter()
-            latencies, events = await _good_session(server.url, chunks, expected, 20.0)
-            return time.perf_counter() - started, latencies, events
+            async with connect(server.url + "/realtime") as ws:
+                await ws.recv()
+                await ws.send(json.dumps({"type": "input_audio_buffer.clear"}))
+                cleared = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            round_trip_s = time.perf_counter() - started
+            _, events = await _good_session(server.url, chunks, expected, 4.0)
+            return round_trip_s, cleared, events
 
-    elapsed, latencies, events = asyncio.run(main())
+    round_trip_s, cleared, events = asyncio.run(main())
+    assert cleared["type"] == "input_audio_buffer.cleared"
+    assert round_trip_s < 1.0  # the floods' queued appends were dropped when they left
     assert vad_events(events) == vad_events([e for e, _ in expected])
-    assert max(latencies) < 1500, latencies
-    assert elapsed < audio.duration_s / 20 + 3
