@@ -606,3 +606,87 @@ def test_fuzzed_malformed_messages_get_an_error_and_never_break_the_server(
     # the connection is still usable
     ws.send(json.dumps({"type": "input_audio_buffer.clear", "event_id": "probe"}))
     assert json.loads(ws.recv(timeout=5))["type"] == "input_audio_buffer.cleared"
+
+
+# -- hardening (issue 13): unknown parameters and hostile JSON get the API's errors ------------
+
+HOSTILE = [
+    # (api, message, code, param)
+    (
+        "beta",
+        {"type": "session.update", "session": {"turn_detection": {"type": "server_vad",
+                                                                  "silence_duration": 900}}},
+        "unknown_parameter",
+        "session.turn_detection.silence_duration",
+    ),
+    (
+        "ga",
+        {"type": "session.update", "session": {"type": "realtime", "audio": {"input": {
+            "turn_detection": {"type": "server_vad", "silence_duration": 900}}}}},
+        "unknown_parameter",
+        "session.audio.input.turn_detection.silence_duration",
+    ),
+    (  # a beta key inside a GA body
+        "ga",
+        {"type": "session.update", "session": {"type": "realtime",
+                                               "input_audio_format": "g711_ulaw"}},
+        "unknown_parameter",
+        "session.input_audio_format",
+    ),
+    ("ga", {"type": "input_audio_buffer.clear", "extra": 1}, "unknown_parameter", "extra"),
+    ("beta", {"type": "session.update", "session": {"modalities": [["text"]]}}, "invalid_value",
+     "session.modalities[0]"),
+    ("beta", {"type": "session.update", "session": {"turn_detection": {
+        "type": "server_vad", "silence_duration_ms": 1e30}}}, "integer_above_max_value",
+     "session.turn_detection.silence_duration_ms"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("api", "message", "code", "param"), HOSTILE)
+def test_unknown_parameters_and_bad_types_get_the_api_s_error(server, api, message, code, param):
+    from websockets.sync.client import connect
+
+    query = "?api=beta" if api == "beta" else ""
+    with connect(server.url + "/realtime" + query, open_timeout=5) as ws:
+        ws.recv(timeout=5)
+        ws.send(json.dumps(message))
+        reply = json.loads(ws.recv(timeout=5))
+        ws.send(json.dumps({"type": "input_audio_buffer.clear"}))
+        assert json.loads(ws.recv(timeout=5))["type"] == "input_audio_buffer.cleared"
+    validate(reply, api)
+    assert reply["error"]["type"] == "invalid_request_error"
+    assert (reply["error"]["code"], reply["error"]["param"]) == (code, param), reply
+    if code == "unknown_parameter":
+        assert reply["error"]["message"] == f"Unknown parameter: '{param}'."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"type": "session.update", "session": {"turn_detection": {"type": "server_vad", '
+        '"threshold": ' + "9" * 400 + "}}}",
+        '{"type": "session.update", "session": {"tools": ' + "[" * 1200 + "]" * 1200 + "}}",
+        '{"type": "session.update", "session": {"instructions": ' + "[" * 900 + "]" * 900 + "}}",
+        '{"type": "input_audio_buffer.append", "audio": 1e999}',
+    ],
+    ids=["400-digit number", "nesting 1200", "nesting 900", "infinite number"],
+)
+def test_hostile_json_gets_an_error_event_not_a_crash(server, text):
+    from websockets.sync.client import connect
+
+    with connect(server.url + "/realtime", open_timeout=5) as ws:
+        ws.recv(timeout=5)
+        ws.send(text)
+        reply = json.loads(ws.recv(timeout=5))
+    validate(reply, "ga")
+    assert reply["error"]["type"] == "invalid_request_error", reply
+    assert "Traceback" not in reply["error"]["message"]
+
+
+def test_the_old_names_still_start_the_server_with_a_deprecation_warning():
+    from rtlab.realtime import ServerThread, start_server
+
+    for old in (start_server, ServerThread):
+        with pytest.warns(DeprecationWarning, match="use serve"), old() as handle:
+            assert handle.url.startswith("ws://127.0.0.1:")
+            assert isinstance(handle, Server)
