@@ -17,6 +17,7 @@ Every command exits with status 1 and a one-line message when rtlab rejects its 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -137,10 +138,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             "(use it as websocket_base_url of the openai client)",
             flush=True,
         )
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

@@ -261,7 +261,11 @@ def test_the_key_is_not_sent_over_ws_to_a_remote_host(monkeypatch, tmp_path):
 
     monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "create_connection", watched)
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    for url in ("ws://192.0.2.10:8765/v1", "ws://realtime.example.invalid/v1", "http://10.0.0.2/v1"):
+    for url in (
+        "ws://192.0.2.10:8765/v1",
+        "ws://realtime.example.invalid/v1",
+        "http://10.0.0.2/v1",
+    ):
         with pytest.raises(rtlab.ConfigError, match="allow_insecure") as info:
             record(CLIP_0870, base_url=url, realtime=False)
         assert info.value.field == "base_url"
@@ -291,7 +295,7 @@ def test_allow_insecure_sends_it_only_when_asked(monkeypatch, server):
     original = asyncio.base_events.BaseEventLoop.create_connection
 
     async def redirect(self, factory, *args, **kwargs):
-        host, dialled = (list(args) + [kwargs.pop("host", None), kwargs.pop("port", None)])[:2]
+        host, dialled = ([*list(args), kwargs.pop("host", None), kwargs.pop("port", None)])[:2]
         seen.append((host, dialled))
         assert host == "192.0.2.10"  # what would have been dialled
         return await original(self, factory, "127.0.0.1", port, **kwargs)
@@ -321,11 +325,27 @@ class _EchoingServer:
             async for raw in ws:
                 event = json.loads(raw)
                 if event["type"] == "session.update":
-                    await ws.send(json.dumps({"type": "session.updated", "event_id": "e1",
-                                              "session": {"instructions": f"you sent {auth}"}}))
-                    await ws.send(json.dumps({"type": "error", "event_id": "e2", "error": {
-                        "type": "invalid_request_error", "message": f"bad key {auth[7:]}"}}))
-            # fmt: skip
+                    await ws.send(
+                        json.dumps(
+                            {
+                                "type": "session.updated",
+                                "event_id": "e1",
+                                "session": {"instructions": f"you sent {auth}"},
+                            }
+                        )
+                    )
+                    await ws.send(
+                        json.dumps(
+                            {
+                                "type": "error",
+                                "event_id": "e2",
+                                "error": {
+                                    "type": "invalid_request_error",
+                                    "message": f"bad key {auth[7:]}",
+                                },
+                            }
+                        )
+                    )
 
         def process_request(connection, request):
             if self.reject:
@@ -375,8 +395,14 @@ def test_the_transcription_backend_does_not_chain_an_unmasked_echo(monkeypatch):
     class Echo(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
             self.rfile.read(int(self.headers["Content-Length"]))
-            body = json.dumps({"error": {"message": f"bad {self.headers['Authorization']} "
-                                         f"{self.headers['Authorization'][7:]}"}}).encode()
+            body = json.dumps(
+                {
+                    "error": {
+                        "message": f"bad {self.headers['Authorization']} "
+                        f"{self.headers['Authorization'][7:]}"
+                    }
+                }
+            ).encode()
             self.send_response(401)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -385,7 +411,7 @@ def test_the_transcription_backend_does_not_chain_an_unmasked_echo(monkeypatch):
 
         def log_message(self, *args):
             pass
-    # fmt: skip
+
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

@@ -95,7 +95,9 @@ def clip():
     audio = rtlab.datasets.compose(["librivox/0880", "librivox/0930"], gaps_ms=[700], tail_ms=1000)
     log = rtlab.detect(audio.audio, rtlab.Session())
     expected = [
-        (event, t) for event, t in zip(log, log.emitted_ms, strict=True) if event["type"] in VAD_TYPES
+        (event, t)
+        for event, t in zip(log, log.emitted_ms, strict=True)
+        if event["type"] in VAD_TYPES
     ]
     assert len(expected) >= 6
     chunks = [e["audio"] for e in audio.audio.append_events(chunk_ms=CHUNK_MS)]
@@ -169,10 +171,10 @@ async def _abuser(url: str, kind: str) -> str:
 
 def test_oversized_appends_from_clients_that_leave_do_not_slow_the_others(clip, server_process):
     """8 hostile clients (14 MiB appends, over-limit appends, floods) beside 4 sessions."""
-    audio, chunks, expected = clip
+    _audio, chunks, expected = clip
     want = [e for e, _ in expected]
     speed = 4.0
-    proc, url = server_process
+    proc, _url = server_process
 
     class server:  # the child process, seen from here
         url = server_process[1]
@@ -265,7 +267,7 @@ def test_without_turn_detection_the_buffer_is_bounded_with_an_error_event():
 
 def test_a_closed_connection_s_queued_work_is_dropped(clip):
     """A flood of allowed appends, then gone: the server is idle again at once."""
-    audio, chunks, expected = clip
+    _audio, chunks, expected = clip
 
     async def main():
         from websockets.asyncio.client import connect

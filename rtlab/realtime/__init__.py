@@ -39,11 +39,10 @@ True
 from __future__ import annotations
 
 from rtlab.realtime._record import arecord, default_drain_s, record, record_file
-from rtlab.realtime._server import Server, serve
 
 # deprecated (DeprecationWarning when called): start_server, ServerThread -> serve;
 # serve_forever -> `with serve(...) as server: server.wait()`
-from rtlab.realtime._server import ServerThread, serve_forever, start_server  # noqa: F401
+from rtlab.realtime._server import Server, ServerThread, serve, serve_forever, start_server  # noqa: F401
 
 __all__ = [
     "Server",

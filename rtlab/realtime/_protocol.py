@@ -256,7 +256,9 @@ def _depth_over(obj: Any, limit: int) -> bool:
         if depth > limit:
             return True
         if isinstance(value, dict):
-            stack.extend((item, depth + 1) for item in value.values() if isinstance(item, dict | list))
+            stack.extend(
+                (item, depth + 1) for item in value.values() if isinstance(item, dict | list)
+            )
         elif isinstance(value, list):
             stack.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
     return False

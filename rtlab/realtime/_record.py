@@ -306,8 +306,7 @@ async def arecord(
             "base_url",
             _public_url(base_url),
             None,
-            message=f"Could not open a Realtime connection to {_public_url(base_url)} "
-            f"({failure}).",
+            message=f"Could not open a Realtime connection to {_public_url(base_url)} ({failure}).",
         )
     try:
 

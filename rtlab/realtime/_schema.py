@@ -17,10 +17,10 @@ from __future__ import annotations
 import math
 import types
 import typing
-
-import typing_extensions
 from dataclasses import dataclass
 from typing import Any
+
+import typing_extensions
 
 from rtlab.realtime._protocol import RequestError
 
@@ -199,9 +199,7 @@ def _expected(node: Any) -> str:
     if isinstance(node, Lit):
         return "one of " + ", ".join(repr(v) for v in node.values)
     if isinstance(node, Scalar):
-        return {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}[
-            node.kind
-        ]
+        return {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}[node.kind]
     if isinstance(node, Choice):
         return " or ".join(dict.fromkeys(_expected(o) for o in node.options))
     return "a JSON value"
@@ -288,7 +286,10 @@ def check(value: Any, node: Any, path: str, client_event_id: str | None = None) 
                 where = f"{path}.{key}"
                 if key not in node.fields:
                     raise _error(
-                        "unknown_parameter", f"Unknown parameter: '{where}'.", where, client_event_id
+                        "unknown_parameter",
+                        f"Unknown parameter: '{where}'.",
+                        where,
+                        client_event_id,
                     )
                 stack.append((item, node.fields[key], where))
         elif isinstance(node, Seq):
@@ -297,7 +298,9 @@ def check(value: Any, node: Any, path: str, client_event_id: str | None = None) 
 
 def _pick(value: Any, node: Choice, path: str, client_event_id: str | None) -> Any:
     """The option of a union that ``value`` is meant as (by JSON kind, then by ``type``)."""
-    options = [o for o in node.options if _fits(value, o) or (isinstance(o, Lit) and _same(value, o))]
+    options = [
+        o for o in node.options if _fits(value, o) or (isinstance(o, Lit) and _same(value, o))
+    ]
     if not options:
         raise _error(
             "invalid_type",

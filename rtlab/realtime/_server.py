@@ -543,7 +543,7 @@ def start_server(
     return serve(host, port, allow_remote=allow_remote, options=options)
 
 
-def ServerThread(  # noqa: N802 (the old class name, kept for notebooks)
+def ServerThread(
     host: str = "127.0.0.1",
     port: int = 0,
     *,
