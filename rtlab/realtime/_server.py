@@ -690,8 +690,8 @@ class _Connection:
             event = proto.parse_client_event(raw)
             client_event_id = event.get("event_id")
             kind = event["type"]
-            known = self.state.schemas.event_keys[self.api].get(kind)
-            for key in event if known is not None else ():
+            known = self.state.schemas.event_keys[self.api].get(kind, frozenset(event))
+            for key in event:
                 if key not in known:
                     raise proto.RequestError(
                         "unknown_parameter",
