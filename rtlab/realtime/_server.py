@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import ipaddress
 import json
 import logging
 import os
 import secrets
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -171,9 +173,62 @@ class Limits:
         return int(self.max_buffer_s * _SAMPLE_RATE_HZ)
 
 
+class FairPool:
+    """A thread pool whose free thread goes to the waiting connection that used it least.
+
+    Start-time fair queueing: each job is tagged with the larger of its connection's
+    finish tag (the thread time it has used) and the pool's clock (the tag of the last job
+    started); the lowest tag runs first. A session streaming at real time stays behind the
+    clock, so its next slice runs before those of a client flooding the server, however
+    many of them are queued; a new connection starts at the clock, not at zero.
+    """
+
+    def __init__(self, n_threads: int) -> None:
+        self.executor = ThreadPoolExecutor(n_threads, thread_name_prefix="rtlab-serve")
+        self.free = n_threads
+        self.clock = 0.0
+        self.waiting: list[tuple[float, int, asyncio.Future[None]]] = []
+        self.n_queued = 0
+
+    async def run(self, owner: Any, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(*args)`` on a thread when ``owner``'s turn comes; charge it the time."""
+        loop = asyncio.get_running_loop()
+        tag = max(owner.finish_tag, self.clock)
+        if self.free > 0 and not self.waiting:
+            self.free -= 1
+        else:
+            turn: asyncio.Future[None] = loop.create_future()
+            self.n_queued += 1
+            heapq.heappush(self.waiting, (tag, self.n_queued, turn))
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():
+                    self.release()  # granted, then cancelled: pass the thread on
+                raise
+        self.clock = max(self.clock, tag)
+        started = time.perf_counter()
+        try:
+            return await loop.run_in_executor(self.executor, fn, *args)
+        finally:
+            owner.finish_tag = tag + (time.perf_counter() - started)
+            self.release()
+
+    def release(self) -> None:
+        while self.waiting:
+            _, _, turn = heapq.heappop(self.waiting)
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.free += 1
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
 @dataclass(eq=False)
 class _ServerState:
-    executor: ThreadPoolExecutor
+    pool: FairPool
     transcriber: ThreadPoolExecutor
     options: EmulatorOptions | None
     limits: Limits
@@ -219,9 +274,10 @@ class Server:
     Notes
     -----
     Fairness: every connection handles its messages one at a time and feeds the detector
-    in slices of at most 0.5 s of audio, each a separate job on a shared first-in,
-    first-out thread pool, so a client that sends a lot waits its turn behind every other
-    connection's next slice rather than ahead of them. Websocket reads pause once a
+    in slices of at most 0.5 s of audio, each a separate job on a shared thread pool
+    that gives a free thread to the waiting connection that has used the least thread time
+    (start-time fair queueing, :class:`FairPool`), so a client that sends a lot waits
+    behind every session that streams at its pace, not the other way round. Websocket reads pause once a
     connection has 4 messages waiting (TCP backpressure), so memory per connection is
     bounded by the limits above. When a client disconnects, its queued messages and the
     rest of its audio are dropped at once. Transcription runs on its own thread.
@@ -338,7 +394,7 @@ class Server:
         loop = asyncio.get_running_loop()
         schemas = await loop.run_in_executor(None, Schemas.from_openai)
         state = _ServerState(
-            executor=ThreadPoolExecutor(self._workers, thread_name_prefix="rtlab-serve"),
+            pool=FairPool(self._workers),
             transcriber=ThreadPoolExecutor(1, thread_name_prefix="rtlab-serve-transcribe"),
             options=self._options,
             limits=self._limits,
@@ -445,7 +501,7 @@ class Server:
 
 
 def _shutdown(state: _ServerState) -> None:
-    state.executor.shutdown(wait=False, cancel_futures=True)
+    state.pool.shutdown()
     state.transcriber.shutdown(wait=False, cancel_futures=True)
 
 
@@ -632,6 +688,7 @@ class _Connection:
         self.tasks: set[asyncio.Task[None]] = set()
         self.pending: list[tuple[str, np.ndarray]] = []
         self.send_lock = asyncio.Lock()
+        self.finish_tag = 0.0  # thread time used, for the fair pool
 
     @property
     def closed(self) -> bool:
@@ -687,7 +744,10 @@ class _Connection:
 
         client_event_id: str | None = None
         try:
-            event = proto.parse_client_event(raw)
+            if len(raw) > 65536:  # a large message is parsed off the event loop
+                event = await self.state.pool.run(self, proto.parse_client_event, raw)
+            else:
+                event = proto.parse_client_event(raw)
             client_event_id = event.get("event_id")
             kind = event["type"]
             known = self.state.schemas.event_keys[self.api].get(kind, frozenset(event))
@@ -821,7 +881,6 @@ class _Connection:
                     param="audio",
                     client_event_id=client_event_id,
                 )
-        loop = asyncio.get_running_loop()
         resampler = None
         if fmt != "pcm16":
             if self.resampler is None or self.resampler[0] != fmt:
@@ -835,7 +894,7 @@ class _Connection:
         if fmt == "pcm16" and isinstance(data, str) and len(data) < 65536:
             samples = decode()  # cheap
         else:
-            samples = await loop.run_in_executor(self.state.executor, decode)
+            samples = await self.state.pool.run(self, decode)
         if samples.size == 0 or self.closed:
             return []
         self.buffer.append(samples)
@@ -847,18 +906,16 @@ class _Connection:
             self.detector_start = self.total - int(samples.size)
             self.detector_items = {}
             session, options = self.session, self.state.options
-            self.detector = await loop.run_in_executor(
-                self.state.executor, lambda: _make_detector(session, options)
-            )
+            self.detector = await self.state.pool.run(self, _make_detector, session, options)
         detector = self.detector
         out: list[dict[str, Any]] = []
-        # one short job at a time on the shared first-in, first-out pool: a connection that
-        # sent a lot of audio waits behind every other connection's next slice
+        # one short job at a time on the fair pool: a connection that sent a lot of audio
+        # waits behind the connections that used less
         for start in range(0, samples.size, SLICE_SAMPLES):
             if self.closed:
                 return []
             part = samples[start : start + SLICE_SAMPLES]
-            raw_events = await loop.run_in_executor(self.state.executor, detector.feed, part)
+            raw_events = await self.state.pool.run(self, detector.feed, part)
             for raw_event in raw_events:
                 out.extend(self.detector_event(raw_event))
         self.trim()
