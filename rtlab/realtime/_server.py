@@ -277,9 +277,9 @@ class Server:
     in slices of at most 0.5 s of audio, each a separate job on a shared thread pool
     that gives a free thread to the waiting connection that has used the least thread time
     (start-time fair queueing, :class:`FairPool`), so a client that sends a lot waits
-    behind every session that streams at its pace, not the other way round. Websocket reads pause once a
-    connection has 4 messages waiting (TCP backpressure), so memory per connection is
-    bounded by the limits above. When a client disconnects, its queued messages and the
+    behind every session that streams at its pace, not the other way round. Websocket
+    reads pause once a connection has 4 messages waiting (TCP backpressure), so memory
+    per connection is bounded by the limits above. When a client disconnects, its queued messages and the
     rest of its audio are dropped at once. Transcription runs on its own thread.
 
     The API shape of a connection is the GA one unless the client sends the header
