@@ -279,8 +279,9 @@ class Server:
     (start-time fair queueing, :class:`FairPool`), so a client that sends a lot waits
     behind every session that streams at its pace, not the other way round. Websocket
     reads pause once a connection has 4 messages waiting (TCP backpressure), so memory
-    per connection is bounded by the limits above. When a client disconnects, its queued messages and the
-    rest of its audio are dropped at once. Transcription runs on its own thread.
+    per connection is bounded by the limits above. When a client disconnects, its queued
+    messages and the rest of its audio are dropped at once. Transcription runs on its own
+    thread.
 
     The API shape of a connection is the GA one unless the client sends the header
     ``OpenAI-Beta: realtime=v1`` (the ``openai`` client's ``beta.realtime`` does) or the
