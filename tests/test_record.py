@@ -412,7 +412,6 @@ def test_the_transcription_backend_does_not_chain_an_unmasked_echo(monkeypatch):
         def log_message(self, *args):
             pass
 
-
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
