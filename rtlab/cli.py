@@ -17,7 +17,6 @@ Every command exits with status 1 and a one-line message when rtlab rejects its 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -124,22 +123,33 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     def stop(*_: object) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
-    with serve(
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        return _serve_until_stopped(args, serve)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve_until_stopped(args: argparse.Namespace, serve) -> int:
+    server = serve(
         args.host,
         args.port,
         allow_remote=args.allow_remote,
         max_message_bytes=round(args.max_message_mib * 2**20),
         max_append_bytes=round(args.max_append_mib * 2**20),
         max_buffer_s=args.max_buffer_s,
-    ) as server:
+    )
+    try:
         print(
             f"rtlab serve: listening on {server.url} "
             "(use it as websocket_base_url of the openai client)",
             flush=True,
         )
-        with contextlib.suppress(KeyboardInterrupt):
-            server.wait()
+        server.wait()
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: a clean stop
+        pass
+    finally:
+        server.close()
     return 0
 
 

@@ -365,6 +365,9 @@ def test_only_loopback_binds_and_unknown_paths_are_refused(server):
     with pytest.raises(rtlab.ConfigError, match="'port'") as taken:
         serve(port=server.port)  # taken: a clear RtlabError, chained to the OSError
     assert isinstance(taken.value.__cause__, OSError)
+    from rtlab import cli  # the command line: one line, exit status 1, no traceback
+
+    assert cli.main(["serve", "--port", str(server.port)]) == 1
     with pytest.raises(InvalidStatus) as info:
         connect(server.url.replace("/v1", "/nope"), open_timeout=5)
     assert info.value.response.status_code == 404
