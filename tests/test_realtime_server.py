@@ -693,3 +693,10 @@ def test_the_old_names_still_start_the_server_with_a_deprecation_warning():
         with pytest.warns(DeprecationWarning, match="use serve"), old() as handle:
             assert handle.url.startswith("ws://127.0.0.1:")
             assert isinstance(handle, Server)
+
+    async def old_async_style():  # `async with serve()` was the async form
+        with pytest.warns(DeprecationWarning, match="async with Server"):
+            async with serve() as handle:
+                return handle.url
+
+    assert asyncio.run(old_async_style()).startswith("ws://127.0.0.1:")

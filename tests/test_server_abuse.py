@@ -209,7 +209,7 @@ def test_oversized_appends_from_clients_that_leave_do_not_slow_the_others(clip, 
 
     calm, loaded, outcomes, growth, _, cleared, round_trip_s = asyncio.run(main())
     assert cleared["type"] == "input_audio_buffer.cleared"
-    assert round_trip_s < 1.0
+    assert round_trip_s < 2.0
     for _, events in calm + loaded:
         got = [{k: v for k, v in e.items() if k != "event_id"} for e in events]
         assert got == [{k: v for k, v in e.items() if k != "event_id"} for e in want]
@@ -285,5 +285,5 @@ def test_a_closed_connection_s_queued_work_is_dropped(clip):
 
     round_trip_s, cleared, events = asyncio.run(main())
     assert cleared["type"] == "input_audio_buffer.cleared"
-    assert round_trip_s < 1.0  # the floods' queued appends were dropped when they left
+    assert round_trip_s < 2.0  # the floods' queued appends were dropped when they left
     assert vad_events(events) == vad_events([e for e, _ in expected])
