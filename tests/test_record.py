@@ -253,11 +253,10 @@ def test_the_key_is_not_sent_over_ws_to_a_remote_host(monkeypatch, tmp_path):
     import asyncio.base_events
 
     attempts = []
-    original = asyncio.base_events.BaseEventLoop.create_connection
 
-    async def watched(self, *args, **kwargs):
+    async def watched(self, *args, **kwargs):  # never dials out, even if the check regressed
         attempts.append((args, kwargs))
-        return await original(self, *args, **kwargs)
+        raise OSError("tests do not leave the machine")
 
     monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "create_connection", watched)
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
