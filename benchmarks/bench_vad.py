@@ -52,7 +52,7 @@ def median_time(fn, repeats: int = REPEATS) -> tuple[float, object]:
 
 
 def composed(minutes: float) -> Audio:
-    names = [n for n in datasets.list()["name"]]
+    names = [n for n in datasets.names()["name"]]
     pieces = [datasets.load(n).audio.samples for n in names]
     one_pass = np.concatenate(pieces)
     n = int(minutes * 60 * 24000)
@@ -86,7 +86,7 @@ def part1() -> Audio:
     t_pipecat, theirs = median_time(pipecat_run)
 
     def sequential() -> np.ndarray:
-        x = vad._resample_16k(audio)
+        x = vad.resample_16k(audio)
         return vad._silero_probabilities([x], [vad._n_frames(audio)], segment_frames=None)[0]
 
     t_seq, _ = median_time(sequential, repeats=1)

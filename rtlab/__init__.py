@@ -63,19 +63,30 @@ _ATTRIBUTES: dict[str, str] = {
     "pareto": "rtlab.sweeps",
     "recommend": "rtlab.sweeps",
     "compare": "rtlab.agreement",
+    "draft_truth": "rtlab.drafting",
+    "operating_points": "rtlab.eot",
+    "benchmark": "rtlab.eot",
+    "calibrate": "rtlab.calibration",
+    "Calibration": "rtlab.calibration",
+    "LATENCY_BUDGET_MS": "rtlab.sweeps",
 }
 
 _SUBMODULES = {
     "agreement",
     "annotation",
     "audio",
+    "calibration",
+    "corpora",
     "datasets",
+    "drafting",
+    "eot",
     "errors",
     "events",
     "metrics",
     "noise",
     "plot",
     "presets",
+    "probe",
     "realtime",
     "session",
     "sweeps",
@@ -116,13 +127,18 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         agreement,
         annotation,
         audio,
+        calibration,
+        corpora,
         datasets,
+        drafting,
+        eot,
         errors,
         events,
         metrics,
         noise,
         plot,
         presets,
+        probe,
         realtime,
         session,
         sweeps,
@@ -134,7 +150,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from rtlab.agreement import compare
     from rtlab.annotation import Annotation, Turn, read_annotation
     from rtlab.audio import Audio, load_audio
+    from rtlab.calibration import Calibration, calibrate
     from rtlab.datasets import Clip
+    from rtlab.drafting import draft_truth
+    from rtlab.eot import benchmark, operating_points
     from rtlab.events import EventLog
     from rtlab.session import (
         NoiseReduction,
@@ -145,7 +164,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         Tracing,
         Transcription,
     )
-    from rtlab.sweeps import pareto, recommend, sample_grid, summarize, sweep
+    from rtlab.sweeps import LATENCY_BUDGET_MS, pareto, recommend, sample_grid, summarize, sweep
     from rtlab.transcription import transcribe
     from rtlab.turns import Detector, EmulatorOptions, detect
     from rtlab.vad import FrameScores

@@ -114,12 +114,19 @@ def choice(
     options: Iterable[T],
     *,
     owner: str | None = None,
+    allowed: str | None = None,
     error: type[RtlabError] = ConfigError,
 ) -> T:
-    """``value`` if it is one of ``options`` (compared with ``==``, bools kept apart)."""
+    """``value`` if it is one of ``options`` (compared with ``==``, bools kept apart).
+
+    ``allowed`` replaces the message's list of options (e.g. to name more accepted forms).
+    """
     options = tuple(options)
     for option in options:
         if type(value) is type(option) and value == option:
             return option
-    allowed = " or ".join(repr(o) for o in options) if len(options) <= 3 else f"one of {options}"
+    if allowed is None:
+        allowed = (
+            " or ".join(repr(o) for o in options) if len(options) <= 3 else f"one of {options}"
+        )
     raise error(field, value, allowed, owner=owner)

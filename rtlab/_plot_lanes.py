@@ -15,13 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rtlab._plot_style import FONTSIZE, PALETTE
-from rtlab.events import (
-    COMMITTED,
-    SPEECH_STARTED,
-    SPEECH_STOPPED,
-    TIMEOUT_TRIGGERED,
-    TRANSCRIPTION_COMPLETED,
-)
+from rtlab._scoring import padding_ms
+from rtlab.events import read_turns
 
 if TYPE_CHECKING:  # pragma: no cover
     from rtlab.events import EventLog
@@ -51,42 +46,24 @@ class ParsedLog:
 
 
 def parse_log(log) -> ParsedLog:
-    """Read turns (speech_started → speech_stopped → committed), timeouts and transcripts."""
-    by_item: dict[Any, DetectedTurn] = {}
-    turn: DetectedTurn | None
-    parsed = ParsedLog()
-    emitted = list(getattr(log, "emitted_ms", ()))
-    for index, event in enumerate(log.events):
-        kind = event.get("type")
-        item = event.get("item_id")
-        t_s = emitted[index] / 1000.0 if index < len(emitted) else math.nan
-        if kind == SPEECH_STARTED:
-            turn = DetectedTurn(item, start_s=float(event["audio_start_ms"]) / 1000.0)
-            by_item[item] = turn
-            parsed.turns.append(turn)
-        elif kind == SPEECH_STOPPED:
-            turn = by_item.get(item)
-            if turn is None:
-                turn = by_item[item] = DetectedTurn(item)
-                parsed.turns.append(turn)
-            turn.end_s = float(event["audio_end_ms"]) / 1000.0
-        elif kind == COMMITTED:
-            turn = by_item.get(item)
-            if turn is None:  # a commit without VAD events (client commit)
-                turn = by_item[item] = DetectedTurn(item)
-                parsed.turns.append(turn)
-            turn.commit_s = t_s
-        elif kind == TIMEOUT_TRIGGERED:
-            start = event.get("audio_start_ms")
-            end = event.get("audio_end_ms")
-            start_s = float(start) / 1000.0 if start is not None else t_s
-            end_s = float(end) / 1000.0 if end is not None else t_s
-            parsed.timeouts.append((start_s, end_s, t_s))
-        elif kind == TRANSCRIPTION_COMPLETED:
-            turn = by_item.get(item)
-            if turn is not None:
-                turn.transcript = event.get("transcript")
-    return parsed
+    """Turns (speech_started → speech_stopped → committed), timeouts and transcripts, in s."""
+
+    def seconds(ms: float) -> float | None:
+        return None if math.isnan(ms) else ms / 1000.0
+
+    read = read_turns(log.events, log.emitted_ms)
+    turns = [
+        DetectedTurn(
+            turn.item_id,
+            start_s=seconds(turn.start_ms) if turn.started else None,
+            end_s=seconds(turn.end_ms),
+            commit_s=seconds(turn.committed_at_ms),
+            transcript=turn.transcript,
+        )
+        for turn in read.turns
+    ]
+    timeouts = [(a / 1000.0, b / 1000.0, t / 1000.0) for a, b, t in read.timeouts]
+    return ParsedLog(turns, timeouts)
 
 
 def _turn_detection(log: EventLog) -> ServerVad | SemanticVad | None:
@@ -103,13 +80,13 @@ def padding_and_tail_ms(log: EventLog) -> tuple[float, float | None]:
     audio after the last frame above the threshold), else not drawn. Unknown session: 0, None.
     """
     detection = _turn_detection(log)
-    if detection is not None and detection.type == "server_vad":
-        return float(detection.prefix_padding_ms), float(detection.silence_duration_ms)
-    if detection is not None and detection.type == "semantic_vad":
+    if detection is None:
+        return 0.0, None
+    if detection.type == "semantic_vad":
         from rtlab.turns import EmulatorOptions
 
         return float(EmulatorOptions().semantic_prefix_padding_ms), None
-    return 0.0, None
+    return padding_ms(log.session)
 
 
 def threshold_of(log: EventLog) -> float:

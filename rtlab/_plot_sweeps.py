@@ -21,6 +21,7 @@ from rtlab._plot_style import (
     style_axes,
 )
 from rtlab.errors import ConfigError
+from rtlab.sweeps import LATENCY_BUDGET_MS
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -94,17 +95,12 @@ def resolve_column(table: pd.DataFrame, name: str, *, field: str, owner: str) ->
     raise ConfigError(field, name, allowed, owner=owner)
 
 
-def as_summary(table: pd.DataFrame, owner: str = "summarize") -> pd.DataFrame:
-    """One row per configuration: the table itself, or :func:`rtlab.summarize` of a sweep."""
-    from rtlab.sweeps import _summary
-
-    return _summary(table, owner)
-
-
 def _summary_columns(
     table: pd.DataFrame, x: str, y: str, *, owner: str
 ) -> tuple[pd.DataFrame, str, str]:
     """One row per configuration, and the columns ``x`` and ``y`` name in it."""
+    from rtlab.sweeps import as_summary
+
     summary = as_summary(table, owner)
     xcol = resolve_column(summary, x, field="x", owner=owner)
     return summary, xcol, resolve_column(summary, y, field="y", owner=owner)
@@ -204,7 +200,10 @@ def sweep_heatmap(
     agg : {"mean", "median", "min", "max"}, default "mean"
         How configurations sharing an (x, y) cell (other parameters varied) are combined.
     annotate : bool, default True
-        Write each cell's value in it (``–`` for a configuration that failed, NaN).
+        Write each cell's value in it (``–`` for a configuration that failed, NaN), and,
+        when the table has ``missed_end_rate``, the share of turn ends the configuration
+        never answered ("40% ends missed"): a cell can show no false cut-off only because
+        its detector never ended those turns.
     mark_default : bool, default True
         Outline the cell of the API-default configuration (``is_default``), when present.
     ax : matplotlib Axes, optional
@@ -249,6 +248,16 @@ def sweep_heatmap(
     )
     xs, ys = list(grid.columns), list(grid.index)
     data = grid.to_numpy(dtype=float)
+    missed = None  # a metric can look perfect on turns whose end the detector never found
+    if mcol != "missed_end_rate" and "missed_end_rate" in summary.columns:
+        values["_missed"] = summary["missed_end_rate"].astype(float)
+        missed = (
+            values.pivot_table(
+                index=ycol, columns=xcol, values="_missed", aggfunc=agg, dropna=False
+            )
+            .reindex(index=ys, columns=xs)
+            .to_numpy(dtype=float)
+        )
     ax = axes_or_current(ax)
     kwargs.setdefault("cmap", SEQUENTIAL_CMAP)
     kwargs.setdefault("aspect", "auto")
@@ -278,6 +287,16 @@ def sweep_heatmap(
                     color=colour,
                     fontsize=FONTSIZE["annotation"],
                 )
+                if missed is not None and missed[i, j] > 0:
+                    ax.text(
+                        j,
+                        i - 0.22,
+                        f"{missed[i, j]:.0%} ends missed",
+                        ha="center",
+                        va="center",
+                        color=colour,
+                        fontsize=FONTSIZE["small"],
+                    )
     if mark_default:
         from matplotlib.patches import Rectangle
 
@@ -458,7 +477,7 @@ def tradeoff(
     y: str = "false_cutoff_rate",
     color_by: str | None = None,
     recommended=None,
-    max_latency_ms: float | None = 1500.0,
+    max_latency_ms: float | None = LATENCY_BUDGET_MS,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -481,7 +500,7 @@ def tradeoff(
         The configuration to annotate: a ``config_id``, a :class:`~rtlab.Session` (matched on
         the ``param_*`` columns), False for none. Default: :func:`rtlab.recommend` of the
         table within ``max_latency_ms`` (a note instead when no configuration fits).
-    max_latency_ms : float or None, default 1500
+    max_latency_ms : float or None, default :data:`rtlab.sweeps.LATENCY_BUDGET_MS` (1000)
         Latency budget in ms (median end-of-turn latency), drawn as a dashed line and used
         to pick the default recommendation; None draws no budget and recommends nothing
         unless ``recommended`` is given.

@@ -7,8 +7,8 @@ of hundreds of configurations at once, and :func:`batch_metrics` computes every 
 turns or configurations.
 
 The rules are not written twice: the engine calls the emulator's own pieces
-(:mod:`rtlab.turns`: the speech / silence runs, where turns start and stop, the prefix
-padding) and the metrics' own pieces (:mod:`rtlab.metrics`: the speech part of a detected
+(:mod:`rtlab._detection`: the speech / silence runs, where turns start and stop, the prefix
+padding) and the metrics' own pieces (:mod:`rtlab._scoring`: the speech part of a detected
 turn, the collars, the frame metrics from durations, where each stop falls among the true
 turns, which detections hear speech) on the arrays of all configurations laid end to end.
 What is its own is the bookkeeping that keeps the configurations apart (keys
@@ -22,15 +22,15 @@ to floating-point rounding: ``tests/test_sweeps.py`` checks every cell, and
 Examples
 --------
 >>> import rtlab
->>> from rtlab import _sweep_engine, datasets, metrics, turns, vad
+>>> from rtlab import _detection, _scoring, _sweep_engine, datasets, metrics, turns, vad
 >>> clip = datasets.load("ami-lhotse/ES2011a")
 >>> scores = vad.score(clip.audio)
 >>> sessions = [rtlab.Session(turn_detection=rtlab.ServerVad(silence_duration_ms=ms))
 ...             for ms in (200, 500, 1000)]
->>> params = [turns._Params(s.turn_detection, scores.hop_ms, turns.EmulatorOptions())
+>>> params = [_detection.Params(s.turn_detection, scores.hop_ms, turns.EmulatorOptions())
 ...           for s in sessions]
 >>> values = _sweep_engine.batch_metrics(
-...     scores, sessions, params, metrics._prepare_truth(clip.truth),
+...     scores, sessions, params, _scoring.prepare_truth(clip.truth),
 ...     collar_ms=0.0, hop_ms=None, tolerance_ms=metrics.TOLERANCE_MS)
 >>> values["n_detected_turns"].tolist()
 [2.0, 1.0, 1.0]
@@ -43,8 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rtlab import metrics as _metrics
-from rtlab import turns as _turns
+from rtlab import _detection, _scoring
 from rtlab._spans import difference, measure_upto, snap, union
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,7 +60,7 @@ def batch_turns(
 
     The emulator's scheduler, vectorised over turns and configurations at once: each
     configuration's onsets and turn-ending pauses are laid end to end, keyed by
-    ``config * stride + frame``, and :func:`rtlab.turns._turn_starts` finds, for every
+    ``config * stride + frame``, and :func:`rtlab._detection.turn_starts` finds, for every
     configuration, the first onset after each pause long enough to end a turn. Each
     configuration's pauses end with a sentinel after its last frame, so no turn runs on
     into the next configuration. Configurations sharing a threshold share the speech /
@@ -71,10 +70,10 @@ def batch_turns(
     ----------
     scores : FrameScores
         The clip's scores.
-    params : sequence of rtlab.turns._Params
+    params : sequence of rtlab._detection.Params
         One per configuration, all with the same hop, hysteresis and minimum speech.
     runs : dict
-        Memo of :func:`rtlab.turns._runs` for these scores (filled as needed).
+        The caller's memo of :func:`rtlab._detection.speech_silence_runs` for these scores.
 
     Returns
     -------
@@ -93,9 +92,9 @@ def batch_turns(
     offset = params[0].offset
     m = params[0].min_frames
     for threshold, members in by_threshold.items():
-        if (threshold, offset) not in runs:
-            runs[threshold, offset] = _turns._runs(scores.probabilities, threshold, offset)
-        speech_starts, speech_lengths, silence_starts, silence_lengths = runs[threshold, offset]
+        speech_starts, speech_lengths, silence_starts, silence_lengths = (
+            _detection.speech_silence_runs(scores.probabilities, threshold, offset, runs)
+        )
         onsets = speech_starts[speech_lengths >= m]
         idx = np.asarray(members, dtype=np.int64)
         onset_parts.append(np.tile(onsets, idx.size))
@@ -115,7 +114,7 @@ def batch_turns(
         onsets, cfg_on = onsets[order_on], cfg_on[order_on]
         order_gap = np.lexsort((gaps, cfg_gap))
         gaps, cfg_gap = gaps[order_gap], cfg_gap[order_gap]
-    first, segment = _turns._turn_starts(cfg_on * stride + onsets, cfg_gap * stride + gaps)
+    first, segment = _detection.turn_starts(cfg_on * stride + onsets, cfg_gap * stride + gaps)
     onset, cfg = onsets[first], cfg_on[first]
     closed = gaps[segment] != never
     hop = params[0].hop_ms
@@ -129,7 +128,7 @@ def batch_turns(
     committed[new_cfg] = 0.0
     return {
         "cfg": cfg,
-        "start_ms": _turns._audio_start_ms(np.round(onset * hop), prefix[cfg], committed),
+        "start_ms": _detection.audio_start_ms(np.round(onset * hop), prefix[cfg], committed),
         "emitted_ms": np.round((onset + m) * hop),
         "stop_ms": stop_ms,
         "closed": closed,
@@ -155,9 +154,9 @@ def batch_metrics(
         The clip's scores.
     sessions : sequence of Session
         The configurations (server_vad, no idle timeout).
-    params : sequence of rtlab.turns._Params
+    params : sequence of rtlab._detection.Params
         Their parameters on these scores, as for :func:`batch_turns`.
-    truth : rtlab.metrics._Truth
+    truth : rtlab._scoring.Truth
         The clip's prepared ground truth.
     collar_ms, hop_ms, tolerance_ms
         As for :func:`rtlab.metrics.score`.
@@ -177,21 +176,21 @@ def batch_metrics(
     padding = np.empty(n_cfg)
     silence = np.empty(n_cfg)
     for k, session in enumerate(sessions):
-        padding[k], silence[k] = _metrics._padding(session)
-    _, onset, speech_end = _metrics._speech_parts(
+        padding[k], silence[k] = _scoring.padding_ms(session)
+    _, onset, speech_end = _scoring.speech_parts(
         start, t["emitted_ms"], t["stop_ms"], padding[cfg], silence[cfg], duration, emulated=True
     )
     n_detected = np.bincount(cfg, minlength=n_cfg).astype(np.float64)
     out: dict[str, np.ndarray] = {"n_detected_turns": n_detected}
     if not truth.known:
-        for name in _metrics.METRIC_NAMES:
+        for name in _scoring.METRIC_NAMES:
             out.setdefault(name, np.full(n_cfg, np.nan))
         return out
 
     # frame level: the detected turns of one configuration are disjoint and in time order,
     # so the speech time each one covers is a difference of cumulative sums
     reference = union(snap(np.clip(truth.speech_ms, 0.0, duration), hop_ms))
-    collars = _metrics._collars(reference, collar_ms, hop_ms)
+    collars = _scoring.collars(reference, collar_ms, hop_ms)
     evaluated = difference(reference, collars)
     hyp = snap(np.clip(np.stack([onset, speech_end], axis=1), 0.0, duration), hop_ms)
     if not len(hyp):
@@ -204,7 +203,7 @@ def batch_metrics(
     true = float(np.sum(evaluated[:, 1] - evaluated[:, 0])) if len(evaluated) else 0.0
     false_alarm = np.maximum(detected - correct, 0.0)
     missed_speech = np.maximum(true - correct, 0.0)
-    out |= _metrics._frame_values(np.full(n_cfg, true), false_alarm, missed_speech)
+    out |= _scoring.frame_values(np.full(n_cfg, true), false_alarm, missed_speech)
 
     # turn level
     turns_ms = truth.turns_ms
@@ -212,7 +211,7 @@ def batch_metrics(
     t_start, t_end = turns_ms[:, 0], turns_ms[:, 1]
     stops = t["stop_ms"][closed]
     cfg_stop = cfg[closed]
-    owner, is_cut, is_end = _metrics._place_stops(
+    owner, is_cut, is_end = _scoring.place_stops(
         stops, onset[closed], turns_ms, duration, tolerance_ms
     )
     false_cutoffs = np.bincount(cfg_stop[is_cut], minlength=n_cfg).astype(np.float64)
@@ -226,6 +225,10 @@ def batch_metrics(
     chosen = end_index[_firsts(end_pairs)]  # the first candidate stop of each true turn
     latency = stops[chosen] - t_end[owner[chosen]] if n_true else np.empty(0)
     lat_median, lat_p90 = _group_quantiles(latency, cfg_stop[chosen], n_cfg)
+    scored = _scoring.scored_ends(turns_ms, duration)
+    n_scored = float(np.count_nonzero(scored))
+    found_ends = np.bincount(cfg_stop[chosen][scored[owner[chosen]]], minlength=n_cfg)
+    missed_ends = n_scored - found_ends.astype(np.float64)
     # the first detected turn (in time order) whose speech part overlaps each true turn:
     # each detected turn overlaps a run of true turns [lo, hi]; both ends only grow with time
     lo = np.searchsorted(t_end, onset, side="left")  # first true turn ending at or after it
@@ -242,7 +245,7 @@ def batch_metrics(
     n_found = np.bincount(q_cfg[found], minlength=n_cfg).astype(np.float64)
     clip_sum = np.bincount(q_cfg[found], weights=clipped_each, minlength=n_cfg)
     clip_count = np.bincount(q_cfg[found][clipped_each > 0], minlength=n_cfg).astype(np.float64)
-    hears = _metrics._hears_speech(onset, speech_end, truth.speech_ms)
+    hears = _scoring.hears_speech(onset, speech_end, truth.speech_ms)
     false_turns = np.bincount(cfg[~hears], minlength=n_cfg).astype(np.float64)
     missed = n_true - n_found
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -253,6 +256,9 @@ def batch_metrics(
             "missed_turns": missed,
             "false_turns": false_turns,
             "n_true_turns": np.full(n_cfg, float(n_true)),
+            "n_true_ends": np.full(n_cfg, n_scored),
+            "missed_ends": missed_ends,
+            "missed_end_rate": missed_ends / n_scored if n_scored else np.full(n_cfg, np.nan),
             "latency_ms_median": lat_median,
             "latency_ms_p90": lat_p90,
             "onset_clipping_ms_mean": np.where(n_found > 0, clip_sum / n_found, np.nan),

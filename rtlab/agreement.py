@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rtlab import _check
 from rtlab.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -254,15 +255,9 @@ def compare(
     for name, log in (("reference_log", reference_log), ("emulated_log", emulated_log)):
         if not isinstance(log, EventLog):
             raise ConfigError(name, type(log).__name__, "an rtlab EventLog", owner="compare")
-    if (
-        isinstance(tolerance_ms, bool)
-        or not isinstance(tolerance_ms, int | float)
-        or not math.isfinite(tolerance_ms)
-        or tolerance_ms < 0
-    ):
-        raise ConfigError(
-            "tolerance_ms", tolerance_ms, "a finite number of ms >= 0", owner="compare"
-        )
+    tolerance_ms = _check.number(
+        tolerance_ms, "tolerance_ms", owner="compare", low=0.0, allowed="a finite number of ms >= 0"
+    )
     if not (
         isinstance(names, tuple | list)
         and len(names) == 2

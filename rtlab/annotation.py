@@ -23,7 +23,10 @@ Readers: :func:`read_rttm` (NIST RTTM), :func:`read_csv` (``start_s,end_s,label[
 marks used by pocketsphinx's LibriVox test clips), :func:`read_words` (pocketsphinx word JSON,
 or a words CSV), :func:`read_lhotse` (lhotse cut manifests), :func:`read_transcript` (plain
 text) and :func:`read_annotation`, which picks one by the file's suffix. A malformed line raises
-:class:`rtlab.errors.ConfigError` whose ``field`` is ``"<file>:<line number>"``.
+:class:`rtlab.errors.ConfigError` whose ``field`` is ``"<file>:<line number>"`` (for JSON,
+``"<file>:<entry>"``, e.g. ``"cuts.json:supervisions[2]"``). A file is refused before it is
+parsed when it is larger than 64 MiB or is not UTF-8 text (NUL bytes included), so a file that
+fails to parse is an error, never an empty annotation.
 
 Why 500 ms between turns
     A listener does not hear a new turn at every silence: pauses inside one speaker's turn
@@ -57,14 +60,14 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rtlab import _spans
+from rtlab import _check, _spans
 from rtlab.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,6 +90,12 @@ __all__ = [
 
 #: Silences shorter than this (ms) do not end a turn when turns are derived from speech spans.
 MIN_TURN_GAP_MS = 500.0
+#: :meth:`Annotation.speaker_turns`: a speaker's silence longer than this ends their turn
+#: (eot-bench's longest hold span, 5 s).
+MAX_PAUSE_MS = 5000.0
+#: :meth:`Annotation.speaker_turns`: another speaker's segment at most this long, after
+#: which the speaker goes on, is a backchannel.
+BACKCHANNEL_MS = 1000.0
 
 # Labels that mark non-speech in label files (compared case-insensitively).
 _NON_SPEECH_LABELS = frozenset(
@@ -96,6 +105,12 @@ _SPEECH_LABEL = "speech"
 # Tokens of a word alignment that are not words.
 _NOT_WORDS = frozenset({"<sil>", "<s>", "</s>", "sil", "[noise]", "++noise++", "<noise>"})
 _VARIANT = re.compile(r"\(\d+\)$")  # pocketsphinx pronunciation variants: "and(2)"
+# An annotation file larger than this is refused before it is read (a text annotation of
+# a whole corpus is a few MB; a bigger file is a mistake, e.g. audio or a sparse file).
+_MAX_FILE_BYTES = 64 * 1024 * 1024
+# a label line of a track: "<start><TAB><end>[<TAB>...]"
+_LABEL_LINE = re.compile(r"^\s*[-+0-9.eE]+\t[-+0-9.eE]+(\t|$)")
+_TIME = "a time in seconds >= 0"
 
 
 # --------------------------------------------------------------------------------------
@@ -129,9 +144,8 @@ class Turn:
     text: str | None = None
 
     def __post_init__(self) -> None:
-        start, end = _float(self.start_s, "start_s", "Turn"), _float(self.end_s, "end_s", "Turn")
-        if start < 0:
-            raise ConfigError("start_s", self.start_s, "a time in seconds >= 0", owner="Turn")
+        start = _check.number(self.start_s, "start_s", owner="Turn", low=0.0, allowed=_TIME)
+        end = _check.number(self.end_s, "end_s", owner="Turn", allowed="a finite number")
         if end < start:
             raise ConfigError(
                 "end_s", self.end_s, f"a time in seconds >= start_s ({start})", owner="Turn"
@@ -208,11 +222,9 @@ class Annotation:
         if self.transcript is not None and not isinstance(self.transcript, str):
             raise ConfigError("transcript", self.transcript, "a str or None", owner="Annotation")
         if self.duration_s is not None:
-            duration = _float(self.duration_s, "duration_s", "Annotation")
-            if duration < 0:
-                raise ConfigError(
-                    "duration_s", self.duration_s, "a duration in seconds >= 0", owner="Annotation"
-                )
+            duration = _check.number(
+                self.duration_s, "duration_s", owner="Annotation", low=0.0, unit="of seconds"
+            )
             object.__setattr__(self, "duration_s", duration)
         if not self.speech_known and (len(speech) or self.turns or self.words):
             raise ConfigError(
@@ -257,6 +269,52 @@ class Annotation:
         return max(ends)
 
     # -- constructors --------------------------------------------------------------------
+
+    @classmethod
+    def whole(cls, audio: Any, *, text: str | None = None, threshold: float = 0.5) -> Annotation:
+        """Truth for a file holding one utterance: one turn from its first speech to its last.
+
+        Speech is where Silero VAD (:func:`rtlab.vad.score`) gives at least ``threshold``,
+        runs shorter than 100 ms dropped; pauses inside the utterance stay inside its one
+        turn (and are non-speech in ``speech``). A file without speech gets no turn.
+
+        Parameters
+        ----------
+        audio : Audio or path
+            The recording (anything :func:`rtlab.load_audio` reads).
+        text : str, optional
+            What is said: the turn's text and the transcript.
+        threshold : float in [0, 1], default 0.5
+            Speech probability from which a 32 ms frame is speech.
+
+        Returns
+        -------
+        Annotation
+
+        Examples
+        --------
+        >>> import rtlab
+        >>> truth = rtlab.Annotation.whole(rtlab.datasets.load("librivox/0870").audio)
+        >>> [(round(t.start_s, 2), round(t.end_s, 2)) for t in truth.turns]
+        [(0.35, 6.88)]
+        """
+        from rtlab import _check
+        from rtlab._vad_spans import utterance
+
+        owner = "Annotation.whole"
+        if text is not None and not isinstance(text, str):
+            raise ConfigError("text", text, "a str or None", owner=owner)
+        threshold = _check.number(threshold, "threshold", owner=owner, low=0.0, high=1.0)
+        spans, extent, duration_s = utterance(audio, threshold=threshold)
+        text = (" ".join(text.split()) or None) if text is not None else None
+        turns = (Turn(*extent, text=text),) if extent is not None else ()
+        return cls(
+            spans,
+            turns=turns,
+            transcript=text,
+            duration_s=duration_s,
+            source=f"whole file, speech by silero VAD >= {threshold:g}",
+        )
 
     @classmethod
     def from_segments(
@@ -385,6 +443,78 @@ class Annotation:
         self._require_speech("floor_turns")
         return _floor(self.speech, self.turns, _gap(min_turn_gap_ms, "Annotation.floor_turns"))
 
+    def speaker_turns(
+        self, *, max_pause_ms: float = MAX_PAUSE_MS, backchannel_ms: float = BACKCHANNEL_MS
+    ) -> tuple[Turn, ...]:
+        """Each speaker's turns: the floor, never merging two speakers into one turn.
+
+        A turn is one speaker's speech from when they take the floor until they stop and
+        either another speaker takes the floor or their silence outlasts ``max_pause_ms``
+        (eot-bench's longest ``hold``, 5 s). Another speaker's segment that lies inside the
+        speaker's speech, or lasts at most ``backchannel_ms`` after which the speaker goes
+        on within ``backchannel_ms`` of it, is a backchannel ("yeah", "mm-hmm"): kept inside
+        the turn, not a turn end. A longer segment by anyone else, or a short one the
+        speaker does not soon answer by going on, ends the turn. Unlabelled segments (``speaker``
+        None, e.g. a single-speaker label track, already split by its reader) are kept as
+        they are; without turns, each speech span is one.
+
+        Parameters
+        ----------
+        max_pause_ms : float >= 0, default 5000
+            A silence of the same speaker longer than this ends the turn.
+        backchannel_ms : float >= 0, default 1000
+            Another speaker's segment at most this long, after which the speaker goes on
+            within as long again, is a backchannel.
+
+        Returns
+        -------
+        tuple of Turn
+            Sorted by start; ``speaker`` kept; ``text`` the segments' texts joined. Turns
+            of different speakers may overlap (when someone takes the floor before the
+            previous speaker stops).
+
+        Examples
+        --------
+        >>> a = Annotation.from_segments([[0, 2], [2.5, 4], [4.2, 4.5], [4.6, 6]],
+        ...                              speakers=["A", "B", "A", "B"])
+        >>> [(t.speaker, t.start_s, t.end_s) for t in a.speaker_turns()]
+        [('A', 0.0, 2.0), ('B', 2.5, 6.0)]
+        """
+        owner = "Annotation.speaker_turns"
+        pause_s = _check.number(max_pause_ms, "max_pause_ms", owner=owner, low=0.0) / 1000
+        back_s = _check.number(backchannel_ms, "backchannel_ms", owner=owner, low=0.0) / 1000
+        segments = sorted(
+            self.turns or [Turn(float(a), float(b)) for a, b in self.speech],
+            key=lambda t: (t.start_s, -t.end_s),  # of two starting together, the longer leads
+        )
+        out: list[Turn] = []
+        current: list[Any] | None = None  # [speaker, start, end, texts]
+
+        def close() -> None:
+            if current is not None:
+                text = " ".join(current[3]) or None
+                out.append(Turn(current[1], current[2], speaker=current[0], text=text))
+
+        for index, seg in enumerate(segments):
+            if current is None:
+                current = [seg.speaker, seg.start_s, seg.end_s, [seg.text] if seg.text else []]
+                continue
+            if seg.speaker == current[0]:
+                if seg.speaker is not None and seg.start_s - current[2] <= pause_s:
+                    current[2] = max(current[2], seg.end_s)
+                    if seg.text:
+                        current[3].append(seg.text)
+                    continue
+            elif seg.end_s <= current[2] or (
+                seg.duration_s <= back_s
+                and _resumes(segments, index, current[0], current[2], pause_s, back_s)
+            ):
+                continue  # a backchannel inside the turn
+            close()
+            current = [seg.speaker, seg.start_s, seg.end_s, [seg.text] if seg.text else []]
+        close()
+        return tuple(out)
+
     def speech_mask(self, hop_ms: float, n_frames: int | None = None) -> np.ndarray:
         """Speech / non-speech per frame, on the frame grid of :class:`rtlab.vad.FrameScores`.
 
@@ -420,23 +550,14 @@ class Annotation:
         ((222,), 0.919)
         """
         self._require_speech("speech_mask")
-        hop = _float(hop_ms, "hop_ms", "Annotation.speech_mask")
+        owner = "Annotation.speech_mask"
+        hop = _check.number(hop_ms, "hop_ms", owner=owner, allowed="a frame hop in ms > 0")
         if not hop > 0:
-            raise ConfigError(
-                "hop_ms", hop_ms, "a frame hop in ms > 0", owner="Annotation.speech_mask"
-            )
+            raise ConfigError("hop_ms", hop_ms, "a frame hop in ms > 0", owner=owner)
         if n_frames is None:
             count = math.ceil(round(self.end_s * 1000.0 / hop, 9))
         else:
-            if (
-                isinstance(n_frames, bool)
-                or not isinstance(n_frames, int | np.integer)
-                or n_frames < 0
-            ):
-                raise ConfigError(
-                    "n_frames", n_frames, "an int >= 0", owner="Annotation.speech_mask"
-                )
-            count = int(n_frames)
+            count = _check.integer(n_frames, "n_frames", owner=owner, low=0)
         centres_s = (np.arange(count, dtype=np.float64) + 0.5) * (hop / 1000.0)
         return _spans.inside(centres_s, self.speech)
 
@@ -464,7 +585,8 @@ class Annotation:
         [[0.0, 0.5], [1.0, 1.5]]
         """
         owner = "Annotation.crop"
-        lo, hi = _float(start_s, "start_s", owner), _float(end_s, "end_s", owner)
+        lo = _check.number(start_s, "start_s", owner=owner)
+        hi = _check.number(end_s, "end_s", owner=owner)
         if lo < 0 or hi < lo:
             raise ConfigError(
                 "end_s", (start_s, end_s), "a window with 0 <= start_s <= end_s", owner=owner
@@ -656,7 +778,7 @@ def read_annotation(
     >>> read_annotation(folder / "sense_and_sensibility_01_austen_64kb-0880.lab").speech.tolist()
     [[0.25075, 2.773918]]
     """
-    p = _existing(path, "read_annotation")
+    p = _File.open(path, "read_annotation").path
     name = p.name.lower()
     if name.endswith(".rttm"):
         return read_rttm(p, uri=uri)
@@ -667,13 +789,14 @@ def read_annotation(
     if name.endswith(".lab"):
         return read_lab(p, min_turn_gap_ms=min_turn_gap_ms)
     if name.endswith(".json"):
-        data = _load_json(p)
+        data = _File(p, "read_annotation").json()
         if isinstance(data, dict) and "w" in data:
             return read_words(p, min_turn_gap_ms=min_turn_gap_ms)
         return read_lhotse(p, cut_id=uri)
     if name.endswith(".txt"):
-        first = next((ln for ln in _read_text(p).splitlines() if ln.strip()), "")
-        if re.match(r"^\s*[-+0-9.eE]+\t[-+0-9.eE]+(\t|$)", first):
+        lines = [ln for ln in _File(p, "read_annotation").text().splitlines() if ln.strip()]
+        # a label track, even when its first line is malformed (read_audacity then says so)
+        if lines and (all("\t" in ln for ln in lines) or any(map(_LABEL_LINE.match, lines))):
             return read_audacity(p, min_turn_gap_ms=min_turn_gap_ms)
         return read_transcript(p)
     raise ConfigError(
@@ -714,19 +837,21 @@ def read_rttm_all(path: str | Path) -> dict[str, Annotation]:
     >>> len(every), len(every["trn08"].turns)
     (11, 16)
     """
-    p = _existing(path, "read_rttm")
+    f = _File.open(
+        path,
+        "read_rttm",
+        "an RTTM line 'SPEAKER <uri> <channel> <start_s> <duration_s> <NA> <NA> <speaker> ...'"
+        " with start_s >= 0 and duration_s >= 0",
+    )
+    p = f.path
     grouped: dict[str, list[tuple[float, float, str | None]]] = {}
-    for lineno, line in enumerate(_read_text(p).splitlines(), start=1):
+    for lineno, line in f.lines():
         fields = line.split()
-        if not fields or fields[0].startswith(";;") or fields[0] != "SPEAKER":
+        if not fields or fields[0] != "SPEAKER":
             continue
-        allowed = (
-            "an RTTM line 'SPEAKER <uri> <channel> <start_s> <duration_s> <NA> <NA> <speaker> ...'"
-            " with start_s >= 0 and duration_s >= 0"
-        )
         if len(fields) < 8:
-            raise _line_error(p, lineno, line, allowed, "read_rttm")
-        start, duration = _times(p, lineno, line, fields, (3, 4), allowed, "read_rttm")
+            raise f.error(lineno, line)
+        start, duration = f.times(lineno, line, fields[3], fields[4], ordered=False)
         speaker = None if fields[7] == "<NA>" else fields[7]
         grouped.setdefault(fields[1], []).append((start, _end(start, duration), speaker))
     out = {}
@@ -829,9 +954,9 @@ def read_csv(path: str | Path, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) -> A
     >>> a.speech.tolist(), a.turns
     ([[0.0, 30.0]], (Turn(start_s=0.0, end_s=30.0, speaker=None, text=None),))
     """
-    p = _existing(path, "read_csv")
-    rows = _csv_rows(p, "read_csv")
-    return _from_labelled(rows, min_turn_gap_ms, p.name, "read_csv")
+    gap_ms = _gap(min_turn_gap_ms, "read_csv")
+    f = _File.open(path, "read_csv", _CSV_ROW)
+    return _from_labelled(_csv_rows(f), gap_ms, f.path.name)
 
 
 def read_audacity(path: str | Path, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) -> Annotation:
@@ -867,7 +992,7 @@ def read_audacity(path: str | Path, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS)
     >>> [(t.start_s, t.end_s, t.speaker) for t in read_audacity(path).turns]
     [(0.5, 1.25, 'A'), (2.0, 3.0, 'B')]
     """
-    return _read_label_track(path, None, min_turn_gap_ms, "read_audacity")
+    return _read_label_track(path, None, _gap(min_turn_gap_ms, "read_audacity"), "read_audacity")
 
 
 def read_lab(
@@ -908,7 +1033,12 @@ def read_lab(
     >>> read_lab(folder / "sense_and_sensibility_01_austen_64kb-0870.lab").speech.tolist()
     [[0.235689, 6.76169]]
     """
-    return _read_label_track(path, duration_s, min_turn_gap_ms, "read_lab")
+    gap_ms = _gap(min_turn_gap_ms, "read_lab")
+    if duration_s is not None:
+        duration_s = _check.number(
+            duration_s, "duration_s", owner="read_lab", low=0.0, unit="of seconds"
+        )
+    return _read_label_track(path, duration_s, gap_ms, "read_lab")
 
 
 def read_words(path: str | Path, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) -> Annotation:
@@ -945,12 +1075,14 @@ def read_words(path: str | Path, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) ->
     >>> " ".join(w.text for w in a.words) == a.transcript
     True
     """
-    p = _existing(path, "read_words")
     owner = "read_words"
+    gap_ms = _gap(min_turn_gap_ms, owner)
+    f = _File.open(path, owner, _CSV_ROW)
+    p = f.path
     words: list[Turn] = []
     transcript: str | None = None
     if p.suffix.lower() == ".json":
-        data = _load_json(p)
+        data = f.json()
         entries = data.get("w") if isinstance(data, dict) else None
         if not isinstance(entries, list):
             raise ConfigError(
@@ -965,14 +1097,8 @@ def read_words(path: str | Path, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) ->
                 text = _VARIANT.sub("", token)
                 word = Turn(start, _end(start, dur), text=text)
             except (KeyError, TypeError, ValueError) as err:
-                raise ConfigError(
-                    f"{p}:w[{i}]",
-                    entry,
-                    "a word object {'b': s, 'd': s, 't': word}",
-                    owner=owner,
-                    message=f"Word {i} of {p} is not a word object "
-                    f"{{'b': start_s, 'd': duration_s, 't': word}}: {entry!r}.",
-                ) from err
+                allowed = "a word object {'b': start_s, 'd': duration_s, 't': word}"
+                raise f.entry_error(f"w[{i}]", entry, allowed) from err
             if text.lower() not in _NOT_WORDS:
                 words.append(word)
         if isinstance(data.get("t"), str):
@@ -980,7 +1106,7 @@ def read_words(path: str | Path, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) ->
     else:
         words = [
             Turn(start, end, text=_VARIANT.sub("", label))
-            for start, end, label, _ in _csv_rows(p, owner)
+            for start, end, label, _ in _csv_rows(f)
             if label and label.lower() not in _NOT_WORDS
         ]
     if transcript is None and words:
@@ -988,7 +1114,7 @@ def read_words(path: str | Path, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) ->
     spans = np.array([(w.start_s, w.end_s) for w in words], dtype=np.float64).reshape(-1, 2)
     return Annotation.from_segments(
         spans,
-        min_turn_gap_ms=min_turn_gap_ms,
+        min_turn_gap_ms=gap_ms,
         words=words,
         transcript=transcript,
         source=p.name,
@@ -1024,9 +1150,10 @@ def read_lhotse(path: str | Path, *, cut_id: str | None = None) -> Annotation:
     >>> a.transcript
     "I'M ABIGAIL CLAFLIN YOU CAN CALL ME ABBIE"
     """
-    p = _existing(path, "read_lhotse")
     owner = "read_lhotse"
-    data = _load_json(p)
+    f = _File.open(path, owner)
+    p = f.path
+    data = f.json()
     cuts = data if isinstance(data, list) else [data]
     if not cuts or not all(isinstance(c, dict) and "supervisions" in c for c in cuts):
         raise ConfigError(str(p), type(data).__name__, "a lhotse cut or list of cuts", owner=owner)
@@ -1039,23 +1166,26 @@ def read_lhotse(path: str | Path, *, cut_id: str | None = None) -> Annotation:
             "cut_id", None, f"one of {', '.join(str(c.get('id')) for c in cuts)}", owner=owner
         )
     cut = cuts[0]
+    if not isinstance(cut["supervisions"], list):
+        raise f.entry_error("supervisions", cut["supervisions"], "a list of supervisions")
     rows = []
     for i, sup in enumerate(cut["supervisions"]):
         try:
             start = float(sup["start"])
             end = _end(start, float(sup["duration"]))
             rows.append((start, end, sup.get("speaker"), sup.get("text")))
-        except (KeyError, TypeError, ValueError) as err:
-            raise ConfigError(
-                f"{p}:supervisions[{i}]", sup, "a supervision with start and duration", owner=owner
-            ) from err
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            allowed = "a supervision with start and duration"
+            raise f.entry_error(f"supervisions[{i}]", sup, allowed) from err
     spans = np.array([(s, e) for s, e, _, _ in rows], dtype=np.float64).reshape(-1, 2)
     duration = cut.get("duration")
+    if duration is not None and not isinstance(duration, int | float):
+        raise f.entry_error("duration", duration, "the cut's length in seconds")
     return Annotation.from_segments(
         spans,
         speakers=[spk for _, _, spk, _ in rows],
         texts=[txt for _, _, _, txt in rows],
-        duration_s=float(duration) if duration is not None else None,
+        duration_s=duration,
         source=f"{p.name}#{cut.get('id')}",
     )
 
@@ -1082,25 +1212,14 @@ def read_transcript(path: str | Path) -> Annotation:
     >>> a.kinds, a.transcript[:27]
     (('transcript',), 'And so, my fellow Americans')
     """
-    p = _existing(path, "read_transcript")
-    text = " ".join(_read_text(p).split())
+    f = _File.open(path, "read_transcript")
+    p = f.path
+    text = " ".join(f.text().split())
     return Annotation(np.empty((0, 2)), transcript=text or None, source=p.name, speech_known=False)
 
 
 # --------------------------------------------------------------------------------------
 # helpers
-
-
-def _float(value: Any, name: str, owner: str) -> float:
-    if isinstance(value, bool):
-        raise ConfigError(name, value, "a finite number", owner=owner)
-    try:
-        out = float(value)
-    except (TypeError, ValueError) as err:
-        raise ConfigError(name, value, "a finite number", owner=owner) from err
-    if not math.isfinite(out):
-        raise ConfigError(name, value, "a finite number", owner=owner)
-    return out
 
 
 def _end(start_s: float, duration_s: float) -> float:
@@ -1109,10 +1228,9 @@ def _end(start_s: float, duration_s: float) -> float:
 
 
 def _gap(min_turn_gap_ms: Any, owner: str) -> float:
-    gap = _float(min_turn_gap_ms, "min_turn_gap_ms", owner)
-    if gap < 0:
-        raise ConfigError("min_turn_gap_ms", min_turn_gap_ms, "a silence in ms >= 0", owner=owner)
-    return gap
+    return _check.number(
+        min_turn_gap_ms, "min_turn_gap_ms", owner=owner, low=0.0, allowed="a silence in ms >= 0"
+    )
 
 
 def _as_spans(value: Any, name: str, owner: str) -> np.ndarray:
@@ -1145,6 +1263,30 @@ def _bridge(speech: np.ndarray, gap_ms: float) -> np.ndarray:
     return np.array(out, dtype=np.float64)
 
 
+def _resumes(
+    segments: list[Turn],
+    index: int,
+    speaker: str | None,
+    end_s: float,
+    pause_s: float,
+    back_s: float,
+) -> bool:
+    """Whether ``speaker`` goes on soon after segment ``index`` (another speaker's).
+
+    Soon: within ``back_s`` of that segment's end and within ``pause_s`` of the speaker's
+    own last speech (``end_s``). Other short segments (backchannels too) may come first; a
+    longer one by anyone else means that speaker has taken the floor.
+    """
+    after_s = segments[index].end_s
+    for later in segments[index + 1 :]:
+        if later.speaker == speaker:
+            return later.start_s - after_s <= back_s and later.start_s - end_s <= pause_s
+        if later.duration_s > back_s:
+            return False
+        after_s = max(after_s, later.end_s)
+    return False
+
+
 def _floor(speech: np.ndarray, turns: Iterable[Turn], gap_ms: float) -> tuple[Turn, ...]:
     """Floor turns: bridged speech, labelled with the speaker / texts of the turns inside."""
     pieces = sorted(turns, key=lambda t: (t.start_s, t.end_s))
@@ -1159,10 +1301,7 @@ def _floor(speech: np.ndarray, turns: Iterable[Turn], gap_ms: float) -> tuple[Tu
 
 
 def _from_labelled(
-    rows: Sequence[tuple[float, float, str, str | None]],
-    min_turn_gap_ms: float,
-    source: str,
-    owner: str,
+    rows: Sequence[tuple[float, float, str, str | None]], gap_ms: float, source: str
 ) -> Annotation:
     kept = [r for r in rows if r[2].lower() not in _NON_SPEECH_LABELS]
     spans = np.array([(s, e) for s, e, _, _ in kept], dtype=np.float64).reshape(-1, 2)
@@ -1170,10 +1309,7 @@ def _from_labelled(
     any_text = any(t is not None for t in texts)
     if all(label.lower() in (_SPEECH_LABEL, "") for _, _, label, _ in kept):
         return Annotation.from_segments(
-            spans,
-            texts=texts if any_text else None,
-            min_turn_gap_ms=_gap(min_turn_gap_ms, owner),
-            source=source,
+            spans, texts=texts if any_text else None, min_turn_gap_ms=gap_ms, source=source
         )
     speakers = [
         None if label.lower() == _SPEECH_LABEL or not label else label for _, _, label, _ in kept
@@ -1183,15 +1319,131 @@ def _from_labelled(
     )
 
 
-def _csv_rows(p: Path, owner: str) -> list[tuple[float, float, str, str | None]]:
-    allowed = "a row 'start_s,end_s,label[,text]' with 0 <= start_s <= end_s"
-    reader = csv.reader(io.StringIO(_read_text(p), newline=""))
+@dataclass(frozen=True)
+class _File:
+    """An annotation file being read: its errors name the file, the line and what a line must be.
+
+    ``allowed`` words the shape of one line (or row) of the format, e.g. ``"an RTTM line
+    ..."``; :meth:`error` makes the ``ConfigError`` for line ``lineno``, whose ``field`` is
+    ``"<file>:<line>"``.
+    """
+
+    path: Path
+    owner: str
+    allowed: str = "a text annotation file"
+
+    @classmethod
+    def open(cls, path: str | Path, owner: str, allowed: str = "a text annotation file") -> _File:
+        """The file, if it exists and is not larger than ``_MAX_FILE_BYTES``."""
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError("path", str(path), "an existing annotation file", owner=owner)
+        size = p.stat().st_size
+        if size > _MAX_FILE_BYTES:
+            raise ConfigError(
+                "path",
+                str(p),
+                f"an annotation file of at most {_MAX_FILE_BYTES // 2**20} MiB",
+                owner=owner,
+                fix=f"It holds {size} bytes.",
+            )
+        return cls(p, owner, allowed)
+
+    def text(self) -> str:
+        """The whole file as UTF-8 text (a BOM dropped); an error if it is not text."""
+        try:
+            text = self.path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as err:  # e.g. an audio file passed by mistake
+            raise self._not_text(f"byte {err.start} cannot be decoded as UTF-8") from err
+        if "\0" in text:  # valid UTF-8, but no annotation format holds NUL characters
+            raise self._not_text(f"character {text.index(chr(0))} is a NUL")
+        return text
+
+    def lines(self) -> Iterator[tuple[int, str]]:
+        """``(line number, line)`` from 1."""
+        return enumerate(self.text().splitlines(), start=1)
+
+    def json(self) -> Any:
+        text = self.text()
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ConfigError(
+                f"{self.path}:{err.lineno}",
+                err.doc.splitlines()[err.lineno - 1] if err.doc else "",
+                "valid JSON",
+                owner=self.owner,
+                message=f"Line {err.lineno} of {self.path} is not valid JSON: {err.msg}.",
+            ) from err
+        except RecursionError as err:  # arrays or objects nested thousands deep
+            raise ConfigError(
+                str(self.path),
+                "JSON nested too deep to read",
+                "JSON nested at most a few hundred levels deep",
+                owner=self.owner,
+            ) from err
+
+    def error(self, lineno: int, line: str, why: str | None = None) -> ConfigError:
+        """The error for a malformed line: ``Line <n> of <file> is not <allowed>. Got '...'.``"""
+        shown = line if len(line) <= 200 else line[:199] + "…"
+        return ConfigError(
+            f"{self.path}:{lineno}",
+            line,
+            self.allowed,
+            owner=self.owner,
+            message=f"Line {lineno} of {self.path} is not {self.allowed}. Got {shown!r}."
+            + (f" ({why})" if why else ""),
+        )
+
+    def entry_error(self, where: str, value: Any, allowed: str) -> ConfigError:
+        """The error for a malformed entry of a JSON file, e.g. ``where="w[3]"``."""
+        shown = repr(value) if len(repr(value)) <= 200 else repr(value)[:199] + "…"
+        return ConfigError(
+            f"{self.path}:{where}",
+            value,
+            allowed,
+            owner=self.owner,
+            message=f"{where} of {self.path} is not {allowed}. Got {shown}.",
+        )
+
+    def times(
+        self, lineno: int, line: str, first: str, second: str, *, ordered: bool = True
+    ) -> tuple[float, float]:
+        """Two times in seconds, finite and >= 0 (and ``first <= second`` if ``ordered``)."""
+        try:
+            a, b = float(first), float(second)
+        except ValueError as err:
+            raise self.error(lineno, line) from err
+        if not (math.isfinite(a) and math.isfinite(b)) or a < 0 or b < 0 or (ordered and b < a):
+            raise self.error(lineno, line)
+        return a, b
+
+    def _not_text(self, why: str) -> ConfigError:
+        return ConfigError(
+            "path",
+            str(self.path),
+            "a UTF-8 text annotation file",
+            owner=self.owner,
+            fix=f"It is not text: {why}.",
+        )
+
+
+_CSV_ROW = "a row 'start_s,end_s,label[,text]' with 0 <= start_s <= end_s"
+
+
+def _csv_rows(f: _File) -> list[tuple[float, float, str, str | None]]:
+    reader = csv.reader(io.StringIO(f.text(), newline=""))
     columns = {"start": 0, "end": 1, "label": 2, "text": 3}
     rows: list[tuple[float, float, str, str | None]] = []
     first = True
-    for record in reader:
-        lineno = reader.line_num
-        fields = [f.strip() for f in record]
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as err:  # e.g. a field over the csv module's 128 KiB limit
+            raise f.error(reader.line_num, "", str(err)) from err
+        fields = [field.strip() for field in record]
         if not any(fields):
             continue
         if first:
@@ -1200,100 +1452,53 @@ def _csv_rows(p: Path, owner: str) -> list[tuple[float, float, str, str | None]]
             if header is not None:
                 columns = header
                 continue
+        cells = [*fields, *[""] * (max(columns.values()) + 1 - len(fields))]
         line = ",".join(record)
-        start, end = _span(
-            p, lineno, line, fields, (columns["start"], columns["end"]), allowed, owner
-        )
-        label_col, text_col = columns["label"], columns.get("text")
-        label = fields[label_col] if label_col < len(fields) else ""
-        text = fields[text_col] if text_col is not None and text_col < len(fields) else None
-        rows.append((start, end, label, text or None))
-    return rows
-
-
-def _times(
-    p: Path,
-    lineno: int,
-    line: str,
-    fields: Sequence[str],
-    columns: tuple[int, int],
-    allowed: str,
-    owner: str,
-) -> tuple[float, float]:
-    """Two times in seconds from ``fields[columns]``: finite and >= 0, else a line error."""
-    try:
-        first, second = (float(fields[i]) for i in columns)
-    except (ValueError, IndexError) as err:
-        raise _line_error(p, lineno, line, allowed, owner) from err
-    if not (math.isfinite(first) and math.isfinite(second)) or first < 0 or second < 0:
-        raise _line_error(p, lineno, line, allowed, owner)
-    return first, second
-
-
-def _span(
-    p: Path,
-    lineno: int,
-    line: str,
-    fields: Sequence[str],
-    columns: tuple[int, int],
-    allowed: str,
-    owner: str,
-) -> tuple[float, float]:
-    """``(start_s, end_s)`` from ``fields[columns]`` with ``0 <= start_s <= end_s``."""
-    start, end = _times(p, lineno, line, fields, columns, allowed, owner)
-    if end < start:
-        raise _line_error(p, lineno, line, allowed, owner)
-    return start, end
+        start, end = f.times(reader.line_num, line, cells[columns["start"]], cells[columns["end"]])
+        text = cells[columns["text"]] if "text" in columns else ""
+        rows.append((start, end, cells[columns["label"]], text or None))
 
 
 def _read_label_track(
-    path: str | Path, duration_s: float | None, min_turn_gap_ms: float, owner: str
+    path: str | Path, duration_s: float | None, gap_ms: float, owner: str
 ) -> Annotation:
     """An Audacity label track: speech on / off marks if every label is a point, else intervals."""
-    p = _existing(path, owner)
-    rows = _audacity_rows(p, owner)
-    if rows and all(s == e for s, e, _ in rows):
-        return _from_marks(p, rows, duration_s, min_turn_gap_ms, owner)
-    intervals = [(s, e, label, None) for s, e, label in rows if e > s]
-    ann = _from_labelled(intervals, min_turn_gap_ms, p.name, owner)
-    return ann if duration_s is None else replace(ann, duration_s=duration_s)
-
-
-def _audacity_rows(p: Path, owner: str) -> list[tuple[float, float, str]]:
-    allowed = "a label line 'start_s<TAB>end_s<TAB>label' with 0 <= start_s <= end_s"
+    f = _File.open(
+        path, owner, "a label line 'start_s<TAB>end_s<TAB>label' with 0 <= start_s <= end_s"
+    )
     rows = []
-    for lineno, line in enumerate(_read_text(p).splitlines(), start=1):
+    for lineno, line in f.lines():
         if not line.strip() or line.startswith("\\"):
             continue
         fields = line.split("\t", 2)
         if len(fields) < 2:
-            raise _line_error(p, lineno, line, allowed, owner)
-        start, end = _span(p, lineno, line, fields, (0, 1), allowed, owner)
+            raise f.error(lineno, line)
+        start, end = f.times(lineno, line, fields[0], fields[1])
         rows.append((start, end, fields[2].strip() if len(fields) > 2 else ""))
-    return rows
+    if rows and all(s == e for s, e, _ in rows):
+        return _from_marks(f, rows, duration_s, gap_ms)
+    intervals = [(s, e, label, None) for s, e, label in rows if e > s]
+    ann = _from_labelled(intervals, gap_ms, f.path.name)
+    return ann if duration_s is None else replace(ann, duration_s=duration_s)
 
 
 def _from_marks(
-    p: Path,
-    rows: list[tuple[float, float, str]],
-    duration_s: float | None,
-    min_turn_gap_ms: float,
-    owner: str,
+    f: _File, rows: list[tuple[float, float, str]], duration_s: float | None, gap_ms: float
 ) -> Annotation:
     labels = {label.lower() for _, _, label in rows}
     if not labels <= {_SPEECH_LABEL, "silence"}:
         raise ConfigError(
-            str(p),
+            str(f.path),
             sorted(labels),
             "point labels named 'speech' (speech starts) or 'silence' (speech ends)",
-            owner=owner,
+            owner=f.owner,
         )
     spans = []
     onset: float | None = None
     last = -math.inf
     for time_s, _, label in rows:
         if time_s < last:
-            raise ConfigError(str(p), time_s, "marks in time order", owner=owner)
+            raise ConfigError(str(f.path), time_s, "marks in time order", owner=f.owner)
         last = time_s
         if label.lower() == _SPEECH_LABEL:
             onset = time_s if onset is None else onset
@@ -1306,14 +1511,14 @@ def _from_marks(
                 "duration_s",
                 None,
                 "the audio length in seconds, to close the final 'speech' mark",
-                owner=owner,
+                owner=f.owner,
             )
-        spans.append((onset, float(duration_s)))
+        spans.append((onset, duration_s))
     return Annotation.from_segments(
         np.array(spans, dtype=np.float64).reshape(-1, 2),
-        min_turn_gap_ms=_gap(min_turn_gap_ms, owner),
+        min_turn_gap_ms=gap_ms,
         duration_s=duration_s,
-        source=p.name,
+        source=f.path.name,
     )
 
 
@@ -1341,47 +1546,6 @@ def _csv_header(fields: list[str]) -> dict[str, int] | None:
         return None
     found.setdefault("label", len(fields) + 1)
     return found
-
-
-def _existing(path: str | Path, owner: str) -> Path:
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError("path", str(path), "an existing annotation file", owner=owner)
-    return p
-
-
-def _read_text(p: Path) -> str:
-    try:
-        return p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:  # e.g. an audio file passed by mistake
-        raise ConfigError(
-            "path",
-            str(p),
-            "a UTF-8 text annotation file",
-            fix=f"It is not text: byte {err.start} cannot be decoded as UTF-8.",
-        ) from err
-
-
-def _load_json(p: Path) -> Any:
-    try:
-        return json.loads(_read_text(p))
-    except json.JSONDecodeError as err:
-        raise ConfigError(
-            f"{p}:{err.lineno}",
-            err.doc.splitlines()[err.lineno - 1] if err.doc else "",
-            "valid JSON",
-            message=f"Line {err.lineno} of {p} is not valid JSON: {err.msg}.",
-        ) from err
-
-
-def _line_error(p: Path, lineno: int, line: str, allowed: str, owner: str) -> ConfigError:
-    return ConfigError(
-        f"{p}:{lineno}",
-        line,
-        allowed,
-        owner=owner,
-        message=f"Line {lineno} of {p} is not {allowed}. Got {line!r}.",
-    )
 
 
 def _clip_text(text: str | None, n: int) -> str:

@@ -33,7 +33,6 @@ import functools
 import hashlib
 import html
 import io
-import math
 import numbers
 import os
 import sys
@@ -45,6 +44,7 @@ from typing import IO, Any, Literal
 
 import numpy as np
 
+from rtlab import _check
 from rtlab.errors import AudioFormatError
 
 __all__ = ["SAMPLE_RATE_HZ", "Audio", "load_audio"]
@@ -67,6 +67,17 @@ _SOURCES = (
     "a file-like object or an Audio"
 )
 _FILE_TYPES = "an audio file libsndfile (WAV, FLAC, OGG, MP3, AIFF, ...) or audioread decodes"
+# Containers libsndfile does not read, which audioread decodes only through ffmpeg/GStreamer.
+_DECODER_SUFFIXES = frozenset({".m4a", ".aac", ".mp4", ".m4b", ".wma", ".webm", ".opus", ".amr"})
+# How audio files begin: raw samples passed with format= must not start like one.
+_FILE_MAGIC = {
+    b"RIFF": "WAV",
+    b"RIFX": "WAV",
+    b"RF64": "WAV",
+    b"fLaC": "FLAC",
+    b"OggS": "OGG",
+    b"FORM": "AIFF",
+}
 
 # sample types an array may have: dtype -> (full scale, zero offset)
 _INT_SCALES = {
@@ -209,11 +220,9 @@ class Audio:
         def to_index(bound: Any, default: int, name: str) -> int:
             if bound is None:
                 return default
-            if isinstance(bound, bool) or not isinstance(bound, numbers.Real):
-                raise AudioFormatError(name, bound, "a number of seconds or None", owner="Audio")
-            seconds = float(bound)
-            if not math.isfinite(seconds):
-                raise AudioFormatError(name, bound, "a finite number of seconds", owner="Audio")
+            seconds = _check.number(
+                bound, name, owner="Audio", unit="of seconds", error=AudioFormatError
+            )
             index = round(seconds * SAMPLE_RATE_HZ)
             if index < 0:
                 index += n
@@ -392,8 +401,14 @@ class Audio:
         110
         """
         fmt = _input_format(format)
-        valid = not isinstance(chunk_ms, bool) and isinstance(chunk_ms, numbers.Real)
-        if not (valid and math.isfinite(chunk_ms) and chunk_ms > 0):
+        chunk = _check.number(
+            chunk_ms,
+            "chunk_ms",
+            owner="append_events",
+            allowed="a number of ms > 0",
+            error=AudioFormatError,
+        )
+        if not chunk > 0:
             raise AudioFormatError(
                 "chunk_ms", chunk_ms, "a number of ms > 0", owner="append_events"
             )
@@ -401,7 +416,7 @@ class Audio:
             data, rate, width = self.pcm16(), SAMPLE_RATE_HZ, 2
         else:
             data, rate, width = self.to_g711(fmt[5:]), G711_RATE_HZ, 1  # type: ignore[arg-type]
-        step = max(1, round(rate * float(chunk_ms) / 1000.0)) * width
+        step = max(1, round(rate * chunk / 1000.0)) * width
         view = memoryview(data)
         return [
             {
@@ -562,6 +577,17 @@ def load_audio(
                 owner="load_audio",
                 fix="The file is empty (0 bytes).",
             )
+        try:
+            with open(path, "rb") as probe:  # an unreadable file is not a decoder problem
+                probe.read(1)
+        except OSError as err:
+            raise AudioFormatError(
+                "src",
+                str(path),
+                "an audio file rtlab may read",
+                owner="load_audio",
+                fix=f"It cannot be opened: {err.strerror or err}.",
+            ) from err
         if fmt is not None:
             return _from_raw(path.read_bytes(), fmt, rate, channel, label)
         return _from_file(path, rate, channel, label)
@@ -647,28 +673,30 @@ def _check_law(law: Any, owner: str) -> Literal["ulaw", "alaw"]:
 
 
 def _check_rate(rate: Any) -> float:
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
-        raise AudioFormatError("sample_rate_hz", rate, "a number of Hz in [1000, 768000]")
     try:
-        value = float(rate)
-    except OverflowError:  # an int beyond float's range
-        value = math.inf
-    if not (math.isfinite(value) and _MIN_RATE_HZ <= value <= _MAX_RATE_HZ):
-        raise AudioFormatError(
-            "sample_rate_hz",
+        return _check.number(
             rate,
-            "a number of Hz in [1000, 768000]",
-            fix="0 Hz or negative rates are never valid." if value <= 0 else None,
+            "sample_rate_hz",
+            low=_MIN_RATE_HZ,
+            high=_MAX_RATE_HZ,
+            unit="of Hz",
+            error=AudioFormatError,
         )
-    return value
+    except AudioFormatError as err:
+        if isinstance(rate, numbers.Real) and rate <= 0:
+            fix = "0 Hz or negative rates are never valid."
+            raise AudioFormatError(err.field, rate, err.allowed, fix=fix) from None
+        raise
 
 
 def _check_channel_arg(channel: Any) -> None:
-    if channel == "mix" and isinstance(channel, str):
-        return
-    if isinstance(channel, bool) or not isinstance(channel, numbers.Integral):
-        raise AudioFormatError(
-            "channel", channel, "'mix' or an int channel index", owner="load_audio"
+    if not (channel == "mix" and isinstance(channel, str)):
+        _check.integer(
+            channel,
+            "channel",
+            owner="load_audio",
+            allowed="'mix' or an int channel index",
+            error=AudioFormatError,
         )
 
 
@@ -859,16 +887,35 @@ def _from_raw(
     buffer: memoryview | bytes, fmt: str, rate: float | None, channel: Any, source: str
 ) -> Audio:
     _pick_channel(channel, 1)
+    container = _container(buffer)
+    if container is not None:
+        head = bytes(buffer[:4])
+        raise AudioFormatError(
+            "format",
+            fmt,
+            f"None for a {container} file",
+            owner="load_audio",
+            fix=f"The data starts with a {container} header ({head!r}), so it is an audio file, "
+            f"not raw {fmt} samples; leave format= out and it is decoded from its header.",
+        )
     rate = _RAW_DEFAULT_RATE[fmt] if rate is None else rate
     if fmt == "pcm16":
         return Audio.from_pcm16(buffer, sample_rate_hz=rate, source=source)
     return Audio.from_g711(buffer, fmt[5:], sample_rate_hz=rate, source=source)  # type: ignore[arg-type]
 
 
+def _container(buffer: memoryview | bytes) -> str | None:
+    """The kind of audio file ``buffer`` starts like (``"WAV"``, ``"FLAC"``, ...), else None."""
+    head = bytes(buffer[:4])
+    return "MP3" if head[:3] == b"ID3" else _FILE_MAGIC.get(head)
+
+
 def _from_encoded_bytes(buffer: memoryview, rate: float | None, channel: Any, source: str) -> Audio:
     try:
         return _from_file(io.BytesIO(buffer), rate, channel, source, fallback=False)
     except AudioFormatError as err:
+        if _container(buffer) is not None:  # a file's header, so not raw samples: say why
+            raise
         raise AudioFormatError(
             "format",
             None,
@@ -905,7 +952,7 @@ def _from_file(
             fix=f"libsndfile says: {_sf_message(err)}.",
         ) from err
     with f:
-        native = float(f.samplerate)
+        native = _file_rate(f.samplerate, shown)
         if rate is not None and rate != native:
             raise AudioFormatError(
                 "sample_rate_hz",
@@ -956,6 +1003,20 @@ def _from_file(
     else:
         mono, owned = _mono(x, channel)
     return _finish(mono, native, source, owned=owned)
+
+
+def _file_rate(rate: float, shown: str) -> float:
+    """A file's own sample rate, if in [1000, 768000] Hz (a header can say anything)."""
+    if not _MIN_RATE_HZ <= rate <= _MAX_RATE_HZ:
+        raise AudioFormatError(
+            "src",
+            shown,
+            "an audio file whose sample rate is in [1000, 768000] Hz",
+            owner="load_audio",
+            fix=f"Its header gives a sample rate of {rate:g} Hz, which no recording has; "
+            "the file is damaged or was written wrongly.",
+        )
+    return float(rate)
 
 
 def _sf_message(err: Exception) -> str:
@@ -1012,6 +1073,7 @@ def _from_audioread(
     path: Path, rate: float | None, channel: Any, source: str, *, soundfile_error: Exception
 ) -> Audio:
     """Decode what libsndfile cannot (m4a, aac, wma, ...) with audioread, if it has a backend."""
+    backends: list[Any] = []
     try:
         with warnings.catch_warnings():
             # audioread's stdlib backend imports aifc/sunau/audioop, deprecated since 3.11
@@ -1022,17 +1084,22 @@ def _from_audioread(
             # (and it leaks the file handle on a damaged file): use the decoder backends only
             backends = [b for b in audioread.available_backends() if b.__name__ != "RawAudioFile"]
             with audioread.audio_open(str(path), backends=backends) as f:
-                native, n_channels = float(f.samplerate), int(f.channels)
+                native, n_channels = _file_rate(f.samplerate, str(path)), int(f.channels)
                 data = b"".join(f)
+    except AudioFormatError:
+        raise
     except Exception as err:
+        if path.suffix.lower() in _DECODER_SUFFIXES and not backends:
+            why = f"no decoder for {path.suffix} files is installed (install ffmpeg)"
+        else:
+            why = "it is not audio in a format rtlab reads, or it is damaged"
         raise AudioFormatError(
             "src",
             str(path),
             _FILE_TYPES,
             owner="load_audio",
-            fix=f"libsndfile says: {_sf_message(soundfile_error)}; "
-            f"audioread found no decoder for it ({type(err).__name__}). Install ffmpeg for "
-            "formats such as m4a or aac.",
+            fix=f"libsndfile says: {_sf_message(soundfile_error)}; audioread: {why} "
+            f"({type(err).__name__}).",
         ) from err
     if rate is not None and rate != native:
         raise AudioFormatError(

@@ -66,7 +66,7 @@ def _cmd_session_show(args: argparse.Namespace) -> int:
 def _cmd_datasets(args: argparse.Namespace) -> int:
     from rtlab import datasets
 
-    print(datasets.list().to_string(index=False))
+    print(datasets.names().to_string(index=False))
     return 0
 
 
@@ -131,10 +131,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _serve_until_stopped(args: argparse.Namespace, serve) -> int:
+    options = None
+    if args.emulator_options:
+        from rtlab.calibration import load_emulator_options
+
+        options = load_emulator_options(args.emulator_options)
     server = serve(
         args.host,
         args.port,
         allow_remote=args.allow_remote,
+        options=options,
         max_message_bytes=round(args.max_message_mib * 2**20),
         max_append_bytes=round(args.max_append_mib * 2**20),
         max_buffer_s=args.max_buffer_s,
@@ -170,8 +176,21 @@ def _cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_draft(args: argparse.Namespace) -> int:
+    from rtlab.drafting import draft_truth, save_csv
+
+    for name in args.files:
+        truth = draft_truth(name, bridge_ms=args.bridge_ms, words=args.words)
+        folder = Path(args.out_dir) if args.out_dir else Path(name).parent
+        path = save_csv(truth, folder / f"{Path(name).stem}.csv", overwrite=args.force)
+        print(f"{path}: {len(truth.turns)} turns (a draft: check it, e.g. in the Annotator)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``rtlab`` console script."""
+    from rtlab.sweeps import LATENCY_BUDGET_MS
+
     parser = argparse.ArgumentParser(prog="rtlab", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -208,9 +227,32 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--silence", default="300,500,800,1200")
     sweep.add_argument("--prefix", default="300")
     sweep.add_argument("--jobs", type=int, default=1)
-    sweep.add_argument("--max-latency-ms", type=float, default=1000.0)
+    sweep.add_argument(
+        "--max-latency-ms",
+        type=float,
+        default=LATENCY_BUDGET_MS,
+        help="latency budget for the recommendation, ms of median end-of-turn latency "
+        "(default %(default)g, rtlab.sweeps.LATENCY_BUDGET_MS)",
+    )
     sweep.add_argument("--out", help="write the tidy table as CSV")
     sweep.set_defaults(func=_cmd_sweep)
+
+    draft = sub.add_parser(
+        "draft", help="draft the true turns of audio files from their speech, as CSV"
+    )
+    draft.add_argument("files", nargs="+", metavar="FILE", help="audio files")
+    draft.add_argument(
+        "--bridge-ms",
+        type=float,
+        default=500.0,
+        help="pauses shorter than this stay inside a turn (default: 500)",
+    )
+    draft.add_argument(
+        "--words", action="store_true", help="also recognise words offline (pocketsphinx)"
+    )
+    draft.add_argument("--out-dir", help="folder for the CSV files (default: beside each file)")
+    draft.add_argument("--force", action="store_true", help="replace existing CSV files")
+    draft.set_defaults(func=_cmd_draft)
 
     serve = sub.add_parser(
         "serve",
@@ -227,6 +269,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (loopback)")
     serve.add_argument("--port", type=int, default=8765, help="default 8765; 0 picks one")
     serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback bind")
+    serve.add_argument(
+        "--emulator-options",
+        metavar="FILE",
+        help="EmulatorOptions JSON (e.g. saved by rtlab.calibrate) for every connection",
+    )
     serve.add_argument(
         "--max-message-mib",
         type=float,
@@ -246,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="most uncommitted audio a connection holds, seconds (default 120)",
     )
     serve.set_defaults(func=_cmd_serve)
+
+    from rtlab.probe import add_probe_command
+
+    add_probe_command(sub)
 
     record = sub.add_parser("record", help="record the live API's events for an audio file")
     record.add_argument("file")

@@ -14,16 +14,16 @@ name                             what
 ``jfk``                          11 s of J. F. Kennedy; transcript only, no timing
 ================================ ========================================================
 
-:func:`list` tables them, :func:`load` returns a :class:`Clip` (audio as
+:func:`names` tables them, :func:`load` returns a :class:`Clip` (audio as
 :class:`rtlab.Audio`, 24 kHz mono int16, plus its :class:`rtlab.annotation.Annotation`),
 :func:`load_all` loads those whose names match a pattern. :func:`utterances` cuts a clip into
 single-speaker turns and :func:`compose` joins utterances into a conversation track with
 known pauses and exactly known turn ends; :func:`conversation` does both for benchmarks.
 
-The clips are found in ``$RTLAB_DATASETS`` if set, else in the ``datasets/`` folder beside
-the ``rtlab`` package (an editable install or a checkout); see :func:`root`. The folder's
-``manifest.json`` lists the clips, so a folder of your own clips with a manifest in the same
-shape works too.
+The clips are found in ``$RTLAB_DATASETS`` if set, else among rtlab's installed files (a
+wheel carries them) or in the ``datasets/`` folder of a checkout; see :func:`root`. The
+folder's ``manifest.json`` lists the clips, so a folder of your own clips with a manifest in
+the same shape works too.
 
 Examples
 --------
@@ -40,15 +40,12 @@ Clip('librivox/0870', 7.10 s, speech+turns+words+transcript)
 
 from __future__ import annotations
 
-import builtins
 import difflib
 import fnmatch
 import hashlib
-import html
 import json
 import math
-import numbers
-import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,11 +53,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rtlab import _check, _shipped
+from rtlab._clip import Clip
+from rtlab._eot_bench import from_eot_bench
 from rtlab.annotation import (
     MIN_TURN_GAP_MS,
     Annotation,
     Turn,
-    _float,
     read_lab,
     read_lhotse,
     read_rttm,
@@ -81,75 +80,17 @@ __all__ = [
     "Clip",
     "compose",
     "conversation",
-    "list",
+    "from_eot_bench",
     "load",
     "load_all",
+    "names",
     "root",
     "utterances",
 ]
 
-_MANIFEST = "manifest.json"
 _NOISE_KINDS = ("white", "pink", "babble")
 # A turn this close (ms) to either end of its recording may have been cut by the excerpt.
 _EDGE_MS = 50.0
-
-
-# --------------------------------------------------------------------------------------
-# the clip type
-
-
-@dataclass(frozen=True)
-class Clip:
-    """A clip of audio with its ground truth.
-
-    Parameters
-    ----------
-    name : str
-        The clip's name, e.g. ``"librivox/0870"``; composed clips are ``"composed/..."``.
-    audio : rtlab.Audio
-        24 kHz mono int16 samples.
-    truth : rtlab.annotation.Annotation
-        Speech spans, turns, words and transcript, in seconds from the start of ``audio``.
-
-    Examples
-    --------
-    >>> import rtlab
-    >>> clip = rtlab.datasets.load("jfk")
-    >>> clip.truth.kinds, round(clip.duration_s, 2)
-    (('transcript',), 11.0)
-    """
-
-    name: str
-    audio: Audio
-    truth: Annotation
-
-    def __post_init__(self) -> None:
-        from rtlab.audio import Audio
-
-        if not isinstance(self.name, str):
-            raise ConfigError("name", self.name, "a str", owner="Clip")
-        if not isinstance(self.audio, Audio):
-            raise ConfigError(
-                "audio", self.audio, "an rtlab.Audio", owner="Clip", fix="Use rtlab.load_audio()."
-            )
-        if not isinstance(self.truth, Annotation):
-            raise ConfigError("truth", self.truth, "an rtlab.annotation.Annotation", owner="Clip")
-
-    @property
-    def duration_s(self) -> float:
-        """Length of the audio in seconds."""
-        return float(self.audio.duration_s)
-
-    def __repr__(self) -> str:
-        kinds = "+".join(self.truth.kinds) or "no truth"
-        return f"Clip({self.name!r}, {self.duration_s:.2f} s, {kinds})"
-
-    def _repr_html_(self) -> str:
-        player = getattr(self.audio, "_repr_html_", None)
-        return (
-            f"<div><p><b>{html.escape(self.name)}</b> ({self.duration_s:.2f} s)</p>"
-            f"{player() if player else ''}{self.truth._repr_html_()}</div>"
-        )
 
 
 # --------------------------------------------------------------------------------------
@@ -159,8 +100,9 @@ class Clip:
 def root() -> Path:
     """The folder the clips are read from.
 
-    ``$RTLAB_DATASETS`` when set, else ``datasets/`` beside the ``rtlab`` package (an editable
-    install or a checkout of the repository).
+    ``$RTLAB_DATASETS`` when set; else the clips installed with rtlab (``rtlab/_data``, package
+    data of the wheel); else ``datasets/`` beside the ``rtlab`` package (a checkout or an
+    editable install). See :mod:`rtlab._shipped`.
 
     Returns
     -------
@@ -176,24 +118,10 @@ def root() -> Path:
     >>> (root() / "manifest.json").is_file()
     True
     """
-    import rtlab
-
-    env = os.environ.get("RTLAB_DATASETS")
-    folder = Path(env) if env else Path(rtlab.__file__).resolve().parents[1] / "datasets"
-    if not (folder / _MANIFEST).is_file():
-        where = "$RTLAB_DATASETS" if env else "the datasets/ folder beside the rtlab package"
-        raise ConfigError(
-            "RTLAB_DATASETS",
-            str(folder),
-            f"a folder holding rtlab's clips and their {_MANIFEST}",
-            owner="rtlab.datasets",
-            fix=f"No {_MANIFEST} in {where} ({folder}). Install rtlab from a checkout "
-            "(pip install -e .) or set RTLAB_DATASETS to the datasets/ folder of one.",
-        )
-    return folder
+    return _shipped.root()
 
 
-def list() -> pd.DataFrame:
+def names() -> pd.DataFrame:
     """Table of the clips that :func:`load` knows, one row per clip.
 
     Returns
@@ -209,7 +137,7 @@ def list() -> pd.DataFrame:
     Examples
     --------
     >>> import rtlab
-    >>> table = rtlab.datasets.list()
+    >>> table = rtlab.datasets.names()
     >>> len(table), table["duration_s"].sum().round(1)
     (18, np.float64(371.7))
     >>> jfk = table.set_index("name").loc["jfk"]
@@ -219,7 +147,7 @@ def list() -> pd.DataFrame:
     import pandas as pd
     import soundfile
 
-    folder, manifest = _manifest()
+    folder, manifest = _shipped.manifest()
     rows = []
     for entry in manifest["clips"]:
         path = folder / entry["audio"]
@@ -244,13 +172,25 @@ def list() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def __getattr__(name: str) -> Any:
+    """``datasets.list``: the deprecated name of :func:`names` (it shadowed the builtin)."""
+    if name == "list":
+        warnings.warn(
+            "rtlab.datasets.list() is renamed rtlab.datasets.names(); list() will be removed.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return names
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def load(name: str) -> Clip:
     """Load a shipped clip and its ground truth by name.
 
     Parameters
     ----------
     name : str
-        One of the names in :func:`list`, e.g. ``"ami-debug/trn01"``, ``"ami-lhotse/ES2011a"``,
+        One of the names in :func:`names`, e.g. ``"ami-debug/trn01"``, ``"ami-lhotse/ES2011a"``,
         ``"librivox/0870"``, ``"jfk"``.
 
     Returns
@@ -274,13 +214,13 @@ def load(name: str) -> Clip:
     """
     from rtlab.audio import load_audio
 
-    folder, manifest = _manifest()
+    folder, manifest = _shipped.manifest()
     entry = _entry(manifest, _name(name, "name", "rtlab.datasets.load"))
     audio = load_audio(folder / entry["audio"])
     return Clip(name=entry["name"], audio=audio, truth=_truth(folder, entry, audio.duration_s))
 
 
-def load_all(pattern: str = "*") -> builtins.list[Clip]:
+def load_all(pattern: str = "*") -> list[Clip]:
     """Load every clip whose name matches a shell-style pattern, sorted by name.
 
     Parameters
@@ -304,7 +244,7 @@ def load_all(pattern: str = "*") -> builtins.list[Clip]:
     ['ami-debug/dev00', 'ami-debug/dev01']
     """
     _name(pattern, "pattern", "rtlab.datasets.load_all")
-    _, manifest = _manifest()
+    _, manifest = _shipped.manifest()
     names = sorted(e["name"] for e in manifest["clips"])
     chosen = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
     if not chosen:
@@ -327,7 +267,7 @@ def utterances(
     *,
     min_turn_gap_ms: float = MIN_TURN_GAP_MS,
     single_speaker: bool = True,
-) -> builtins.list[Clip]:
+) -> list[Clip]:
     """Cut a clip into its turns, each trimmed to exactly its annotated speech.
 
     Turns are the clip's floor turns (:meth:`Annotation.floor_turns`: all speech, silences
@@ -370,14 +310,16 @@ def utterances(
 
     owner = "rtlab.datasets.utterances"
     clip = _clip(clip, "clip", owner)
-    gap_ms = _ms(min_turn_gap_ms, "min_turn_gap_ms", owner)
+    gap_ms = _check.number(
+        min_turn_gap_ms, "min_turn_gap_ms", owner=owner, low=0.0, high=_MAX_MS, allowed=_MS_ALLOWED
+    )
     truth = clip.truth
     _require_timed(clip, owner)
     floor = truth.floor_turns(gap_ms)
     rate = int(clip.audio.sample_rate_hz)
     n_samples = len(clip.audio.samples)
     labelled = bool(truth.speakers)
-    out: builtins.list[Clip] = []
+    out: list[Clip] = []
     for turn in floor:
         s0 = round(turn.start_s * rate)
         s1 = min(round(turn.end_s * rate), n_samples)
@@ -404,7 +346,8 @@ def utterances(
 def compose(
     clips: Sequence[Clip | str],
     *,
-    gaps_ms: float | tuple[float, float] | Sequence[float] = (1500.0, 3000.0),
+    gaps_ms: float | Sequence[float] | None = None,
+    gap_range_ms: tuple[float, float] | None = None,
     noise: Audio | str | None = None,
     snr_db: float | None = None,
     seed: int = 0,
@@ -425,10 +368,15 @@ def compose(
     ----------
     clips : sequence of Clip or str
         Utterances in order (names are loaded with :func:`load`). Each needs timed speech.
-    gaps_ms : float, (low, high) tuple, or list of float, default (1500, 3000)
-        Silence between consecutive turns in ms: one number for every gap; a 2-*tuple* for
-        gaps drawn uniformly from ``[low, high]`` with ``seed``; a *list* (or array) giving
-        each of the ``len(clips) - 1`` gaps. Each gap is rounded to whole samples.
+    gaps_ms : float or list of float, optional
+        Silence between consecutive turns in ms: one number for every gap, or a list (or
+        array) giving each of the ``len(clips) - 1`` gaps. Each gap is rounded to whole
+        samples. (A 2-tuple here used to mean a random range: it still does, with a
+        ``DeprecationWarning``; write ``gap_range_ms`` for that.)
+    gap_range_ms : (low, high), optional
+        Gaps drawn uniformly from ``[low, high]`` ms with ``seed``, one per pair of turns.
+        The default when neither is given: ``(1500, 3000)``. Give one of ``gaps_ms`` and
+        ``gap_range_ms``, not both.
     noise : rtlab.Audio or {"white", "pink", "babble"}, optional
         Background noise, generated with the seed when given by name (see
         :func:`rtlab.noise.mix`).
@@ -476,8 +424,8 @@ def compose(
     if not items:
         raise ConfigError("clips", clips, "at least one clip", owner=owner)
     rate = int(SAMPLE_RATE_HZ)
-    rng = np.random.default_rng(_seed(seed, owner))
-    gaps = _gaps(gaps_ms, len(items) - 1, rng, owner)
+    rng = np.random.default_rng(_check.seed(seed, owner=owner))
+    gaps = _gaps(_gap_plan(gaps_ms, gap_range_ms, owner), len(items) - 1, rng, owner)
     lead = _samples(lead_ms, "lead_ms", rate, owner)
     tail = _samples(tail_ms, "tail_ms", rate, owner)
     if (noise is None) != (snr_db is None):
@@ -491,9 +439,9 @@ def compose(
         raise ConfigError("name", name, "a str or None", owner=owner)
     if noise is not None:
         _check_noise(noise, owner)
-        snr_db = _number(snr_db, "snr_db", owner)
+        snr_db = _check.number(snr_db, "snr_db", owner=owner, unit="of dB")
 
-    pieces: builtins.list[np.ndarray] = [np.zeros(lead, dtype=np.int16)]
+    pieces: list[np.ndarray] = [np.zeros(lead, dtype=np.int16)]
     turns, words, speech, texts = [], [], [], []
     pos = lead
     for i, clip in enumerate(items):
@@ -564,7 +512,8 @@ def conversation(
     minutes: float = 5.0,
     *,
     seed: int = 0,
-    gaps_ms: float | tuple[float, float] | Sequence[float] = (1500.0, 3000.0),
+    gaps_ms: float | Sequence[float] | None = None,
+    gap_range_ms: tuple[float, float] | None = None,
     noise: Audio | str | None = None,
     snr_db: float | None = None,
     lead_ms: float = 500.0,
@@ -593,7 +542,7 @@ def conversation(
         Minimum length of the track.
     seed : int, default 0
         Seeds the order, the gaps and the noise.
-    gaps_ms, noise, snr_db, lead_ms, tail_ms
+    gaps_ms, gap_range_ms, noise, snr_db, lead_ms, tail_ms
         As in :func:`compose`. A list of gaps is cycled.
     pool : sequence of Clip, optional
         Utterances to draw from instead of the default pool.
@@ -612,27 +561,27 @@ def conversation(
     ('composed/conversation-0.5min-seed1', True, True)
     """
     owner = "rtlab.datasets.conversation"
-    target_s = _number(minutes, "minutes", owner) * 60.0
+    target_s = _check.number(minutes, "minutes", owner=owner, allowed=_MINUTES_ALLOWED) * 60.0
     if not 0 < target_s <= _MAX_MS / 1000.0:
         raise ConfigError("minutes", minutes, _MINUTES_ALLOWED, owner=owner)
-    items = builtins.list(pool) if pool is not None else _default_pool()
+    items = list(pool) if pool is not None else _default_pool()
     if not items:
         raise ConfigError("pool", pool, "at least one utterance", owner=owner)
     for clip in items:
         _require_timed(clip, owner)
     lengths = [c.truth.speech[-1, 1] - c.truth.speech[0, 0] for c in items]
-    rng = np.random.default_rng(_seed(seed, owner))
+    rng = np.random.default_rng(_check.seed(seed, owner=owner))
     rate = 24000
-    order: builtins.list[int] = []
-    gaps: builtins.list[float] = []
+    order: list[int] = []
+    gaps: list[float] = []
     total_s = (
         _samples(lead_ms, "lead_ms", rate, owner) + _samples(tail_ms, "tail_ms", rate, owner)
     ) / rate
-    explicit = _explicit_gaps(gaps_ms, owner)
+    plan = _gap_plan(gaps_ms, gap_range_ms, owner)
     while total_s < target_s:
         for k in rng.permutation(len(items)):
             if order:
-                gap = _draw_gap(gaps_ms, explicit, len(gaps), rng, owner)
+                gap = plan.draw(len(gaps), rng)
                 gaps.append(gap)
                 total_s += gap / 1000.0
             order.append(int(k))
@@ -658,24 +607,6 @@ def conversation(
 
 # --------------------------------------------------------------------------------------
 # helpers
-
-
-def _manifest() -> tuple[Path, dict[str, Any]]:
-    folder = root()
-    path = folder / _MANIFEST
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise ConfigError(
-            f"{path}:{err.lineno}",
-            err.msg,
-            "valid JSON",
-            message=f"Line {err.lineno} of {path} is not valid JSON: {err.msg}.",
-        ) from err
-    if not isinstance(data, dict) or not isinstance(data.get("clips"), builtins.list):
-        raise ConfigError(str(path), type(data).__name__, "an object with a 'clips' list")
-    data.setdefault("collections", {})
-    return folder, data
 
 
 def _entry(manifest: dict[str, Any], name: str) -> dict[str, Any]:
@@ -739,8 +670,8 @@ def _truth(folder: Path, entry: dict[str, Any], duration_s: float) -> Annotation
     )
 
 
-def _default_pool() -> builtins.list[Clip]:
-    pool: builtins.list[Clip] = []
+def _default_pool() -> list[Clip]:
+    pool: list[Clip] = []
     for pattern in ("librivox/*", "ami-lhotse/*", "ami-debug/*"):
         for clip in load_all(pattern):
             pool += utterances(clip)
@@ -769,35 +700,7 @@ def _text_of(truth: Annotation) -> str | None:
 _MAX_MS = 3_600_000.0
 _MINUTES_ALLOWED = "a length in minutes in (0, 60]"
 _MS_ALLOWED = "a duration in ms in [0, 3600000]"
-_GAPS_ALLOWED = (
-    "a number of ms in [0, 3600000], a (low, high) tuple with 0 <= low <= high <= 3600000, "
-    "or a list of such numbers"
-)
-
-
-def _number(value: Any, name: str, owner: str) -> float:
-    """``value`` as a finite float, or a ConfigError naming ``name`` (ints too big included)."""
-    if isinstance(value, str | bytes):  # float() would parse "5"; a number is asked for
-        raise ConfigError(name, value, "a finite number", owner=owner)
-    try:
-        return _float(value, name, owner)
-    except OverflowError as err:
-        raise ConfigError(name, value, "a finite number", owner=owner) from err
-
-
-def _ms(value: Any, name: str, owner: str, allowed: str = _MS_ALLOWED) -> float:
-    """A duration in ms in ``[0, _MAX_MS]``."""
-    out = _number(value, name, owner)
-    if not 0 <= out <= _MAX_MS:
-        raise ConfigError(name, value, allowed, owner=owner)
-    return out
-
-
-def _seed(seed: Any, owner: str) -> int:
-    """A seed for :func:`numpy.random.default_rng`: an int >= 0."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ConfigError("seed", seed, "an int >= 0", owner=owner)
-    return int(seed)
+_GAPS_ALLOWED = "a number of ms in [0, 3600000], or a list of such numbers"
 
 
 def _name(value: Any, field: str, owner: str) -> str:
@@ -826,61 +729,83 @@ def _check_noise(noise: Any, owner: str) -> None:
 
 
 def _samples(ms: Any, name: str, rate: int, owner: str) -> int:
-    return round(_ms(ms, name, owner) * rate / 1000.0)
+    value = _check.number(ms, name, owner=owner, low=0.0, high=_MAX_MS, allowed=_MS_ALLOWED)
+    return round(value * rate / 1000.0)
 
 
-def _explicit_gaps(gaps_ms: Any, owner: str) -> builtins.list[float] | None:
+@dataclass(frozen=True)
+class _GapPlan:
+    """How the pauses between turns are chosen: given values (cycled) or a random range."""
+
+    values: tuple[float, ...] = ()
+    each: bool = False  # the values are a list giving every gap (not one number for all)
+    low_high: tuple[float, float] | None = None
+
+    def draw(self, index: int, rng: np.random.Generator) -> float:
+        if self.low_high is None:
+            return self.values[index % len(self.values)]
+        return float(rng.uniform(*self.low_high))
+
+
+def _gap_plan(gaps_ms: Any, gap_range_ms: Any, owner: str) -> _GapPlan:
+    """The one place ``gaps_ms`` / ``gap_range_ms`` are checked (for compose and conversation)."""
+    if gaps_ms is not None and gap_range_ms is not None:
+        raise ConfigError(
+            "gap_range_ms",
+            gap_range_ms,
+            "None when gaps_ms is given (a random range or given gaps, not both)",
+            owner=owner,
+        )
+    if isinstance(gaps_ms, tuple) and len(gaps_ms) == 2:
+        plan = _gap_range(gaps_ms, "gaps_ms", owner)  # checked first: a bad one is an error
+        warnings.warn(
+            f"{owner}(gaps_ms=(low, high)) draws the gaps from a range; write "
+            "gap_range_ms=(low, high) for that, or a list [a, b] for two given gaps. "
+            "A 2-tuple in gaps_ms will be refused in a future version.",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return plan
+    if gaps_ms is None:
+        default = (1500.0, 3000.0) if gap_range_ms is None else gap_range_ms
+        return _gap_range(default, "gap_range_ms", owner)
+
     def gap(value: Any) -> float:  # an error names the whole gaps_ms, not just one element
         try:
-            return _ms(value, "gaps_ms", owner, _GAPS_ALLOWED)
+            return _check.number(value, "gaps_ms", owner=owner, low=0.0, high=_MAX_MS)
         except ConfigError as err:
             raise ConfigError("gaps_ms", gaps_ms, _GAPS_ALLOWED, owner=owner) from err
 
-    if isinstance(gaps_ms, tuple) and len(gaps_ms) == 2:
-        low, high = (gap(g) for g in gaps_ms)
-        if not 0 <= low <= high:
-            raise ConfigError("gaps_ms", gaps_ms, _GAPS_ALLOWED, owner=owner)
-        return None
-    if isinstance(gaps_ms, int | float | np.integer | np.floating) and not isinstance(
-        gaps_ms, bool
-    ):
-        return [gap(gaps_ms)]
-    if isinstance(gaps_ms, str) or not isinstance(gaps_ms, Sequence | np.ndarray):
+    if not isinstance(gaps_ms, Sequence | np.ndarray):
+        return _GapPlan((gap(gaps_ms),))
+    if isinstance(gaps_ms, str) or not len(gaps_ms):
         raise ConfigError("gaps_ms", gaps_ms, _GAPS_ALLOWED, owner=owner)
-    values = [gap(g) for g in gaps_ms]
-    if not values:
-        raise ConfigError("gaps_ms", gaps_ms, _GAPS_ALLOWED, owner=owner)
-    return values
+    return _GapPlan(tuple(gap(g) for g in gaps_ms), each=True)
 
 
-def _draw_gap(
-    gaps_ms: Any,
-    explicit: builtins.list[float] | None,
-    index: int,
-    rng: np.random.Generator,
-    owner: str,
-) -> float:
-    if explicit is not None:
-        return explicit[index % len(explicit)]
-    low, high = (float(g) for g in gaps_ms)
-    return float(rng.uniform(low, high))
+def _gap_range(value: Any, field: str, owner: str) -> _GapPlan:
+    allowed = f"a (low, high) pair of ms with 0 <= low <= high <= {_MAX_MS:.0f}"
+    if isinstance(value, str) or not isinstance(value, Sequence) or len(value) != 2:
+        raise ConfigError(field, value, allowed, owner=owner)
+    try:
+        low, high = (_check.number(v, field, owner=owner, low=0.0, high=_MAX_MS) for v in value)
+    except ConfigError as err:
+        raise ConfigError(field, value, allowed, owner=owner) from err
+    if low > high:
+        raise ConfigError(field, value, allowed, owner=owner)
+    return _GapPlan(low_high=(low, high))
 
 
-def _gaps(gaps_ms: Any, count: int, rng: np.random.Generator, owner: str) -> builtins.list[int]:
+def _gaps(plan: _GapPlan, count: int, rng: np.random.Generator, owner: str) -> list[int]:
     """Gaps between ``count + 1`` turns, in samples at 24 kHz."""
-    explicit = _explicit_gaps(gaps_ms, owner)
-    is_list = explicit is not None and not isinstance(
-        gaps_ms, int | float | np.integer | np.floating
-    )
-    if is_list and len(explicit) != count:  # type: ignore[arg-type]
+    if plan.each and len(plan.values) != count:
         raise ConfigError(
             "gaps_ms",
-            gaps_ms,
+            list(plan.values),
             f"a list of {count} gaps (one between each pair of the {count + 1} clips)",
             owner=owner,
         )
-    values = [_draw_gap(gaps_ms, explicit, i, rng, owner) for i in range(count)]
-    return [round(v * 24000 / 1000.0) for v in values]
+    return [round(plan.draw(i, rng) * 24000 / 1000.0) for i in range(count)]
 
 
 def _add_noise(audio: Audio, noise: Audio | str, snr_db: float, seed: int, owner: str) -> Audio:

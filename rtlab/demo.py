@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from rtlab._io import atomic_write
+from rtlab.sweeps import LATENCY_BUDGET_MS
 
 #: The clip the walkthrough tunes on: a real meeting excerpt where a speaker pauses mid-turn.
 DEMO_CLIP = "ami-debug/dev00"
@@ -32,7 +33,6 @@ SWEEP_CLIPS = "*"
 #: The two shapes of the Realtime API's events.
 APIS: tuple[Literal["beta", "ga"], ...] = ("beta", "ga")
 #: The end-of-turn latency a voice agent can afford (median, ms) when picking a configuration.
-LATENCY_BUDGET_MS = 1000.0
 
 
 def _summary_row(summary, session):

@@ -146,7 +146,7 @@ class EventLog:
                 previous = t
         duration = self.duration_ms
         if duration is not None:
-            duration = _float_or_nan(duration)
+            duration = float_or_nan(duration)
             if not math.isfinite(duration) or duration < 0:
                 raise ProtocolError(
                     "duration_ms",
@@ -315,8 +315,8 @@ class EventLog:
             data["type"].append(event["type"])
             data["event_id"].append(event.get("event_id"))
             data["item_id"].append(event.get("item_id"))
-            data["audio_start_ms"].append(_float_or_nan(event.get("audio_start_ms")))
-            data["audio_end_ms"].append(_float_or_nan(event.get("audio_end_ms")))
+            data["audio_start_ms"].append(float_or_nan(event.get("audio_start_ms")))
+            data["audio_end_ms"].append(float_or_nan(event.get("audio_end_ms")))
             data["transcript"].append(event.get("transcript"))
         frame = pd.DataFrame(data, columns=list(FRAME_COLUMNS))
         for name in ("emitted_ms", "audio_start_ms", "audio_end_ms"):
@@ -345,28 +345,16 @@ class EventLog:
         """
         import pandas as pd
 
-        # Keyed by item_id; None stands for an event that has no item_id (hand-written logs).
-        stopped: dict[str | None, float] = {}
-        committed: set[str | None] = set()
-        transcripts: dict[str | None, str] = {}
-        for event in self.events:
-            kind, item = event["type"], event.get("item_id")
-            if kind == SPEECH_STOPPED and item not in stopped:
-                stopped[item] = _float_or_nan(event.get("audio_end_ms"))
-            elif kind == COMMITTED:
-                committed.add(item)
-            elif kind == TRANSCRIPTION_COMPLETED and event.get("transcript") is not None:
-                transcripts[item] = event["transcript"]
         rows = [
             {
-                "item_id": event.get("item_id"),
-                "start_ms": _float_or_nan(event.get("audio_start_ms")),
-                "end_ms": stopped.get(event.get("item_id"), math.nan),
-                "committed": event.get("item_id") in committed,
-                "transcript": transcripts.get(event.get("item_id")),
+                "item_id": turn.item_id,
+                "start_ms": turn.start_ms,
+                "end_ms": turn.end_ms,
+                "committed": turn.committed,
+                "transcript": turn.transcript,
             }
-            for event in self.events
-            if event["type"] == SPEECH_STARTED
+            for turn in read_turns(self.events, self.emitted_ms).turns
+            if turn.started
         ]
         frame = pd.DataFrame(rows, columns=list(TURN_COLUMNS))
         frame["start_ms"] = frame["start_ms"].astype("float64")
@@ -398,8 +386,8 @@ class EventLog:
         rows = [
             {
                 "item_id": event.get("item_id"),
-                "start_ms": _float_or_nan(event.get("audio_start_ms")),
-                "end_ms": _float_or_nan(event.get("audio_end_ms")),
+                "start_ms": float_or_nan(event.get("audio_start_ms")),
+                "end_ms": float_or_nan(event.get("audio_end_ms")),
                 "emitted_ms": t,
             }
             for event, t in zip(self.events, self.emitted_ms, strict=True)
@@ -643,6 +631,108 @@ class EventLog:
         )
 
 
+@dataclass(frozen=True)
+class TurnRecord:
+    """One turn of an event log as :func:`read_turns` finds it (ms; NaN where the log is silent)."""
+
+    item_id: Any
+    started: bool  # a speech_started names it (else only a stop or a commit: a client commit)
+    start_ms: float  # audio_start_ms of its speech_started
+    started_at_ms: float  # when that speech_started was emitted
+    end_ms: float  # audio_end_ms of the item's first speech_stopped that has one
+    committed_at_ms: float  # when the item's first committed event was emitted
+    committed: bool
+    transcript: str | None  # the item's last transcription.completed transcript
+
+
+@dataclass(frozen=True)
+class LogTurns:
+    """The turns, stops and idle timeouts of an event log (see :func:`read_turns`)."""
+
+    turns: tuple[TurnRecord, ...]
+    stops: tuple[tuple[float, Any], ...]  # (audio_end_ms, item_id) of every timed stop, by time
+    timeouts: tuple[tuple[float, float, float], ...]  # (start_ms, end_ms, emitted_ms)
+
+
+def read_turns(events: Sequence[Mapping[str, Any]], emitted_ms: Sequence[float]) -> LogTurns:
+    """The turns of an event log, read once for :meth:`EventLog.turns`, metrics and plots.
+
+    A turn per ``speech_started`` event, in log order, plus one per item that a
+    ``speech_stopped`` or ``committed`` event names before any ``speech_started`` does (a
+    client commit: ``started`` False), in order of appearance. Stops are the
+    ``speech_stopped`` times (``audio_end_ms``) and the times of client commits (a
+    ``committed`` of an item no ``speech_started``, ``speech_stopped`` or idle timeout named
+    first: with ``turn_detection`` null the client ends the turn). Events are joined by
+    ``item_id`` over the whole log (``None`` stands for an event without one). Times that
+    are missing or not numbers are NaN; a timeout without its audio times spans its
+    emission time.
+
+    Examples
+    --------
+    >>> from rtlab.events import read_turns
+    >>> events = [{"type": "input_audio_buffer.speech_started", "audio_start_ms": 100,
+    ...            "item_id": "a"},
+    ...           {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 900,
+    ...            "item_id": "a"},
+    ...           {"type": "input_audio_buffer.committed", "item_id": "a"}]
+    >>> turn = read_turns(events, [400.0, 950.0, 950.0]).turns[0]
+    >>> turn.start_ms, turn.started_at_ms, turn.end_ms, turn.committed_at_ms
+    (100.0, 400.0, 900.0, 950.0)
+    """
+    stop_of: dict[Any, float] = {}
+    commit_of: dict[Any, float] = {}
+    transcript_of: dict[Any, str] = {}
+    stops: list[tuple[float, Any]] = []
+    timeouts: list[tuple[float, float, float]] = []
+    rows: list[tuple[Any, bool, float, float]] = []  # item, started, start, started at
+    seen: set[Any] = set()
+    timed_out: set[Any] = set()  # items an idle timeout committed (not a turn end)
+    for event, emitted in zip(events, emitted_ms, strict=True):
+        kind, item = event["type"], event.get("item_id")
+        if kind == SPEECH_STARTED:
+            rows.append((item, True, float_or_nan(event.get("audio_start_ms")), float(emitted)))
+            seen.add(item)
+        elif kind in (SPEECH_STOPPED, COMMITTED):
+            if item not in seen:
+                rows.append((item, False, math.nan, math.nan))
+                seen.add(item)
+                if kind == COMMITTED and item not in timed_out:
+                    # a client commit (turn_detection null): the client ended the turn here
+                    stops.append((float(emitted), item))
+                    stop_of.setdefault(item, float(emitted))
+            if kind == COMMITTED:
+                commit_of.setdefault(item, float(emitted))
+                continue
+            end = float_or_nan(event.get("audio_end_ms"))
+            if math.isfinite(end):
+                stops.append((end, item))
+                stop_of.setdefault(item, end)
+        elif kind == TIMEOUT_TRIGGERED:
+            timed_out.add(item)
+            start, end = (float_or_nan(event.get(k)) for k in ("audio_start_ms", "audio_end_ms"))
+            at = float(emitted)
+            timeouts.append(
+                (at if math.isnan(start) else start, at if math.isnan(end) else end, at)
+            )
+        elif kind == TRANSCRIPTION_COMPLETED and event.get("transcript") is not None:
+            transcript_of[item] = event["transcript"]
+    stops.sort(key=lambda pair: pair[0])
+    turns = tuple(
+        TurnRecord(
+            item_id=item,
+            started=started,
+            start_ms=start,
+            started_at_ms=started_at,
+            end_ms=stop_of.get(item, math.nan),
+            committed_at_ms=commit_of.get(item, math.nan),
+            committed=item in commit_of,
+            transcript=transcript_of.get(item),
+        )
+        for item, started, start, started_at in rows
+    )
+    return LogTurns(turns, tuple(stops), tuple(timeouts))
+
+
 def _check_one_time_each(events: Sequence[Any], times: Sequence[float], owner: str) -> None:
     if len(events) != len(times):
         raise ProtocolError(
@@ -662,14 +752,15 @@ def _times_ms(times: Iterable[Any], owner: str) -> tuple[float, ...]:
     """Emission times as floats; a value that is not a number is a ProtocolError."""
     out = []
     for index, t in enumerate(times):
-        value = _float_or_nan(t)
+        value = float_or_nan(t)
         if math.isnan(value) and not (isinstance(t, float | int) and not isinstance(t, bool)):
             raise ProtocolError(f"emitted_ms[{index}]", t, "a finite time in ms", owner=owner)
         out.append(value)
     return tuple(out)
 
 
-def _float_or_nan(value: Any) -> float:
+def float_or_nan(value: Any) -> float:
+    """An event's time field as a float; NaN when it is missing or not a number."""
     if value is None or isinstance(value, bool):
         return math.nan
     try:

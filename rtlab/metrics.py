@@ -20,11 +20,17 @@ detected turn removes what the detector added around the speech it heard:
 - any other session (``semantic_vad``, unknown): the committed span
   ``audio_start_ms .. audio_end_ms`` as it is.
 
-**True turns** (:func:`truth_turns`). The annotation's ``turns`` when they do not overlap
-(single-speaker turns, or turns already derived from speech spans; a pause inside such a turn
-belongs to it however long it is); otherwise -- overlapping speakers, as in meeting RTTMs --
-the speaker-agnostic *floor turns* of the mono mix: the union of all speech with silences
-shorter than ``min_turn_gap_ms`` (500 ms) bridged (:meth:`Annotation.floor_turns`).
+**True turns** (:func:`truth_turns`). A turn belongs to one speaker; different speakers are
+never merged. With two or more labelled speakers (meeting RTTMs, lhotse supervisions), the
+turns are :meth:`Annotation.speaker_turns`: a speaker holds the floor from their first word
+until they stop and either another speaker takes the floor or their silence outlasts 5 s
+(eot-bench's longest ``hold``); another speaker's short segment (<= 1 s) inside the turn, or
+one the speaker answers within 1 s by going on, is a backchannel, not a turn end. A
+hand-over may overlap: the next speaker can start before the previous one stops. With one
+speaker or none: the annotation's ``turns`` when they do not overlap one another (a pause
+inside such a turn belongs to it however long it is); otherwise the speaker-agnostic
+*floor turns* of the mono mix, all speech with silences shorter than ``min_turn_gap_ms``
+(500 ms) bridged (:meth:`Annotation.floor_turns`).
 
 Frame metrics (:func:`frame_metrics`)
 -------------------------------------
@@ -47,16 +53,27 @@ their conventions for empty inputs:
 
 Turn metrics (:func:`turn_metrics`)
 -----------------------------------
-Each ``speech_stopped`` at time ``t`` (its ``audio_end_ms``) is placed against the true turns
-``[start, end]``:
+Each stop -- a ``speech_stopped`` at its ``audio_end_ms``, or a client's ``committed`` when
+turn detection is off -- at time ``t`` is placed against the true turns ``[start, end]``:
 
-- ``start < t < end - tolerance_ms``: a **false cut-off** of that turn -- the detector ended
-  the turn while the speaker still had speech to say in it; an agent would barge in;
-- ``end - tolerance_ms <= t <= next turn's start`` (or the end of the audio), when the
-  detected turn it closes began (its speech part) before ``end``: the turn's **end
-  detection**; only the first one counts. **End-of-turn latency** = ``t - end`` (negative
-  within the tolerance). A turn with no end detection (the detector ran on into the next
-  turn, missed the turn, or the audio ended) has no latency.
+- a turn's **end window** runs from ``end - tolerance_ms`` to the next turn's start (or the
+  end of the audio), and at least to ``end + tolerance_ms`` when the next speaker took the
+  floor before this one stopped. A stop in it that closes a detected turn which began (its
+  speech part) before ``end`` is the turn's **end detection**; only the first one counts.
+  **End-of-turn latency** = ``t - end``. It is negative when the detector stopped within the
+  tolerance before the annotated end: annotations mark the end of the last word loosely
+  (AMI's hand-made times run up to a few hundred ms past the audible speech), and the
+  ``audio_end_ms`` the API reports already includes the silence it waited for;
+- otherwise, ``start < t < end - tolerance_ms`` for the turn that began last: a **false
+  cut-off** of that turn -- the detector ended the turn while the speaker still had speech
+  to say in it; an agent would barge in.
+
+A turn end is **owed** when at least 100 ms of silence follow it before the next turn (or
+the audio ends): eot-bench's shortest scored silence. An owed end with no end detection is
+a **missed end**: the detector ran on into the next turn, or the audio ended first (give
+clips a silent tail longer than the longest ``silence_duration_ms`` you test). A detector
+that never ends turns therefore misses every end; it never scores as perfect. An
+overlapped hand-over leaves no silence to find: it is neither owed nor missed.
 
 Then:
 
@@ -66,6 +83,8 @@ Then:
   their share of the true turns;
 - ``false_turns``: detected turns whose speech part overlaps no true speech;
 - ``n_true_turns``, ``n_detected_turns`` (``speech_started`` events);
+- ``n_true_ends``: owed turn ends; ``missed_ends``: those with no end detection;
+  ``missed_end_rate``: their share (NaN when none is owed);
 - ``latency_ms_median``, ``latency_ms_p90`` over turns with an end detection;
 - ``onset_clipping_ms_mean``: for each true turn that is not missed, take the first detected
   turn overlapping it; speech lost before its buffer = ``max(0, audio_start_ms - start)``;
@@ -91,32 +110,34 @@ Examples
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rtlab._spans import inside, snap, union
-from rtlab.errors import ConfigError
-from rtlab.events import (
-    COMMITTED,
-    SPEECH_STARTED,
-    SPEECH_STOPPED,
-    TRANSCRIPTION_COMPLETED,
-    _float_or_nan,
+from rtlab import _check, _scoring
+from rtlab._scoring import (
+    FRAME_METRICS,
+    METRIC_NAMES,
+    TOLERANCE_MS,
+    TURN_METRICS,
+    Detections,
+    Truth,
+    TurnMatch,
+    check_options,
 )
+from rtlab.annotation import MIN_TURN_GAP_MS
+from rtlab.errors import ConfigError
+from rtlab.events import TRANSCRIPTION_COMPLETED
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from rtlab.annotation import Annotation
     from rtlab.events import EventLog
-    from rtlab.session import Session
 
 __all__ = [
     "FRAME_METRICS",
@@ -133,39 +154,6 @@ __all__ = [
     "wer",
 ]
 
-#: Frame-level metric names, in the order :func:`score` returns them.
-FRAME_METRICS = (
-    "precision",
-    "recall",
-    "f1",
-    "detection_error_rate",
-    "true_speech_ms",
-    "false_alarm_ms",
-    "missed_speech_ms",
-)
-#: Turn-level metric names, in the order :func:`score` returns them.
-TURN_METRICS = (
-    "false_cutoff_rate",
-    "false_cutoffs",
-    "missed_turn_rate",
-    "missed_turns",
-    "false_turns",
-    "n_true_turns",
-    "n_detected_turns",
-    "latency_ms_median",
-    "latency_ms_p90",
-    "onset_clipping_ms_mean",
-    "onset_clipped_rate",
-    "time_to_commit_ms_median",
-)
-#: Every name :func:`score` returns.
-METRIC_NAMES = FRAME_METRICS + TURN_METRICS
-
-#: Default silence (ms) bridged when true turns are floor turns (see :func:`truth_turns`).
-MIN_TURN_GAP_MS = 500.0
-#: Default tolerance (ms) before a true turn's end within which a stop is not a cut-off.
-TOLERANCE_MS = 200.0
-
 _OUTCOME_COLUMNS = ("outcome", "time_s", "start_s", "end_s", "item_id")
 _TURN_TABLE_COLUMNS = (
     "start_s",
@@ -177,162 +165,6 @@ _TURN_TABLE_COLUMNS = (
     "onset_clipping_ms",
     "time_to_commit_ms",
 )
-
-
-# --------------------------------------------------------------------------------------
-# parsed inputs
-
-
-@dataclass(frozen=True)
-class _Detections:
-    """The turns of one log as arrays (ms), in order of their ``speech_started``."""
-
-    item_ids: tuple[Any, ...]
-    start_ms: np.ndarray  # audio_start_ms (buffer start, padding included)
-    end_ms: np.ndarray  # audio_end_ms of the stop (end of audio if it never stopped)
-    speech_start_ms: np.ndarray  # speech part
-    speech_end_ms: np.ndarray
-    stop_ms: np.ndarray  # every speech_stopped audio_end_ms, sorted
-    stop_items: tuple[Any, ...]
-    stop_commit_ms: np.ndarray  # emitted_ms of the committed event of each stop's item (NaN)
-    stop_onset_ms: np.ndarray  # speech onset of the detected turn each stop ends (NaN: unknown)
-
-
-@dataclass(frozen=True)
-class _Truth:
-    """The annotation as arrays (ms), prepared once per clip."""
-
-    known: bool
-    speech_ms: np.ndarray  # (n, 2) union of true speech
-    turns_ms: np.ndarray  # (m, 2) true turns, sorted, non-overlapping
-    duration_ms: float | None
-
-
-def _padding(session: Session | None) -> tuple[float, float]:
-    """(prefix padding, silence duration) a session's detector adds around speech, in ms."""
-    detection = session.turn_detection if session is not None else None
-    if detection is not None and detection.type == "server_vad":
-        return float(detection.prefix_padding_ms), float(detection.silence_duration_ms)
-    return 0.0, 0.0
-
-
-def _build_detections(
-    items: Sequence[Any],
-    start_ms: np.ndarray,
-    started_at_ms: np.ndarray,
-    stopped_ms: np.ndarray,
-    stop_ms: np.ndarray,
-    stop_items: Sequence[Any],
-    stop_commit_ms: np.ndarray,
-    *,
-    padding_ms: float,
-    silence_ms: float,
-    duration_ms: float | None,
-    emulated: bool,
-) -> _Detections:
-    """Detected turns from arrays (one entry per speech_started; NaN = never stopped)."""
-    end, onset, speech_end = _speech_parts(
-        start_ms, started_at_ms, stopped_ms, padding_ms, silence_ms, duration_ms, emulated=emulated
-    )
-    index: dict[Any, int] = {}  # first speech_started position of each item id
-    for k, item in enumerate(items):
-        index.setdefault(item, k)
-    stop_onset = np.asarray(
-        [onset[index[item]] if item in index else math.nan for item in stop_items], dtype=np.float64
-    )
-    return _Detections(
-        item_ids=tuple(items),
-        start_ms=start_ms,
-        end_ms=end,
-        speech_start_ms=onset,
-        speech_end_ms=speech_end,
-        stop_ms=stop_ms,
-        stop_items=tuple(stop_items),
-        stop_commit_ms=stop_commit_ms,
-        stop_onset_ms=stop_onset,
-    )
-
-
-def _speech_parts(
-    start_ms: np.ndarray,
-    started_at_ms: np.ndarray,
-    stopped_ms: np.ndarray,
-    padding_ms: float | np.ndarray,
-    silence_ms: float | np.ndarray,
-    open_end_ms: float | None,
-    *,
-    emulated: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(end_ms, speech_start_ms, speech_end_ms)`` of detected turns (the module docstring).
-
-    One entry per turn: its ``audio_start_ms``, when its ``speech_started`` was emitted, and
-    its stop's ``audio_end_ms`` (NaN: never stopped, it runs to ``open_end_ms``, or for ever
-    when that is None). ``padding_ms`` and ``silence_ms`` are one number or one per turn.
-    """
-    closed = np.isfinite(stopped_ms)
-    end = np.where(closed, stopped_ms, math.inf if open_end_ms is None else open_end_ms)
-    onset = start_ms + padding_ms
-    if emulated:
-        # the padding may have been clipped (at 0, or at the previous commit): the onset
-        # cannot be later than when speech_started was sent
-        onset = np.where(np.greater(padding_ms, 0), np.minimum(onset, started_at_ms), onset)
-    speech_end = np.maximum(np.where(closed, end - silence_ms, end), onset)
-    return end, onset, speech_end
-
-
-def _parse_log(log: EventLog, truth: _Truth) -> tuple[_Detections, float | None]:
-    """The log's detected turns, and the audio length (ms) they are compared over (or None)."""
-    duration = _duration(log, truth)
-    items: list[Any] = []
-    starts: list[float] = []
-    started_at: list[float] = []
-    stops: dict[Any, float] = {}
-    commits: dict[Any, float] = {}
-    stop_list: list[tuple[float, Any]] = []
-    for event, emitted in zip(log.events, log.emitted_ms, strict=True):
-        kind = event["type"]
-        if kind == SPEECH_STARTED:
-            items.append(event.get("item_id"))
-            starts.append(_float_or_nan(event.get("audio_start_ms")))
-            started_at.append(emitted)
-        elif kind == SPEECH_STOPPED:
-            end = _float_or_nan(event.get("audio_end_ms"))
-            item = event.get("item_id")
-            if math.isfinite(end):
-                stop_list.append((end, item))
-                stops.setdefault(item, end)
-        elif kind == COMMITTED:
-            commits.setdefault(event.get("item_id"), emitted)
-    stop_list.sort(key=lambda pair: pair[0])
-    padding, silence = _padding(log.session)
-    open_end_ms = duration
-    if open_end_ms is None:
-        # no length known: an open turn ends with the last thing the log saw
-        seen = [*log.emitted_ms, *starts, *(t for t, _ in stop_list)]
-        open_end_ms = max(seen) if seen else None
-    detections = _build_detections(
-        items,
-        np.asarray(starts, dtype=np.float64),
-        np.asarray(started_at, dtype=np.float64),
-        np.asarray([stops.get(item, math.nan) for item in items], dtype=np.float64),
-        np.asarray([t for t, _ in stop_list], dtype=np.float64),
-        [item for _, item in stop_list],
-        np.asarray([commits.get(item, math.nan) for _, item in stop_list], dtype=np.float64),
-        padding_ms=padding,
-        silence_ms=silence,
-        duration_ms=open_end_ms,
-        emulated=log.source == "emulator",
-    )
-    return detections, duration
-
-
-def _check_ms(value: Any, name: str, owner: str, *, allow_none: bool = False) -> float | None:
-    if value is None and allow_none:
-        return None
-    ok = not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
-    if not ok or not math.isfinite(float(value)) or float(value) < 0:
-        raise ConfigError(name, value, "a finite number of ms >= 0", owner=owner)
-    return float(value)
 
 
 def truth_turns(truth: Annotation, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) -> np.ndarray:
@@ -365,290 +197,10 @@ def truth_turns(truth: Annotation, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) 
     """
     if not getattr(truth, "speech_known", True):
         return np.empty((0, 2), dtype=np.float64)
-    _check_ms(min_turn_gap_ms, "min_turn_gap_ms", "truth_turns")
-    turns = sorted((t.start_s, t.end_s) for t in truth.turns)
-    overlapping = any(b[0] < a[1] for a, b in itertools.pairwise(turns))
-    if not turns or overlapping:
-        turns = [(t.start_s, t.end_s) for t in truth.floor_turns(min_turn_gap_ms)]
-    return np.asarray(turns, dtype=np.float64).reshape(-1, 2)
-
-
-def _prepare_truth(truth: Annotation, *, min_turn_gap_ms: float = MIN_TURN_GAP_MS) -> _Truth:
-    duration = truth.duration_s * 1000.0 if truth.duration_s is not None else None
-    known = bool(getattr(truth, "speech_known", True))
-    speech = np.asarray(truth.speech, dtype=np.float64).reshape(-1, 2) * 1000.0
-    turns = truth_turns(truth, min_turn_gap_ms=min_turn_gap_ms) * 1000.0
-    return _Truth(known=known, speech_ms=speech, turns_ms=turns, duration_ms=duration)
-
-
-def _duration(log: EventLog, truth: _Truth) -> float | None:
-    if log.duration_ms is not None:
-        return float(log.duration_ms)
-    return truth.duration_ms
-
-
-# --------------------------------------------------------------------------------------
-# frame metrics
-
-
-def _durations(
-    reference: np.ndarray, hypothesis: np.ndarray, collar_ms: float, hop_ms: float | None
-) -> tuple[float, float, float]:
-    """(true speech, false alarm, missed speech) in ms over the evaluated time."""
-    reference = union(snap(reference, hop_ms))
-    hypothesis = union(snap(hypothesis, hop_ms))
-    collars = _collars(reference, collar_ms, hop_ms)
-    cuts = np.unique(np.concatenate([reference.ravel(), hypothesis.ravel(), collars.ravel()]))
-    if len(cuts) < 2:
-        return 0.0, 0.0, 0.0
-    length = np.diff(cuts)
-    middle = cuts[:-1] + length / 2
-    keep = ~inside(middle, collars)
-    in_ref = inside(middle, reference) & keep
-    in_hyp = inside(middle, hypothesis) & keep
-    true = float(length[in_ref].sum())
-    false_alarm = float(length[in_hyp & ~in_ref].sum())
-    missed = float(length[in_ref & ~in_hyp].sum())
-    return true, false_alarm, missed
-
-
-def _collars(reference: np.ndarray, collar_ms: float, hop_ms: float | None) -> np.ndarray:
-    """What the evaluation leaves out: ``collar_ms / 2`` each side of every speech boundary.
-
-    ``reference``: the true speech, already on the frame grid (:func:`rtlab._spans.snap`).
-    """
-    if not (collar_ms > 0 and len(reference)):
-        return np.empty((0, 2))
-    edges = reference.reshape(-1)
-    collars = np.stack([edges - collar_ms / 2, edges + collar_ms / 2], axis=1)
-    return union(snap(collars, hop_ms))
-
-
-def _frame_values(true: Any, false_alarm: Any, missed: Any) -> dict[str, np.ndarray]:
-    """The frame metrics from the three durations (numbers, or arrays of one per row).
-
-    pyannote.metrics' conventions where a denominator is 0 (see the module docstring).
-    """
-    true, false_alarm, missed = (
-        np.asarray(v, dtype=np.float64) for v in (true, false_alarm, missed)
+    gap_ms = _check.number(
+        min_turn_gap_ms, "min_turn_gap_ms", owner="truth_turns", low=0.0, allowed=_scoring.MS
     )
-    correct = true - missed
-    detected = correct + false_alarm
-    errors = false_alarm + missed
-    with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(detected > 0, correct / detected, 1.0)
-        recall = np.where(true > 0, correct / true, 1.0)
-        total = precision + recall
-        f1 = np.where(total > 0, 2 * precision * recall / total, 0.0)
-        error_rate = np.where(true > 0, errors / true, np.where(errors == 0, 0.0, 1.0))
-    return {
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "detection_error_rate": error_rate,
-        "true_speech_ms": true,
-        "false_alarm_ms": false_alarm,
-        "missed_speech_ms": missed,
-    }
-
-
-def _frame_dict(
-    det: _Detections, truth: _Truth, duration: float | None, collar_ms: float, hop_ms: float | None
-) -> dict[str, float]:
-    if not truth.known:
-        return dict.fromkeys(FRAME_METRICS, math.nan)
-    hypothesis = np.stack([det.speech_start_ms, det.speech_end_ms], axis=1).reshape(-1, 2)
-    reference = truth.speech_ms
-    if duration is not None:
-        hypothesis = np.clip(hypothesis, 0.0, duration)
-        reference = np.clip(reference, 0.0, duration)
-    hypothesis = hypothesis[np.all(np.isfinite(hypothesis), axis=1)]
-    values = _frame_values(*_durations(reference, hypothesis, collar_ms, hop_ms))
-    return {name: float(value) for name, value in values.items()}
-
-
-# --------------------------------------------------------------------------------------
-# turn matching
-
-
-@dataclass(frozen=True)
-class _TurnMatch:
-    """Per true turn and per stop: what happened (all arrays aligned with turns or stops)."""
-
-    turns_ms: np.ndarray
-    cutoff_turn: np.ndarray  # per stop: index of the turn it cut, or -1
-    cutoffs: np.ndarray  # per turn: number of false cut-offs
-    end_stop: np.ndarray  # per turn: index of its end-detection stop, or -1
-    latency_ms: np.ndarray  # per turn (NaN without end detection)
-    commit_ms: np.ndarray  # per turn: commit time - true end (NaN)
-    missed: np.ndarray  # per turn: bool
-    first_detection: np.ndarray  # per turn: index of the first detected turn overlapping it, or -1
-    onset_ms: np.ndarray  # per turn: speech lost before audio_start_ms (NaN if missed)
-    false_turn: np.ndarray  # per detected turn: bool
-
-
-def _place_stops(
-    stops_ms: np.ndarray,
-    onset_ms: np.ndarray,
-    turns_ms: np.ndarray,
-    duration_ms: float | None,
-    tolerance_ms: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each ``speech_stopped`` against the true turns: ``(owner, is_cut, is_end)``.
-
-    ``stops_ms``: the stops' ``audio_end_ms``; ``onset_ms``: the speech onset of the
-    detected turn each one ends (NaN: unknown); ``turns_ms``: sorted true turns. ``owner``
-    is the last true turn that began before the stop (-1: none); ``is_cut``: a false
-    cut-off of it; ``is_end``: a candidate end detection of it -- in ``[end - tolerance,
-    next turn's start]`` (or the end of the audio) and ending a detected turn that began
-    before the true end. Element by element, so stops of many configurations can be
-    placed at once.
-    """
-    n = len(turns_ms)
-    starts, ends = turns_ms[:, 0], turns_ms[:, 1]
-    owner = np.searchsorted(starts, stops_ms, side="left") - 1
-    has_owner = owner >= 0
-    safe = np.maximum(owner, 0)
-    owner_end = np.where(has_owner, ends[safe], np.nan) if n else np.full(stops_ms.size, np.nan)
-    is_cut = has_owner & (stops_ms < owner_end - tolerance_ms)
-    is_end = has_owner & ~is_cut & ~(onset_ms > owner_end)
-    if n:
-        last = math.inf if duration_ms is None else max(duration_ms, ends[-1])
-        is_end &= stops_ms <= np.append(starts[1:], last)[safe]
-    return owner, is_cut, is_end
-
-
-def _hears_speech(start_ms: np.ndarray, end_ms: np.ndarray, speech_ms: np.ndarray) -> np.ndarray:
-    """Whether each detected speech part ``[start, end]`` overlaps the true speech."""
-    if not len(speech_ms):
-        return np.zeros(len(start_ms), dtype=bool)
-    last = np.searchsorted(speech_ms[:, 0], end_ms, side="right") - 1
-    overlaps = last >= 0
-    overlaps[overlaps] = speech_ms[last[overlaps], 1] >= start_ms[overlaps]
-    return overlaps
-
-
-def _match(
-    det: _Detections, truth: _Truth, duration: float | None, tolerance_ms: float
-) -> _TurnMatch:
-    turns = truth.turns_ms
-    n = len(turns)
-    starts, ends = turns[:, 0], turns[:, 1]
-    stops = det.stop_ms
-    owner, is_cut, is_end = _place_stops(stops, det.stop_onset_ms, turns, duration, tolerance_ms)
-    cutoff_turn = np.where(is_cut, owner, -1)
-    cutoffs = np.bincount(owner[is_cut], minlength=n) if n else np.zeros(0, dtype=np.int64)
-    # end detection: the first candidate stop of each turn
-    end_stop = np.full(n, -1, dtype=np.int64)
-    candidates = np.flatnonzero(is_end)
-    if len(candidates):
-        turn_of, first = np.unique(owner[candidates], return_index=True)
-        end_stop[turn_of] = candidates[first]
-    ended = end_stop >= 0
-    latency = np.full(n, np.nan)
-    latency[ended] = stops[end_stop[ended]] - ends[ended]
-    commit = np.full(n, np.nan)
-    commit[ended] = det.stop_commit_ms[end_stop[ended]] - ends[ended]
-    # overlap between true turns and the speech parts of detected turns
-    order = np.argsort(det.speech_start_ms, kind="stable")
-    d_start = det.speech_start_ms[order]
-    d_end = det.speech_end_ms[order]
-    first_detection = np.full(n, -1, dtype=np.int64)
-    if len(d_start) and n:
-        reach = np.maximum.accumulate(d_end)
-        first = np.searchsorted(reach, starts, side="left")  # first k with d_end[k] >= start
-        limit = np.searchsorted(d_start, ends, side="right")  # detections with d_start <= end
-        found = first < limit
-        first_detection[found] = order[first[found]]
-    missed = first_detection < 0
-    onset = np.full(n, np.nan)
-    hit = ~missed
-    onset[hit] = np.maximum(0.0, det.start_ms[first_detection[hit]] - starts[hit])
-    false_turn = ~_hears_speech(det.speech_start_ms, det.speech_end_ms, truth.speech_ms)
-    return _TurnMatch(
-        turns_ms=turns,
-        cutoff_turn=cutoff_turn,
-        cutoffs=cutoffs,
-        end_stop=end_stop,
-        latency_ms=latency,
-        commit_ms=commit,
-        missed=missed,
-        first_detection=first_detection,
-        onset_ms=onset,
-        false_turn=false_turn,
-    )
-
-
-def _median(values: np.ndarray) -> float:
-    values = values[np.isfinite(values)]
-    return float(np.median(values)) if len(values) else math.nan
-
-
-def _turn_dict(
-    det: _Detections, truth: _Truth, duration: float | None, tolerance_ms: float
-) -> dict[str, float]:
-    n_detected = float(len(det.item_ids))
-    if not truth.known:
-        out = dict.fromkeys(TURN_METRICS, math.nan)
-        out["n_detected_turns"] = n_detected
-        return out
-    match = _match(det, truth, duration, tolerance_ms)
-    n = len(match.turns_ms)
-    latency = match.latency_ms[np.isfinite(match.latency_ms)]
-    onset = match.onset_ms[~match.missed]
-    return {
-        "false_cutoff_rate": float(np.count_nonzero(match.cutoffs)) / n if n else math.nan,
-        "false_cutoffs": float(match.cutoffs.sum()),
-        "missed_turn_rate": float(match.missed.sum()) / n if n else math.nan,
-        "missed_turns": float(match.missed.sum()),
-        "false_turns": float(match.false_turn.sum()),
-        "n_true_turns": float(n),
-        "n_detected_turns": n_detected,
-        "latency_ms_median": float(np.median(latency)) if len(latency) else math.nan,
-        "latency_ms_p90": float(np.percentile(latency, 90)) if len(latency) else math.nan,
-        "onset_clipping_ms_mean": float(onset.mean()) if len(onset) else math.nan,
-        "onset_clipped_rate": float(np.count_nonzero(onset > 0)) / len(onset)
-        if len(onset)
-        else math.nan,
-        "time_to_commit_ms_median": _median(match.commit_ms),
-    }
-
-
-def _score_dict(
-    log: EventLog,
-    truth: _Truth,
-    *,
-    collar_ms: float = 0.0,
-    hop_ms: float | None = None,
-    tolerance_ms: float = TOLERANCE_MS,
-) -> dict[str, float]:
-    """Every metric of :data:`METRIC_NAMES` for a prepared truth, as a plain dict (fast path)."""
-    det, duration = _parse_log(log, truth)
-    return _values(det, truth, duration, collar_ms, hop_ms, tolerance_ms)
-
-
-def _values(
-    det: _Detections,
-    truth: _Truth,
-    duration: float | None,
-    collar_ms: float,
-    hop_ms: float | None,
-    tolerance_ms: float,
-) -> dict[str, float]:
-    out = _frame_dict(det, truth, duration, collar_ms, hop_ms)
-    out.update(_turn_dict(det, truth, duration, tolerance_ms))
-    return out
-
-
-def _check_options(
-    collar_ms: Any, hop_ms: Any, tolerance_ms: Any, min_turn_gap_ms: Any, owner: str
-) -> None:
-    _check_ms(collar_ms, "collar_ms", owner)
-    _check_ms(tolerance_ms, "tolerance_ms", owner)
-    _check_ms(min_turn_gap_ms, "min_turn_gap_ms", owner)
-    hop = _check_ms(hop_ms, "hop_ms", owner, allow_none=True)
-    if hop is not None and hop <= 0:
-        raise ConfigError("hop_ms", hop_ms, "a frame hop in ms > 0, or None", owner=owner)
+    return _scoring.true_turns_s(truth, gap_ms)
 
 
 def _parsed(
@@ -660,7 +212,7 @@ def _parsed(
     hop_ms: Any = None,
     tolerance_ms: Any = TOLERANCE_MS,
     min_turn_gap_ms: Any = MIN_TURN_GAP_MS,
-) -> tuple[_Truth, _Detections, float | None]:
+) -> tuple[Truth, Detections, float | None]:
     """Check the inputs and options; the prepared truth, the log's turns and the audio length."""
     from rtlab.annotation import Annotation
     from rtlab.events import EventLog
@@ -669,20 +221,20 @@ def _parsed(
         raise ConfigError("log", log, "an rtlab EventLog", owner=owner)
     if not isinstance(truth, Annotation):
         raise ConfigError("truth", truth, "an rtlab Annotation (e.g. clip.truth)", owner=owner)
-    _check_options(collar_ms, hop_ms, tolerance_ms, min_turn_gap_ms, owner)
-    prepared = _prepare_truth(truth, min_turn_gap_ms=min_turn_gap_ms)
-    det, duration = _parse_log(log, prepared)
+    check_options(collar_ms, hop_ms, tolerance_ms, min_turn_gap_ms, owner)
+    prepared = _scoring.prepare_truth(truth, min_turn_gap_ms=min_turn_gap_ms)
+    det, duration = _scoring.detections(log, prepared)
     return prepared, det, duration
 
 
 def _turns_matched(
     log: EventLog, truth: Annotation, tolerance_ms: Any, min_turn_gap_ms: Any, owner: str
-) -> tuple[_Truth, _Detections, _TurnMatch]:
+) -> tuple[Truth, Detections, TurnMatch]:
     """Check the options, then match the log's turns with the true turns (per-turn views)."""
     prepared, det, duration = _parsed(
         log, truth, owner, tolerance_ms=tolerance_ms, min_turn_gap_ms=min_turn_gap_ms
     )
-    return prepared, det, _match(det, prepared, duration, float(tolerance_ms))
+    return prepared, det, _scoring.match_turns(det, prepared, duration, float(tolerance_ms))
 
 
 # --------------------------------------------------------------------------------------
@@ -752,7 +304,9 @@ def score(
         tolerance_ms=tolerance_ms,
         min_turn_gap_ms=min_turn_gap_ms,
     )
-    values = _values(det, prepared, duration, float(collar_ms), hop_ms, float(tolerance_ms))
+    values = _scoring.metric_values(
+        det, prepared, duration, float(collar_ms), hop_ms, float(tolerance_ms)
+    )
     return pd.Series(
         [values[name] for name in METRIC_NAMES], index=list(METRIC_NAMES), dtype="float64"
     )
@@ -792,7 +346,7 @@ def frame_metrics(
     prepared, det, duration = _parsed(
         log, truth, "frame_metrics", collar_ms=collar_ms, hop_ms=hop_ms
     )
-    values = _frame_dict(det, prepared, duration, float(collar_ms), hop_ms)
+    values = _scoring.frame_dict(det, prepared, duration, float(collar_ms), hop_ms)
     return pd.Series(values, index=list(FRAME_METRICS), dtype="float64")
 
 
@@ -834,7 +388,7 @@ def turn_metrics(
     prepared, det, duration = _parsed(
         log, truth, "turn_metrics", tolerance_ms=tolerance_ms, min_turn_gap_ms=min_turn_gap_ms
     )
-    values = _turn_dict(det, prepared, duration, float(tolerance_ms))
+    values = _scoring.turn_dict(det, prepared, duration, float(tolerance_ms))
     return pd.Series(values, index=list(TURN_METRICS), dtype="float64")
 
 

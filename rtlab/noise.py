@@ -30,15 +30,14 @@ True
 
 from __future__ import annotations
 
-import functools
 import math
-import numbers
 import os
 from collections.abc import Sequence
 from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from rtlab import _check, _shipped
 from rtlab.audio import SAMPLE_RATE_HZ, Audio, load_audio
 from rtlab.errors import AudioFormatError, ConfigError
 
@@ -47,7 +46,6 @@ __all__ = ["babble", "mix", "pink", "reduce", "snr_db", "white"]
 NoiseKind = Literal["white", "pink", "babble"]
 _GENERATORS = ("white", "pink", "babble")
 _PINK_LOW_HZ = 20.0
-_BABBLE_POOL = ("librivox/*", "ami-*")
 
 
 class _Generator(Protocol):
@@ -77,42 +75,23 @@ _CHUNK_SAMPLES = 60 * SAMPLE_RATE_HZ
 # bounds that keep arrays allocatable and powers of ten representable as floats
 _MAX_DURATION_S = 24 * 3600.0
 _MAX_TALKERS = 1000
-_LEVEL_ALLOWED = "a number of dBFS in [-300, 100]"
-_SNR_ALLOWED = "a number of dB in [-300, 300]"
 _CHUNK_PADDING = 5 * SAMPLE_RATE_HZ
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _number(value: Any, field: str, low: float, high: float, allowed: str, owner: str) -> float:
-    """``value`` as a float in ``[low, high]``, or a ConfigError naming ``field``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ConfigError(field, value, allowed, owner=owner)
-    try:
-        out = float(value)
-    except OverflowError as err:  # an int beyond the float range
-        raise ConfigError(field, value, allowed, owner=owner) from err
-    if not low <= out <= high:  # also rejects NaN
-        raise ConfigError(field, value, allowed, owner=owner)
-    return out
-
-
 def _duration_samples(duration_s: Any, owner: str) -> int:
-    allowed = f"a number of seconds in [0, {_MAX_DURATION_S:g}]"
-    value = _number(duration_s, "duration_s", 0.0, _MAX_DURATION_S, allowed, owner)
+    value = _check.number(
+        duration_s, "duration_s", owner=owner, low=0.0, high=_MAX_DURATION_S, unit="of seconds"
+    )
     return round(value * SAMPLE_RATE_HZ)
 
 
 def _level(level_dbfs: Any, owner: str) -> float:
-    return _number(level_dbfs, "level_dbfs", -300.0, 100.0, _LEVEL_ALLOWED, owner)
-
-
-def _seed(seed: Any, owner: str) -> int:
-    """A seed for :func:`numpy.random.default_rng`: an int >= 0."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ConfigError("seed", seed, "an int >= 0", owner=owner)
-    return int(seed)
+    return _check.number(
+        level_dbfs, "level_dbfs", owner=owner, low=-300.0, high=100.0, unit="of dBFS"
+    )
 
 
 def _to_audio(x: np.ndarray, source: str) -> Audio:
@@ -140,14 +119,6 @@ def _fit(noise: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
         return noise[:0]
     start = int(rng.integers(noise.size))
     return np.take(noise, np.arange(start, start + n) % noise.size)
-
-
-@functools.lru_cache(maxsize=1)
-def _shipped_speech() -> tuple[Audio, ...]:
-    """The shipped LibriVox and AMI clips (about 6 min), loaded once per process."""
-    from rtlab import datasets
-
-    return tuple(clip.audio for pattern in _BABBLE_POOL for clip in datasets.load_all(pattern))
 
 
 def snr_db(clean: Audio, noisy: Audio) -> float:
@@ -214,7 +185,7 @@ def white(duration_s: float, *, seed: int = 0, level_dbfs: float = -30.0) -> Aud
     """
     n = _duration_samples(duration_s, "white")
     level = _level(level_dbfs, "white")
-    seed = _seed(seed, "white")
+    seed = _check.seed(seed, owner="white")
     x = np.random.default_rng(seed).standard_normal(n)
     return _to_audio(_at_level(x, level), f"white(seed={seed})")
 
@@ -253,7 +224,7 @@ def pink(duration_s: float, *, seed: int = 0, level_dbfs: float = -30.0) -> Audi
     """
     n = _duration_samples(duration_s, "pink")
     level = _level(level_dbfs, "pink")
-    seed = _seed(seed, "pink")
+    seed = _check.seed(seed, owner="pink")
     rng = np.random.default_rng(seed)
     if n == 0:
         return _to_audio(np.zeros(0), f"pink(seed={seed})")
@@ -283,10 +254,11 @@ def babble(
     Parameters
     ----------
     clips : sequence of Audio, optional
-        Speech to build the babble from. Left out, the shipped speech clips (LibriVox and
-        AMI, via :func:`rtlab.datasets.load_all`; loaded once per process and kept) are
-        used. As a shorthand, ``babble(duration_s, seed=...)`` (a number first) uses them
-        too, like :func:`white` and :func:`pink`.
+        Speech to build the babble from. Left out, the shipped speech clips are used: the
+        audio of ``rtlab.datasets.load_all("librivox/*")`` and ``load_all("ami-*")``, read
+        from the datasets folder and kept while its manifest is unchanged. As a shorthand,
+        ``babble(duration_s, seed=...)`` (a number first) uses them too, like :func:`white`
+        and :func:`pink`.
     duration_s : float in [0, 86400]
         Length in seconds.
     n_talkers : int in [1, 1000], default 6
@@ -317,21 +289,16 @@ def babble(
     >>> noise.babble(talkers, 5.0, n_talkers=4, seed=2)
     Audio(source='babble(n_talkers=4, seed=2)', duration_s=5.0)
     """
-    if duration_s is None and isinstance(clips, numbers.Real) and not isinstance(clips, bool):
-        clips, duration_s = None, clips
+    if duration_s is None and not isinstance(clips, Sequence | Audio | None):
+        clips, duration_s = None, clips  # babble(duration_s, ...), like white and pink
     if duration_s is None:
         raise ConfigError("duration_s", None, "a number of seconds >= 0", owner="babble")
     n = _duration_samples(duration_s, "babble")
     level = _level(level_dbfs, "babble")
-    seed = _seed(seed, "babble")
-    if (
-        isinstance(n_talkers, bool)
-        or not isinstance(n_talkers, numbers.Integral)
-        or not 1 <= n_talkers <= _MAX_TALKERS
-    ):
-        raise ConfigError("n_talkers", n_talkers, f"an int in [1, {_MAX_TALKERS}]", owner="babble")
+    seed = _check.seed(seed, owner="babble")
+    n_talkers = _check.integer(n_talkers, "n_talkers", owner="babble", low=1, high=_MAX_TALKERS)
     if clips is None:
-        clips = _shipped_speech()
+        clips = _shipped.speech()
     if isinstance(clips, Audio) or not all(isinstance(c, Audio) for c in clips):  # type: ignore[union-attr]
         raise ConfigError("clips", clips, "a list of Audio clips of speech", owner="babble")
     pool = [c.samples.astype(np.float64) for c in clips if np.any(c.samples)]  # type: ignore[union-attr]
@@ -405,8 +372,8 @@ def mix(
             owner="mix",
             fix="Load it first with rtlab.load_audio(...).",
         )
-    target = _number(snr_db, "snr_db", -300.0, 300.0, _SNR_ALLOWED, "mix")
-    seed = _seed(seed, "mix")
+    target = _check.number(snr_db, "snr_db", owner="mix", low=-300.0, high=300.0, unit="of dB")
+    seed = _check.seed(seed, owner="mix")
     n = audio.n_samples
     if isinstance(noise, str) and noise in _GENERATORS:
         makers: dict[str, _Generator] = {"white": white, "pink": pink, "babble": babble}
@@ -502,8 +469,9 @@ def reduce(audio: Audio, kind: Any = "near_field") -> Audio:
         return audio
     if not isinstance(kind, str) and hasattr(kind, "type"):
         kind = kind.type
-    if not isinstance(kind, str) or kind not in _REDUCTION:
-        raise ConfigError("kind", kind, "'near_field', 'far_field' or None", owner="reduce")
+    kind = _check.choice(
+        kind, "kind", tuple(_REDUCTION), owner="reduce", allowed="'near_field', 'far_field' or None"
+    )
     if not isinstance(audio, Audio):
         raise AudioFormatError("audio", audio, "an rtlab.Audio", owner="reduce")
     settings = _REDUCTION[kind]

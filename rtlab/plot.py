@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from rtlab import _plot_lanes as lanes
+from rtlab._plot_eot import operating_points
 from rtlab._plot_style import FONTSIZE, PALETTE, axes_or_current, style_axes
 from rtlab._plot_sweeps import pareto, sweep_heatmap, tradeoff
 from rtlab.errors import ConfigError
@@ -50,7 +51,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from rtlab.events import EventLog
 
-__all__ = ["PALETTE", "compare", "events", "pareto", "sweep_heatmap", "timeline", "tradeoff"]
+__all__ = [
+    "PALETTE",
+    "compare",
+    "events",
+    "operating_points",
+    "pareto",
+    "sweep_heatmap",
+    "timeline",
+    "tradeoff",
+]
 
 _LANE_HEIGHT_IN = {"audio": 1.3, "VAD": 1.0, "detected": 1.0, "truth": 0.45}
 

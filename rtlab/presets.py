@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from rtlab.errors import ConfigError
+from rtlab import _check
 from rtlab.session import NoiseReduction, ServerVad, Session
 
 __all__ = ["PRESETS", "api_defaults", "noisy_room", "patient", "telephony"]
@@ -55,7 +55,7 @@ def api_defaults() -> Session:
     >>> s.to_event(api="beta")["session"]["turn_detection"]
     {'type': 'server_vad', 'threshold': 0.5, 'prefix_padding_ms': 300, 'silence_duration_ms': 500, 'create_response': True, 'interrupt_response': True}
     """  # noqa: E501
-    return _server_vad(threshold=0.5, silence_duration_ms=500, noise_reduction=None)
+    return _server_vad(noise_reduction=None)
 
 
 def patient() -> Session:
@@ -79,7 +79,7 @@ def patient() -> Session:
     >>> patient().turn_detection
     ServerVad(silence_duration_ms=1000)
     """
-    return _server_vad(threshold=0.5, silence_duration_ms=1000, noise_reduction=None)
+    return _server_vad(noise_reduction=None, silence_duration_ms=1000)
 
 
 def noisy_room(*, microphone: Literal["far_field", "near_field"] = "far_field") -> Session:
@@ -105,13 +105,10 @@ def noisy_room(*, microphone: Literal["far_field", "near_field"] = "far_field") 
     ...
     rtlab.errors.ConfigError: The 'microphone' parameter of noisy_room must be 'far_field' or 'near_field'. Got 'headset'.
     """  # noqa: E501
-    if microphone not in ("far_field", "near_field"):
-        raise ConfigError(
-            "microphone", microphone, "'far_field' or 'near_field'", owner="noisy_room"
-        )
-    return _server_vad(
-        threshold=0.7, silence_duration_ms=500, noise_reduction=NoiseReduction(type=microphone)
+    microphone = _check.choice(
+        microphone, "microphone", ("far_field", "near_field"), owner="noisy_room"
     )
+    return _server_vad(noise_reduction=NoiseReduction(type=microphone), threshold=0.7)
 
 
 def telephony(*, law: Literal["ulaw", "alaw"] = "ulaw") -> Session:
@@ -138,8 +135,7 @@ def telephony(*, law: Literal["ulaw", "alaw"] = "ulaw") -> Session:
     >>> s.to_event(api="ga")["session"]["audio"]["output"]
     {'format': {'type': 'audio/pcmu'}}
     """
-    if law not in ("ulaw", "alaw"):
-        raise ConfigError("law", law, "'ulaw' or 'alaw'", owner="telephony")
+    law = _check.choice(law, "law", ("ulaw", "alaw"), owner="telephony")
     fmt: Literal["g711_ulaw", "g711_alaw"] = "g711_ulaw" if law == "ulaw" else "g711_alaw"
     return Session(
         input_audio_format=fmt,
@@ -148,19 +144,20 @@ def telephony(*, law: Literal["ulaw", "alaw"] = "ulaw") -> Session:
     )
 
 
-def _server_vad(
-    *, threshold: float, silence_duration_ms: int, noise_reduction: NoiseReduction | None
-) -> Session:
-    """PCM16 input and server_vad with every field set (prefix padding 300 ms, responses on)."""
+def _server_vad(*, noise_reduction: NoiseReduction | None, **changes: float) -> Session:
+    """PCM16 input and server_vad with every parameter set: the API defaults, then ``changes``.
+
+    The defaults are read from :class:`ServerVad` (``idle_timeout_ms``, GA only and off by
+    default, stays unset).
+    """
+    defaults = {
+        name: info.default
+        for name, info in ServerVad.model_fields.items()
+        if name != "type" and info.default is not None
+    }
     return Session(
         input_audio_format="pcm16",
-        turn_detection=ServerVad(
-            threshold=threshold,
-            prefix_padding_ms=300,
-            silence_duration_ms=silence_duration_ms,
-            create_response=True,
-            interrupt_response=True,
-        ),
+        turn_detection=ServerVad(**{**defaults, **changes}),
         input_audio_noise_reduction=noise_reduction,
     )
 

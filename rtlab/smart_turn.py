@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rtlab import _io
+from rtlab.audio import SAMPLE_RATE_HZ
 from rtlab.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -149,7 +150,7 @@ def log_mel_features(windows: np.ndarray) -> np.ndarray:
     return out[0] if single else out
 
 
-def _windows(signal: np.ndarray, start16: np.ndarray, end16: np.ndarray) -> np.ndarray:
+def windows_16k(signal: np.ndarray, start16: np.ndarray, end16: np.ndarray) -> np.ndarray:
     """The last 8 s of ``signal[start:end]`` per position, zero-padded at the start."""
     out = np.zeros((end16.size, _N_SAMPLES), np.float32)
     for i, (s, e) in enumerate(zip(start16.tolist(), end16.tolist(), strict=True)):
@@ -159,7 +160,7 @@ def _windows(signal: np.ndarray, start16: np.ndarray, end16: np.ndarray) -> np.n
     return out
 
 
-def _run_model(windows: np.ndarray) -> np.ndarray:
+def run_model(windows: np.ndarray) -> np.ndarray:
     """Smart Turn probabilities for ``(n, 128000)`` windows (the only place it runs)."""
     from rtlab._models import session
 
@@ -282,11 +283,11 @@ def turn_end_probability(
     >>> p.dtype, p.shape, bool(p[0] > 0.8)
     (dtype('float32'), (1,), True)
     """
-    from rtlab.vad import _as_audio, _resample_16k
+    from rtlab.vad import as_audio, resample_16k
 
-    audio = _as_audio(audio)
+    audio = as_audio(audio)
     duration_ms = float(audio.duration_ms)
-    n16 = round(audio.samples.size * _RATE_HZ / 24000)
+    n16 = round(audio.samples.size * _RATE_HZ / SAMPLE_RATE_HZ)
     end16 = _positions(end_ms, "end_ms", duration_ms, n16)
     if start_ms is None:
         start16 = np.zeros_like(end16)
@@ -309,9 +310,9 @@ def turn_end_probability(
     table = _read_cache(path, audio.fingerprint) if cache else {}
     missing = sorted({k for k in keys if k not in table})
     if missing:
-        signal = _resample_16k(audio)
+        signal = resample_16k(audio)
         todo = np.array(missing, dtype=np.int64).reshape(-1, 2)
-        probs = _run_model(_windows(signal, todo[:, 0], todo[:, 1]))
+        probs = run_model(windows_16k(signal, todo[:, 0], todo[:, 1]))
         table.update(zip(missing, probs.tolist(), strict=True))
         if cache:
             _write_cache(path, audio.fingerprint, table)

@@ -91,12 +91,12 @@ import math
 import numbers
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from rtlab import _sweep_engine
+from rtlab import _check, _detection, _scoring, _sweep_engine
 from rtlab import metrics as _metrics
 from rtlab.errors import ConfigError, RtlabError
 
@@ -111,6 +111,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ALIASES",
+    "LATENCY_BUDGET_MS",
     "ParameterGrid",
     "pareto",
     "recommend",
@@ -130,6 +131,12 @@ ALIASES: dict[str, str] = {
     "type": "turn_detection.type",
 }
 
+#: The one latency budget (ms of median end-of-turn latency) every rtlab tool uses by
+#: default: :func:`recommend`, ``plot.tradeoff``, ``SweepRunner``, the CLI and the demo.
+#: 1 s: eot-bench's best published detectors reach a 10 % false cut-off rate at 739-1000 ms
+#: (Smart Turn v3.2 739 ms, the silence-only VAD 1000 ms, GPT Realtime 2 824 ms, English).
+LATENCY_BUDGET_MS = 1000.0
+
 _BASE_ATTR = "rtlab.base_session"
 _PARAM = "param_"
 # metrics pooled over clips by summing
@@ -139,6 +146,8 @@ _COUNTS = (
     "false_turns",
     "n_true_turns",
     "n_detected_turns",
+    "n_true_ends",
+    "missed_ends",
     "true_speech_ms",
     "false_alarm_ms",
     "missed_speech_ms",
@@ -346,9 +355,7 @@ def sample_grid(
     3
     """
     owner = "sample_grid"
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ConfigError("n", n, "an int >= 1", owner=owner)
-    n = int(n)
+    n = _check.integer(n, "n", owner=owner, low=1)
     spaces = _dicts(space, "space", "a dict, or a non-empty list of dicts", owner)
     parsed: list[list[tuple[str, str, Any]]] = []
     for sub in spaces:
@@ -379,7 +386,7 @@ def sample_grid(
             if kind == "choice":
                 config[path] = [data[int(rng.integers(len(data)))]]
             elif kind == "int":
-                config[path] = [int(rng.integers(data[0], data[1], endpoint=True))]
+                config[path] = [int(rng.integers(int(data[0]), int(data[1]), endpoint=True))]
             else:
                 config[path] = [float(rng.uniform(data[0], data[1]))]
         out.append(config)
@@ -392,8 +399,14 @@ def sample_grid(
 
 @dataclass(frozen=True)
 class _MetricSpec:
-    """Which metrics a cell computes: built-in names (fast path) or a user function."""
+    """Which metrics a cell computes: the built-in score's (fast path) or a user function's.
 
+    ``builtin``: the metrics are :func:`rtlab.metrics.score`'s ``names`` with ``options``
+    (so server_vad cells may go through the batched engine); otherwise ``func`` is called
+    on each event log.
+    """
+
+    builtin: bool
     names: tuple[str, ...] | None
     options: dict[str, Any]
     func: Callable[..., Any] | None
@@ -404,16 +417,21 @@ class _MetricSpec:
         return {
             "collar_ms": float(self.options.get("collar_ms", 0.0)),
             "hop_ms": self.options.get("hop_ms"),
-            "tolerance_ms": float(self.options.get("tolerance_ms", _metrics.TOLERANCE_MS)),
+            "tolerance_ms": float(self.options.get("tolerance_ms", _scoring.TOLERANCE_MS)),
         }
 
 
 @dataclass(frozen=True)
 class _ClipData:
+    """A clip as the workers see it, with the memos the sweep keeps while it runs on it."""
+
     name: str
     truth: Annotation
-    prepared: Any  # metrics._Truth (per min_turn_gap_ms)
+    prepared: _scoring.Truth  # per min_turn_gap_ms
     scores: dict[Any, FrameScores]
+    # per scores key: speech / silence runs per (threshold, hysteresis); Smart Turn answers
+    runs: dict[Any, dict[tuple[float, float], Any]] = field(default_factory=dict, compare=False)
+    turn_end: dict[tuple[str, int], float] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -430,15 +448,22 @@ class _Task:
     key: Any  # which scores (input format, noise reduction)
 
 
-def _metric_spec(metrics: Any) -> _MetricSpec:
-    owner = "sweep"
-    if metrics is None or metrics is _metrics.score:
-        return _MetricSpec(_metrics.METRIC_NAMES, {}, None)
-    if (
+def _is_builtin_score(metrics: Any) -> bool:
+    """Whether ``metrics`` is :func:`rtlab.metrics.score`, or a partial of it with options."""
+    if metrics is _metrics.score:
+        return True
+    return (
         isinstance(metrics, functools.partial)
         and metrics.func is _metrics.score
         and not metrics.args
-    ):
+    )
+
+
+def _metric_spec(metrics: Any) -> _MetricSpec:
+    owner = "sweep"
+    if metrics is None or metrics is _metrics.score:
+        return _MetricSpec(True, _scoring.METRIC_NAMES, {}, None)
+    if _is_builtin_score(metrics):
         options = dict(metrics.keywords)
         known = ("collar_ms", "hop_ms", "tolerance_ms", "min_turn_gap_ms")
         for name in options:
@@ -446,31 +471,31 @@ def _metric_spec(metrics: Any) -> _MetricSpec:
                 raise ConfigError(
                     name, options[name], f"one of {', '.join(known)}", owner="metrics.score"
                 )
-        _metrics._check_options(
+        _scoring.check_options(
             options.get("collar_ms", 0.0),
             options.get("hop_ms"),
-            options.get("tolerance_ms", _metrics.TOLERANCE_MS),
-            options.get("min_turn_gap_ms", _metrics.MIN_TURN_GAP_MS),
+            options.get("tolerance_ms", _scoring.TOLERANCE_MS),
+            options.get("min_turn_gap_ms", _scoring.MIN_TURN_GAP_MS),
             "metrics.score",
         )
-        return _MetricSpec(_metrics.METRIC_NAMES, options, None)
+        return _MetricSpec(True, _scoring.METRIC_NAMES, options, None)
     if callable(metrics):
-        return _MetricSpec(None, {}, metrics)
+        return _MetricSpec(False, None, {}, metrics)
     if isinstance(metrics, str) or not isinstance(metrics, Iterable):
         raise ConfigError(
             "metrics", metrics, "None, a list of metric names, or a function (log, truth) -> dict",
             owner=owner,
         )  # fmt: skip
     names = tuple(metrics)
-    unknown = [name for name in names if name not in _metrics.METRIC_NAMES]
+    unknown = [name for name in names if name not in _scoring.METRIC_NAMES]
     if unknown or not names:
         raise ConfigError(
             "metrics",
             unknown or names,
-            f"names among {', '.join(_metrics.METRIC_NAMES)}",
+            f"names among {', '.join(_scoring.METRIC_NAMES)}",
             owner=owner,
         )
-    return _MetricSpec(names, {}, None)
+    return _MetricSpec(True, names, {}, None)
 
 
 def _fast(session: Session) -> bool:
@@ -495,11 +520,15 @@ def _fast_threshold(task: _Task) -> float:
 
 def _cell(clip: _ClipData, task: _Task, payload: _Payload) -> Any:
     """One configuration on one clip through :func:`rtlab.detect` (the general path)."""
-    from rtlab.turns import detect
-
     scores = clip.scores[task.key]
     spec = payload.spec
-    log = detect(scores, task.session, options=payload.options)
+    log = _detection.events_from_scores(
+        scores,
+        task.session,
+        payload.options,
+        runs=clip.runs.setdefault(task.key, {}),
+        turn_end=clip.turn_end,
+    )
     if spec.func is not None:
         result = spec.func(log, clip.truth)
         if not hasattr(result, "items"):
@@ -507,7 +536,7 @@ def _cell(clip: _ClipData, task: _Task, payload: _Payload) -> Any:
                 f"the metrics function returned {type(result).__name__}, not a dict or Series"
             )
         return {str(k): float(v) for k, v in result.items()}
-    values = _metrics._score_dict(log, clip.prepared, **spec.score_options)
+    values = _scoring.score_values(log, clip.prepared, **spec.score_options)
     assert spec.names is not None
     return tuple(values[name] for name in spec.names)
 
@@ -520,14 +549,12 @@ def _batch(
     params_by_hop: dict[float, Any],
     runs: dict[tuple[float, float], Any],
 ) -> list[tuple[float, ...]]:
-    from rtlab import turns
-
     scores = clip.scores[key]
     spec = payload.spec
     params = params_by_hop.get(scores.hop_ms)
     if params is None:
         params = [
-            turns._Params(task.session.turn_detection, scores.hop_ms, payload.options)
+            _detection.Params(task.session.turn_detection, scores.hop_ms, payload.options)
             for task in tasks
         ]
         params_by_hop[scores.hop_ms] = params
@@ -562,7 +589,7 @@ def _run_chunk(
     grouped: dict[Any, list[_Task]] = {}
     single: list[_Task] = []
     for task in chunk:
-        if payload.spec.func is None and _fast(task.session):
+        if payload.spec.builtin and _fast(task.session):
             grouped.setdefault(task.key, []).append(task)
         else:
             single.append(task)
@@ -574,10 +601,9 @@ def _run_chunk(
         ]
     for c, clip in enumerate(payload.clips):
         one_by_one = list(single)
-        runs: dict[Any, dict[tuple[float, float], Any]] = {}  # per clip: speech / silence runs
         for key, tasks, params in batches:
             try:
-                rows = _batch(clip, key, tasks, payload, params, runs.setdefault(key, {}))
+                rows = _batch(clip, key, tasks, payload, params, clip.runs.setdefault(key, {}))
             except Exception:  # find the failing cells one by one
                 one_by_one += tasks
             else:
@@ -594,17 +620,6 @@ def _run_chunk(
         if on_clip is not None:
             on_clip(c + 1)
     return out
-
-
-_WORKER: dict[str, _Payload] = {}
-
-
-def _init_worker(payload: _Payload) -> None:
-    _WORKER["payload"] = payload
-
-
-def _run_worker_chunk(chunk: Sequence[_Task]) -> list[tuple[int, int, Any, str | None]]:
-    return _run_chunk(_WORKER["payload"], chunk)
 
 
 def _chunks(tasks: list[_Task], n_parts: int) -> list[list[_Task]]:
@@ -762,7 +777,7 @@ def sweep(
     """
     import pandas as pd
 
-    from rtlab import turns, vad
+    from rtlab import vad
     from rtlab.session import Session
     from rtlab.turns import EmulatorOptions
 
@@ -775,12 +790,10 @@ def sweep(
         raise ConfigError("options", options, "an EmulatorOptions or None", owner=owner)
     if on_error not in ("warn", "raise"):
         raise ConfigError("on_error", on_error, "'warn' or 'raise'", owner=owner)
-    if (
-        isinstance(n_jobs, bool)
-        or not isinstance(n_jobs, numbers.Integral)
-        or not (n_jobs >= 1 or n_jobs == -1)
-    ):
-        raise ConfigError("n_jobs", n_jobs, "an int >= 1, or -1 for one per CPU", owner=owner)
+    jobs = "an int >= 1, or -1 for one per CPU"
+    n_jobs = _check.integer(n_jobs, "n_jobs", owner=owner, allowed=jobs)
+    if n_jobs == 0 or n_jobs < -1:
+        raise ConfigError("n_jobs", n_jobs, jobs, owner=owner)
     if scheduler is not None:
         _check_client(scheduler)
     spec = _metric_spec(metrics)
@@ -791,25 +804,25 @@ def sweep(
 
     # frame scores: once per clip (and per input format / noise reduction in the grid)
     # what the scores depend on besides the audio: how detect() prepares it
-    keys = {turns._input_processing(s, options): s for s in reversed(sessions)}
+    keys = {_detection.input_processing(s, options): s for s in reversed(sessions)}
     semantic_keys = {
-        turns._input_processing(s, options)
+        _detection.input_processing(s, options)
         for s in sessions
         if getattr(s.turn_detection, "type", None) == "semantic_vad"
     }
     scores: list[dict[Any, FrameScores]] = [{} for _ in clip_list]
     for key, session in keys.items():
-        prepared = [turns._prepare_audio(clip.audio, session, options) for clip in clip_list]
+        prepared = [_detection.prepare_audio(clip.audio, session, options) for clip in clip_list]
         computed = vad.score_many(prepared, model=options.vad_model, progress=progress)
         for c, value in enumerate(computed):
             scores[c][key] = value if key in semantic_keys else replace(value, audio=None)
-    min_gap = float(spec.options.get("min_turn_gap_ms", _metrics.MIN_TURN_GAP_MS))
+    min_gap = float(spec.options.get("min_turn_gap_ms", _scoring.MIN_TURN_GAP_MS))
     payload = _Payload(
         clips=tuple(
             _ClipData(
                 clip.name,
                 clip.truth,
-                _metrics._prepare_truth(clip.truth, min_turn_gap_ms=min_gap),
+                _scoring.prepare_truth(clip.truth, min_turn_gap_ms=min_gap),
                 scores[c],
             )
             for c, clip in enumerate(clip_list)
@@ -817,7 +830,7 @@ def sweep(
         options=options,
         spec=spec,
     )
-    tasks = [_Task(i, s, turns._input_processing(s, options)) for i, s in enumerate(sessions)]
+    tasks = [_Task(i, s, _detection.input_processing(s, options)) for i, s in enumerate(sessions)]
     results = _execute(payload, tasks, n_jobs=int(n_jobs), scheduler=scheduler, progress=progress)
 
     failures = [(cid, c, err) for cid, c, _, err in results if err is not None]
@@ -835,9 +848,9 @@ def sweep(
         "config_id": np.fromiter((row[0] for row in results), dtype=np.int64, count=n_rows),
         "clip": pd.Series([clip_list[row[1]].name for row in results], dtype=object),
     }
-    for key in expanded.keys:
-        column = [configs[row[0]].get(key) for row in results]
-        data[_PARAM + key] = pd.Series(column)
+    for path in expanded.keys:
+        column = [configs[row[0]].get(path) for row in results]
+        data[_PARAM + path] = pd.Series(column)
     data["is_default"] = np.fromiter(
         (default_flags[row[0]] for row in results), dtype=bool, count=n_rows
     )
@@ -913,10 +926,9 @@ def _execute(
 
         chunks = _chunks(tasks, 4 * workers)
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(payload,)
-        ) as pool:
-            for chunk, rows in zip(chunks, pool.map(_run_worker_chunk, chunks), strict=True):
+        run = functools.partial(_run_chunk, payload)  # the payload travels with each chunk
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for chunk, rows in zip(chunks, pool.map(run, chunks), strict=True):
                 results += rows
                 bar.update(len(chunk))
     return results
@@ -1005,12 +1017,13 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
     metrics_out: dict[str, pd.Series] = {}
     durations = ["true_speech_ms", "false_alarm_ms", "missed_speech_ms"]
     if set(durations) <= set(sums.columns):
-        pooled = _metrics._frame_values(*(sums[name].to_numpy(dtype=float) for name in durations))
+        pooled = _scoring.frame_values(*(sums[name].to_numpy(dtype=float) for name in durations))
         known = sums["true_speech_ms"].notna()
         for name in ("precision", "recall", "f1", "detection_error_rate"):
             metrics_out[name] = pd.Series(pooled[name], index=sums.index).where(known)
     metrics_out["false_cutoff_rate"] = ratio("_cut_turns", "n_true_turns")
     metrics_out["missed_turn_rate"] = ratio("missed_turns", "n_true_turns")
+    metrics_out["missed_end_rate"] = ratio("missed_ends", "n_true_ends")
     metrics_out["onset_clipping_ms_mean"] = ratio("_onset", "_matched")
     metrics_out["onset_clipped_rate"] = ratio("_clipped", "_matched")
     for name in _COUNTS:
@@ -1021,9 +1034,9 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
         med = good.groupby("config_id", sort=True)[medians].median().reindex(out.index)
         for name in medians:
             metrics_out[name] = med[name]
-    skip = {"config_id", "clip", "error", "is_default", *params, *_metrics.METRIC_NAMES}
+    skip = {"config_id", "clip", "error", "is_default", *params, *_scoring.METRIC_NAMES}
     extra = [c for c in good.columns if c not in skip and pd.api.types.is_numeric_dtype(good[c])]
-    ordered = [name for name in _metrics.METRIC_NAMES if name in has and name in metrics_out]
+    ordered = [name for name in _scoring.METRIC_NAMES if name in has and name in metrics_out]
     for name in ordered:
         out[name] = metrics_out[name].astype("float64")
     if extra:
@@ -1042,7 +1055,7 @@ def _check_table(table: Any, owner: str) -> None:
         )
 
 
-def _summary(table: pd.DataFrame, owner: str = "summarize") -> pd.DataFrame:
+def as_summary(table: pd.DataFrame, owner: str = "summarize") -> pd.DataFrame:
     """One row per configuration: :func:`summarize` of a sweep table, a summary as it is."""
     _check_table(table, owner)
     return summarize(table) if "clip" in table.columns else table
@@ -1083,7 +1096,7 @@ def pareto(
     >>> pareto(summary)["config_id"].tolist()
     [0, 1]
     """
-    summary = _summary(table, "pareto")
+    summary = as_summary(table, "pareto")
     for name, value in (("x", x), ("y", y)):
         if value not in summary.columns:
             raise ConfigError(
@@ -1173,16 +1186,18 @@ def session_for(table: pd.DataFrame, config_id: int, *, base: Session | None = N
 def recommend(
     table: pd.DataFrame,
     *,
-    max_latency_ms: float,
+    max_latency_ms: float = LATENCY_BUDGET_MS,
     metric: str = "false_cutoff_rate",
     max_missed_turn_rate: float | None = None,
+    max_missed_end_rate: float | None = None,
     base: Session | None = None,
 ) -> Session:
     """The configuration to try: the fewest false cut-offs within a latency budget.
 
     Among configurations whose pooled ``latency_ms_median`` is at most ``max_latency_ms``
-    and that miss no more true turns than ``max_missed_turn_rate``, the one with the lowest
-    ``metric``; ties go to the lower latency, then the lower ``missed_turn_rate``, then the
+    and that miss no more true turns than ``max_missed_turn_rate`` and no more turn ends than
+    ``max_missed_end_rate``, the one with the lowest ``metric``; ties go to the lower
+    latency, then the lower ``missed_end_rate``, then the lower ``missed_turn_rate``, then the
     less onset clipping (``onset_clipping_ms_mean``: among configurations that differ only
     in ``prefix_padding_ms`` the longest padding wins), then the lower ``config_id``.
 
@@ -1194,13 +1209,18 @@ def recommend(
     ----------
     table : pandas.DataFrame
         A :func:`sweep` table (summarised first) or a :func:`summarize` table.
-    max_latency_ms : float >= 0
+    max_latency_ms : float >= 0, default :data:`LATENCY_BUDGET_MS` (1000)
         Latency budget, ms (median end-of-turn latency).
     metric : str, default "false_cutoff_rate"
         Column to minimise.
     max_missed_turn_rate : float in [0, 1] or None, default None
         Highest share of true turns a candidate may miss. None: no more than the API-default
         configuration misses when the table has it (``is_default``), else no limit.
+    max_missed_end_rate : float in [0, 1] or None, default None
+        Highest share of true turn ends a candidate may leave unanswered (``missed_end_rate``:
+        no ``speech_stopped`` before the next turn or the end of the audio). None: no more
+        than the API-default configuration when the table has it, else no limit. A
+        configuration that never ends turns has no latency and so never fits a budget.
     base : Session, optional
         The sweep's base session (default: the one the table remembers, else ``Session()``).
 
@@ -1224,22 +1244,24 @@ def recommend(
     >>> session.turn_detection.silence_duration_ms in (300, 500, 800, 1200)
     True
     """
-    summary = _summary(table, "recommend")
-    config_id = _recommended_id(
+    summary = as_summary(table, "recommend")
+    config_id = recommended_id(
         summary,
         max_latency_ms=max_latency_ms,
         metric=metric,
         max_missed_turn_rate=max_missed_turn_rate,
+        max_missed_end_rate=max_missed_end_rate,
     )
     return session_for(summary, config_id, base=_base_of(table, base))
 
 
-def _recommended_id(
+def recommended_id(
     summary: pd.DataFrame,
     *,
-    max_latency_ms: float,
+    max_latency_ms: float = LATENCY_BUDGET_MS,
     metric: str = "false_cutoff_rate",
     max_missed_turn_rate: float | None = None,
+    max_missed_end_rate: float | None = None,
 ) -> int:
     """The ``config_id`` :func:`recommend` picks from a summary (its checks and errors)."""
     owner = "recommend"
@@ -1252,7 +1274,9 @@ def _recommended_id(
                 "a metric column of the table",
                 owner=owner,
             )
-    budget = _metrics._check_ms(max_latency_ms, "max_latency_ms", owner)
+    budget = _check.number(
+        max_latency_ms, "max_latency_ms", owner=owner, low=0.0, allowed=_scoring.MS
+    )
     valid = summary[summary[latency].notna() & summary[metric].notna()]
     fits = valid[valid[latency] <= budget]
     if fits.empty:
@@ -1263,35 +1287,47 @@ def _recommended_id(
             else "a budget some configuration meets (none has a measured latency)"
         )
         raise ConfigError("max_latency_ms", max_latency_ms, allowed, owner=owner)
-    limit = _missed_limit(summary, max_missed_turn_rate)
-    if limit is not None and "missed_turn_rate" in fits.columns:
-        lowest = fits["missed_turn_rate"].min()
-        fits = fits[fits["missed_turn_rate"] <= limit + 1e-12]
-        if fits.empty:
-            raise ConfigError(
-                "max_missed_turn_rate",
-                limit,
-                f"at least {lowest:.3f}, the lowest missed-turn rate within {budget:.0f} ms",
-                owner=owner,
-                fix="Raise max_missed_turn_rate or max_latency_ms.",
-            )
+    for column, name, value in (
+        ("missed_turn_rate", "max_missed_turn_rate", max_missed_turn_rate),
+        ("missed_end_rate", "max_missed_end_rate", max_missed_end_rate),
+    ):
+        limit = _rate_limit(summary, value, column, name)
+        if limit is not None and column in fits.columns:
+            lowest = fits[column].min()
+            fits = fits[fits[column] <= limit + 1e-12]
+            if fits.empty:
+                raise ConfigError(
+                    name,
+                    limit,
+                    f"at least {lowest:.3f}, the lowest {column.replace('_', ' ')} within "
+                    f"{budget:.0f} ms",
+                    owner=owner,
+                    fix=f"Raise {name} or max_latency_ms.",
+                )
     keys = [metric, latency]
     keys += [
-        name for name in ("missed_turn_rate", "onset_clipping_ms_mean") if name in fits.columns
+        name
+        for name in ("missed_end_rate", "missed_turn_rate", "onset_clipping_ms_mean")
+        if name in fits.columns
     ]
     chosen = fits.sort_values([*keys, "config_id"], kind="stable", na_position="last").iloc[0]
     return int(chosen["config_id"])
 
 
-def _missed_limit(summary: pd.DataFrame, value: float | None) -> float | None:
+def _rate_limit(
+    summary: pd.DataFrame, value: float | None, column: str, field: str
+) -> float | None:
+    """The highest ``column`` a candidate may have: ``value``, else the API default's."""
     if value is not None:
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and 0.0 <= value <= 1.0
-        if not ok:
-            raise ConfigError(
-                "max_missed_turn_rate", value, "a float in [0.0, 1.0] or None", owner="recommend"
-            )
-        return float(value)
-    if "is_default" not in summary.columns or "missed_turn_rate" not in summary.columns:
+        return _check.number(
+            value,
+            field,
+            owner="recommend",
+            low=0.0,
+            high=1.0,
+            allowed="a float in [0.0, 1.0] or None",
+        )
+    if "is_default" not in summary.columns or column not in summary.columns:
         return None
-    rates = summary.loc[summary["is_default"].astype(bool), "missed_turn_rate"].dropna()
+    rates = summary.loc[summary["is_default"].astype(bool), column].dropna()
     return float(rates.iloc[0]) if len(rates) else None

@@ -46,7 +46,7 @@ import io
 import logging
 import os
 import re
-import threading
+import warnings
 import wave
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -54,6 +54,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from rtlab.audio import SAMPLE_RATE_HZ
 from rtlab.errors import ConfigError, ModelNotFoundError, RtlabError, mask_secrets
 from rtlab.events import (
     COMMITTED,
@@ -101,7 +102,7 @@ class TurnAudio:
     @property
     def duration_ms(self) -> float:
         """Length of the cut audio in ms."""
-        return len(self.samples) * 1000.0 / 24000.0
+        return len(self.samples) * 1000.0 / SAMPLE_RATE_HZ
 
 
 def turn_audio(audio, log) -> list[TurnAudio]:
@@ -167,62 +168,63 @@ def turn_audio(audio, log) -> list[TurnAudio]:
 
 # -- pocketsphinx --------------------------------------------------------------------------
 
-_DECODERS: dict[str, tuple[Any, threading.Lock]] = {}
-_DECODERS_LOCK = threading.Lock()
 
+def _decoder(model_dir: str | None) -> Any:
+    """A new pocketsphinx decoder for a model folder (None = the wheel's en-us).
 
-def _decoder(model_dir: str | None) -> tuple[Any, threading.Lock]:
-    """The shared decoder for a model folder (None = the wheel's en-us), created once."""
-    key = model_dir or ""
-    with _DECODERS_LOCK:
-        if key not in _DECODERS:
-            try:
-                import pocketsphinx
-            except ImportError as exc:  # pragma: no cover - a declared dependency
-                raise ModelNotFoundError(
-                    "backend",
-                    "pocketsphinx",
-                    "an installed package",
-                    owner="transcribe",
-                    fix="Install it: pip install pocketsphinx.",
-                ) from exc
-            options: dict[str, Any] = {"loglevel": "FATAL", "samprate": _DECODER_RATE_HZ}
-            if model_dir is not None:
-                folder = os.fspath(model_dir)
-                if not os.path.isdir(folder):
-                    raise ModelNotFoundError(
-                        "model",
-                        model_dir,
-                        "a pocketsphinx acoustic model folder",
-                        owner="transcribe",
-                    )
-                options["hmm"] = folder
-            _DECODERS[key] = (pocketsphinx.Decoder(**options), threading.Lock())
-        return _DECODERS[key]
+    :func:`transcribe` makes one per call and decodes every turn of that call with it;
+    nothing is kept between calls.
+    """
+    try:
+        import pocketsphinx
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise ModelNotFoundError(
+            "backend",
+            "pocketsphinx",
+            "an installed package",
+            owner="transcribe",
+            fix="Install it: pip install pocketsphinx.",
+        ) from exc
+    options: dict[str, Any] = {"loglevel": "FATAL", "samprate": _DECODER_RATE_HZ}
+    if model_dir is not None:
+        folder = os.fspath(model_dir)
+        if not os.path.isdir(folder):
+            raise ModelNotFoundError(
+                "model", model_dir, "a pocketsphinx acoustic model folder", owner="transcribe"
+            )
+        options["hmm"] = folder
+    return pocketsphinx.Decoder(**options)
 
 
 def reset_decoders() -> None:
-    """Forget the shared pocketsphinx decoders (the next call creates them again)."""
-    with _DECODERS_LOCK:
-        _DECODERS.clear()
+    """Deprecated: does nothing. Decoders are no longer shared between calls.
+
+    :func:`transcribe` makes its pocketsphinx decoder per call, so there is nothing to
+    forget; this remains so old notebooks keep running.
+    """
+    warnings.warn(
+        "rtlab.transcription.reset_decoders() is deprecated and does nothing: transcribe() "
+        "makes its decoder per call",
+        DeprecationWarning,
+        stacklevel=2,
+    )
 
 
 def _to_16k(samples: np.ndarray) -> np.ndarray:
     import soxr
 
     return np.asarray(
-        soxr.resample(np.ascontiguousarray(samples), 24000, _DECODER_RATE_HZ), dtype=np.int16
+        soxr.resample(np.ascontiguousarray(samples), SAMPLE_RATE_HZ, _DECODER_RATE_HZ),
+        dtype=np.int16,
     )
 
 
-def _pocketsphinx_text(cut: TurnAudio, model_dir: str | None) -> str:
-    decoder, lock = _decoder(model_dir)
+def _pocketsphinx_text(decoder: Any, cut: TurnAudio) -> str:
     pcm = _to_16k(cut.samples)
-    with lock:
-        decoder.start_utt()
-        decoder.process_raw(pcm.tobytes(), no_search=False, full_utt=True)
-        decoder.end_utt()
-        hypothesis = decoder.hyp()
+    decoder.start_utt()
+    decoder.process_raw(pcm.tobytes(), no_search=False, full_utt=True)
+    decoder.end_utt()
+    hypothesis = decoder.hyp()
     return hypothesis.hypstr.strip() if hypothesis is not None else ""
 
 
@@ -234,7 +236,7 @@ def _wav_bytes(samples: np.ndarray) -> bytes:
     with wave.open(buffer, "wb") as handle:
         handle.setnchannels(1)
         handle.setsampwidth(2)
-        handle.setframerate(24000)
+        handle.setframerate(SAMPLE_RATE_HZ)
         handle.writeframes(np.asarray(samples, dtype="<i2").tobytes())
     return buffer.getvalue()
 
@@ -391,10 +393,12 @@ def transcribe(
                 owner="transcribe",
                 fix="Use backend='openai' for other languages.",
             )
-        model_dir = model
+        decoders: list[Any] = []  # this call's, made at the first turn to decode
 
         def text_of(cut: TurnAudio):
-            return _pocketsphinx_text(cut, model_dir), None
+            if not decoders:
+                decoders.append(_decoder(model))
+            return _pocketsphinx_text(decoders[0], cut), None
     else:
         chosen = model or getattr(configured, "model", None) or DEFAULT_OPENAI_MODEL
         options: dict[str, Any] = {"model": chosen}

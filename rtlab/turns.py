@@ -89,24 +89,26 @@ EventLog(6 events: speech_started=2, speech_stopped=2, committed=2; source='emul
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
-from rtlab.errors import ConfigError
-from rtlab.events import (
-    COMMITTED,
-    SPEECH_STARTED,
-    SPEECH_STOPPED,
-    TIMEOUT_TRIGGERED,
-    EventLog,
+from rtlab import _check
+from rtlab._detection import (
+    EAGERNESS_MAX_WAIT_MS,
+    Params,
+    Writer,
+    events_from_scores,
+    frame_ms,
+    prepare_audio,
+    turn_end_probability,
+    wait_ms,
 )
+from rtlab.audio import SAMPLE_RATE_HZ
+from rtlab.errors import ConfigError
+from rtlab.events import EventLog
 
 if TYPE_CHECKING:  # pragma: no cover
     from rtlab.audio import Audio
@@ -115,16 +117,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["EAGERNESS_MAX_WAIT_MS", "Detector", "EmulatorOptions", "detect", "semantic_wait_ms"]
 
-#: Maximum time semantic_vad waits before ending a turn, per eagerness (API documentation).
-EAGERNESS_MAX_WAIT_MS: dict[str, float] = {
-    "low": 8000.0,
-    "medium": 4000.0,
-    "high": 2000.0,
-    "auto": 4000.0,
-}
 
 _VAD_MODELS = ("silero", "energy")
-_EPS = 1e-9
 
 
 # ---------------------------------------------------------------------------------------
@@ -189,30 +183,20 @@ class EmulatorOptions:
     emulate_input_format: bool = True
 
     def __post_init__(self) -> None:
-        def check(name: str, ok: bool, allowed: str) -> None:
-            if not ok:
-                raise ConfigError(name, getattr(self, name), allowed, owner="EmulatorOptions")
-
-        def number(name: str) -> float | None:
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not math.isfinite(value)
-            ):
-                return None
-            return float(value)
-
-        check("vad_model", self.vad_model in _VAD_MODELS, "'silero' or 'energy'")
+        owner = "EmulatorOptions"
+        _check.choice(self.vad_model, "vad_model", _VAD_MODELS, owner=owner)
         for name in ("negative_threshold_offset", "semantic_threshold"):
-            value = number(name)
-            check(name, value is not None and 0.0 <= value <= 1.0, "a float in [0.0, 1.0]")
+            value = getattr(self, name)
+            _check.number(
+                value, name, owner=owner, low=0.0, high=1.0, allowed="a float in [0.0, 1.0]"
+            )
         for name in ("min_speech_ms", "semantic_prefix_padding_ms", "semantic_min_wait_ms"):
-            value = number(name)
-            check(name, value is not None and value >= 0.0, "a number of ms >= 0")
-        value = number("semantic_wait_exponent")
-        check("semantic_wait_exponent", value is not None and value > 0.0, "a number > 0")
-        check("emulate_input_format", isinstance(self.emulate_input_format, bool), "True or False")
+            value = getattr(self, name)
+            _check.number(value, name, owner=owner, low=0.0, allowed="a number of ms >= 0")
+        exponent, positive = self.semantic_wait_exponent, "a number > 0"
+        if _check.number(exponent, "semantic_wait_exponent", owner=owner, allowed=positive) <= 0:
+            raise ConfigError("semantic_wait_exponent", exponent, positive, owner=owner)
+        _check.choice(self.emulate_input_format, "emulate_input_format", (True, False), owner=owner)
 
     def __repr__(self) -> str:
         changed = [
@@ -279,144 +263,7 @@ def semantic_wait_ms(
         raise ConfigError(
             "eagerness", eagerness, "'low', 'medium', 'high' or 'auto'", owner="semantic_wait_ms"
         )
-    cap = EAGERNESS_MAX_WAIT_MS[eagerness]
-    low = min(options.semantic_min_wait_ms, cap)
-    doubt = np.clip(1.0 - np.asarray(probability, dtype=np.float64), 0.0, 1.0)
-    wait = low + (cap - low) * doubt**options.semantic_wait_exponent
-    return float(wait) if wait.ndim == 0 else wait
-
-
-# ---------------------------------------------------------------------------------------
-# small helpers shared by the vectorised and the streaming engine
-
-
-def _frames(ms: float, hop_ms: float) -> int:
-    """Whole frames needed to cover ``ms`` (at least one)."""
-    return max(1, math.ceil(ms / hop_ms - _EPS))
-
-
-def _ms(frame: int | float, hop_ms: float) -> int:
-    return round(frame * hop_ms)
-
-
-class _Params:
-    """The numbers one turn-detection configuration boils down to, in frames."""
-
-    __slots__ = (
-        "eagerness",
-        "hop_ms",
-        "idle_frames",
-        "kind",
-        "min_frames",
-        "min_wait_frames",
-        "offset",
-        "options",
-        "prefix_ms",
-        "silence_frames",
-        "threshold",
-    )
-
-    def __init__(self, turn_detection: Any, hop_ms: float, options: EmulatorOptions) -> None:
-        self.kind = turn_detection.type
-        self.hop_ms = float(hop_ms)
-        self.options = options
-        self.offset = float(options.negative_threshold_offset)
-        self.min_frames = _frames(options.min_speech_ms, hop_ms) if options.min_speech_ms > 0 else 1
-        self.idle_frames = 0
-        self.silence_frames = 0
-        self.min_wait_frames = 0
-        self.eagerness = "auto"
-        if self.kind == "server_vad":
-            self.threshold = float(turn_detection.threshold)
-            self.prefix_ms = float(turn_detection.prefix_padding_ms)
-            self.silence_frames = _frames(float(turn_detection.silence_duration_ms), hop_ms)
-            idle = getattr(turn_detection, "idle_timeout_ms", None)
-            self.idle_frames = _frames(float(idle), hop_ms) if idle is not None else 0
-        elif self.kind == "semantic_vad":
-            self.threshold = float(options.semantic_threshold)
-            self.prefix_ms = float(options.semantic_prefix_padding_ms)
-            self.eagerness = turn_detection.eagerness or "auto"
-            self.min_wait_frames = _frames(options.semantic_min_wait_ms, hop_ms)
-        else:
-            raise ConfigError(
-                "turn_detection.type",
-                self.kind,
-                "'server_vad', 'semantic_vad' (or turn_detection=None)",
-                owner="detect",
-            )
-
-    def wait_frames(self, probability: float) -> int:
-        """Frames a semantic pause must last, given the turn-end probability."""
-        wait = semantic_wait_ms(float(probability), self.eagerness, options=self.options)
-        return max(self.min_wait_frames, _frames(wait, self.hop_ms))
-
-
-class _Writer:
-    """Turns detection decisions into API-shaped events with deterministic ids."""
-
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-        self.times: list[float] = []
-        self._n_events = 0
-        self._n_items = 0
-        self._item: str | None = None
-        self._last_committed: str | None = None
-
-    def _event_id(self) -> str:
-        self._n_events += 1
-        return f"event_{self._n_events:04d}"
-
-    def _item_id(self) -> str:
-        self._n_items += 1
-        return f"item_{self._n_items:04d}"
-
-    def _emit(self, event: dict[str, Any], at_ms: float) -> dict[str, Any]:
-        self.events.append(event)
-        self.times.append(float(at_ms))
-        return event
-
-    def _commit(self, item: str, at_ms: float) -> dict[str, Any]:
-        event = {
-            "type": COMMITTED,
-            "event_id": self._event_id(),
-            "previous_item_id": self._last_committed,
-            "item_id": item,
-        }
-        self._last_committed = item
-        return self._emit(event, at_ms)
-
-    def started(self, audio_start_ms: int, at_ms: float) -> list[dict[str, Any]]:
-        self._item = self._item_id()
-        event = {
-            "type": SPEECH_STARTED,
-            "event_id": self._event_id(),
-            "audio_start_ms": int(audio_start_ms),
-            "item_id": self._item,
-        }
-        return [self._emit(event, at_ms)]
-
-    def stopped(self, audio_end_ms: int, at_ms: float) -> list[dict[str, Any]]:
-        item = self._item
-        assert item is not None
-        event = {
-            "type": SPEECH_STOPPED,
-            "event_id": self._event_id(),
-            "audio_end_ms": int(audio_end_ms),
-            "item_id": item,
-        }
-        self._item = None
-        return [self._emit(event, at_ms), self._commit(item, at_ms)]
-
-    def timeout(self, audio_start_ms: int, audio_end_ms: int, at_ms: float) -> list[dict[str, Any]]:
-        item = self._item_id()
-        event = {
-            "type": TIMEOUT_TRIGGERED,
-            "event_id": self._event_id(),
-            "audio_start_ms": int(audio_start_ms),
-            "audio_end_ms": int(audio_end_ms),
-            "item_id": item,
-        }
-        return [self._emit(event, at_ms), self._commit(item, at_ms)]
+    return wait_ms(probability, eagerness, options)
 
 
 def _resolve(session_or_turn_detection: Any, owner: str) -> tuple[Session, Any]:
@@ -441,331 +288,6 @@ def _resolve(session_or_turn_detection: Any, owner: str) -> tuple[Session, Any]:
             fix="Turn detection off is Session(turn_detection=None).",
         )
     return session, session.turn_detection
-
-
-# ---------------------------------------------------------------------------------------
-# vectorised engine
-
-
-class _Memo:
-    """A small thread-safe least-recently-used memo (sweeps may call detect from threads)."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._data: OrderedDict[Any, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-
-
-# (id of the probability array, threshold, offset) -> (the array, its runs)
-_RUNS_MEMO = _Memo(64)
-
-
-def _mask_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start frames and lengths of the runs of True in a boolean array."""
-    edges = np.diff(mask.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
-    return starts, ends - starts
-
-
-def _runs(probabilities: np.ndarray, threshold: float, offset: float) -> tuple[np.ndarray, ...]:
-    """Runs of speech frames (``p >= threshold``) and silence frames (``p < threshold - offset``).
-
-    Returns ``(speech_starts, speech_lengths, silence_starts, silence_lengths)``, int64.
-    Cached by the identity of the (read-only) probability array and the two thresholds, so a
-    sweep over ``silence_duration_ms`` / ``prefix_padding_ms`` on the same scores computes
-    them once. Comparisons are made in float64, like the streaming detector's.
-    """
-    key = (id(probabilities), float(threshold), float(offset))
-    hit = _RUNS_MEMO.get(key)
-    if hit is not None and hit[0] is probabilities:  # the same array, not a reused id
-        return hit[1]
-    p = probabilities.astype(np.float64, copy=False)
-    speech = p >= threshold
-    silence = p < threshold - offset
-    value = (*_mask_runs(speech), *_mask_runs(silence))
-    for array in value:
-        array.flags.writeable = False
-    _RUNS_MEMO.put(key, (probabilities, value))
-    return value
-
-
-def _schedule(
-    onsets_all: np.ndarray,
-    gap_starts: np.ndarray,
-    gap_frames: np.ndarray,
-    params: _Params,
-    n_frames: int,
-    writer: _Writer,
-) -> None:
-    """Write the events given candidate onsets and the pauses that end a turn.
-
-    ``onsets_all``: first frames of speech runs long enough to start a turn (sorted);
-    ``gap_starts``: first frames of the silence runs that end a turn if one is active
-    (sorted), each ending it ``gap_frames`` frames later. The pauses split the timeline into
-    segments; the turn of a segment starts at its first onset and stops at the pause that
-    closes it. Times are computed with numpy; Python only loops to build the event dicts
-    (and over idle intervals when there is an idle timeout), never over frames.
-    """
-    hop = params.hop_ms
-    m = params.min_frames
-    idle = params.idle_frames
-    first, closing = _turn_starts(onsets_all, gap_starts)
-    onsets = onsets_all[first]
-    # every turn but possibly the last one is closed by a pause
-    n_stopped = int(np.count_nonzero(closing < gap_starts.size))
-    stops = gap_starts[closing[:n_stopped]] + gap_frames[closing[:n_stopped]]
-    if idle:
-        _schedule_with_timeouts(onsets, stops, params, n_frames, writer)
-        return
-    onset_ms = np.rint(onsets * hop)
-    stop_ms = np.rint(stops * hop)
-    committed_ms = np.zeros(onsets.size)  # end of the audio already committed
-    committed_ms[1:] = stop_ms[: onsets.size - 1]
-    start_ms = _audio_start_ms(onset_ms, params.prefix_ms, committed_ms)
-    _write_turns(
-        start_ms.astype(np.int64).tolist(),
-        np.rint((onsets + m) * hop).tolist(),
-        stop_ms.astype(np.int64).tolist(),
-        writer,
-    )
-
-
-def _turn_starts(onsets: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which candidate onsets start a turn, and the index of the pause that ends each turn.
-
-    ``onsets`` (first frames of speech runs long enough to start a turn) and ``gaps`` (first
-    frames of pauses long enough to end one) are sorted. The pauses cut the timeline into
-    segments: a turn starts at the first onset of a segment (later ones fall inside it) and
-    is ended by the pause that closes the segment (index ``gaps.size``: none, still open).
-    Any sorted keys work, e.g. ``configuration * stride + frame`` for many configurations
-    at once (:mod:`rtlab._sweep_engine`).
-    """
-    segment = np.searchsorted(gaps, onsets, side="right")
-    first = np.ones(segment.size, dtype=bool)
-    first[1:] = segment[1:] != segment[:-1]
-    return first, segment[first]
-
-
-def _audio_start_ms(
-    onset_ms: np.ndarray, prefix_ms: float | np.ndarray, committed_ms: np.ndarray
-) -> np.ndarray:
-    """``audio_start_ms`` of turns: the onset minus the prefix padding, rounded to ms.
-
-    Never below 0, nor before the end of the audio already committed (a commit clears the
-    buffer, so the padding never reaches into the previous item's audio).
-    """
-    return np.rint(np.maximum(np.maximum(onset_ms - prefix_ms, 0.0), committed_ms))
-
-
-def _write_turns(
-    start_ms: list[int], emit_ms: list[float], stop_ms: list[int], writer: _Writer
-) -> None:
-    """Events of turns without timeouts: what :class:`_Writer` writes, built in one pass."""
-    events = writer.events
-    times = writer.times
-    n_event = writer._n_events
-    n_item = writer._n_items
-    previous = writer._last_committed
-    n_stopped = len(stop_ms)
-    for i, (start, emit) in enumerate(zip(start_ms, emit_ms, strict=True)):
-        n_item += 1
-        item = f"item_{n_item:04d}"
-        n_event += 1
-        events.append(
-            {
-                "type": SPEECH_STARTED,
-                "event_id": f"event_{n_event:04d}",
-                "audio_start_ms": start,
-                "item_id": item,
-            }
-        )
-        times.append(float(emit))
-        if i >= n_stopped:
-            writer._item = item
-            break
-        stop = stop_ms[i]
-        events.append(
-            {
-                "type": SPEECH_STOPPED,
-                "event_id": f"event_{n_event + 1:04d}",
-                "audio_end_ms": stop,
-                "item_id": item,
-            }
-        )
-        events.append(
-            {
-                "type": COMMITTED,
-                "event_id": f"event_{n_event + 2:04d}",
-                "previous_item_id": previous,
-                "item_id": item,
-            }
-        )
-        n_event += 2
-        times.append(float(stop))
-        times.append(float(stop))
-        previous = item
-    writer._n_events = n_event
-    writer._n_items = n_item
-    writer._last_committed = previous
-
-
-def _schedule_with_timeouts(
-    onsets: np.ndarray, stops: np.ndarray, params: _Params, n_frames: int, writer: _Writer
-) -> None:
-    """Turns plus the idle timeouts between them (a loop over turns and timeouts)."""
-    hop = params.hop_ms
-    m = params.min_frames
-    idle = params.idle_frames
-    n_stopped = stops.size
-    ref = 0  # frame where the idle timer (and the uncommitted audio) starts
-    for i, onset in enumerate(onsets.tolist()):
-        emit = onset + m
-        # timeouts at ref + k * idle that come strictly before speech_started
-        for _ in range((emit - 1 - ref) // idle):
-            writer.timeout(_ms(ref, hop), _ms(ref + idle, hop), _ms(ref + idle, hop))
-            ref += idle
-        start_ms = max(0, _ms(onset, hop) - params.prefix_ms, _ms(ref, hop))
-        writer.started(round(start_ms), _ms(emit, hop))
-        if i >= n_stopped:
-            break  # a turn that never stops ends the schedule: no idle timer after it
-        stop = int(stops[i])
-        writer.stopped(_ms(stop, hop), _ms(stop, hop))
-        ref = stop
-    else:  # every turn stopped (or there was none): the timer runs to the end of the audio
-        for _ in range((n_frames - ref) // idle):
-            writer.timeout(_ms(ref, hop), _ms(ref + idle, hop), _ms(ref + idle, hop))
-            ref += idle
-
-
-def _server_vad(scores: FrameScores, params: _Params, writer: _Writer) -> None:
-    p = scores.probabilities
-    speech_starts, speech_lengths, silence_starts, silence_lengths = _runs(
-        p, params.threshold, params.offset
-    )
-    onsets = speech_starts[speech_lengths >= params.min_frames]
-    long_enough = silence_lengths >= params.silence_frames
-    gap_starts = silence_starts[long_enough]
-    gap_frames = np.full(gap_starts.size, params.silence_frames, dtype=np.int64)
-    _schedule(onsets, gap_starts, gap_frames, params, p.size, writer)
-
-
-def _semantic_vad(scores: FrameScores, params: _Params, writer: _Writer) -> None:
-    p = scores.probabilities
-    speech_starts, speech_lengths, silence_starts, silence_lengths = _runs(
-        p, params.threshold, params.offset
-    )
-    onsets = speech_starts[speech_lengths >= params.min_frames]
-    if onsets.size == 0:
-        return
-    # Only pauses long enough to end a turn whatever the model says, after the first onset.
-    eligible = (silence_lengths >= params.min_wait_frames) & (silence_starts > onsets[0])
-    starts = silence_starts[eligible]
-    lengths = silence_lengths[eligible]
-    # the model is asked when the pause has lasted min_wait, on the audio up to that moment
-    probe = starts + params.min_wait_frames
-    end_ms = np.array([_ms(f, params.hop_ms) for f in probe.tolist()], dtype=np.float64)
-    if scores.audio is not None:
-        probability = _turn_end_probability(scores.audio, end_ms)
-    elif starts.size:
-        raise ConfigError(
-            "audio_or_scores",
-            scores,
-            "FrameScores that carry their audio (scores.audio), or an Audio",
-            owner="detect",
-            fix="semantic_vad runs the turn-end model on the audio; pass the Audio instead.",
-        )
-    else:  # no pause to ask the model about
-        probability = np.empty(0, dtype=np.float64)
-    waits = np.array([params.wait_frames(q) for q in probability.tolist()], dtype=np.int64)
-    ends_turn = lengths >= waits
-    _schedule(onsets, starts[ends_turn], waits[ends_turn], params, p.size, writer)
-
-
-# (audio fingerprint, probe position in ms) -> Smart Turn probability
-_TURN_END_MEMO = _Memo(4096)
-
-
-def _turn_end_probability(audio: Audio, end_ms: np.ndarray, *, memo: bool = True) -> np.ndarray:
-    """Smart Turn probabilities at ``end_ms``, batched, memoised per (audio, end).
-
-    ``memo=False`` (audio still growing in a stream) skips both this memo and Smart Turn's
-    disk cache, which would otherwise gain one file per partial clip.
-    """
-    out = np.empty(end_ms.size, dtype=np.float64)
-    if end_ms.size == 0:
-        return out
-    if not memo:
-        from rtlab.smart_turn import turn_end_probability
-
-        return np.asarray(turn_end_probability(audio, end_ms, cache=False), dtype=np.float64)
-    fingerprint = audio.fingerprint
-    keys = [(fingerprint, round(t)) for t in end_ms.tolist()]
-    found = [_TURN_END_MEMO.get(key) for key in keys]
-    missing = [i for i, q in enumerate(found) if q is None]
-    if missing:
-        from rtlab.smart_turn import turn_end_probability
-
-        fresh = np.asarray(turn_end_probability(audio, end_ms[missing]), dtype=np.float64)
-        for i, q in zip(missing, fresh.tolist(), strict=True):
-            found[i] = q
-            _TURN_END_MEMO.put(keys[i], q)
-    out[:] = found
-    return out
-
-
-# (audio fingerprint, input format, noise reduction) -> the audio the server hears
-_PREPARED_MEMO = _Memo(4)
-
-
-def _input_processing(session: Session, options: EmulatorOptions) -> tuple[str, str | None]:
-    """What :func:`_prepare_audio` does to a session's audio: (input format, noise reduction).
-
-    The format is ``"pcm16"`` unless the session sends G.711 and the options emulate it;
-    the noise reduction type is None when off.
-    """
-    fmt = getattr(session, "input_audio_format", "pcm16") or "pcm16"
-    if not options.emulate_input_format:
-        fmt = "pcm16"
-    reduction = getattr(session, "input_audio_noise_reduction", None)
-    return fmt, None if reduction is None else reduction.type
-
-
-def _prepare_audio(audio: Audio, session: Session, options: EmulatorOptions) -> Audio:
-    """The audio the server's VAD hears: through the input codec, then noise reduction."""
-    fmt, kind = _input_processing(session, options)
-    if fmt == "pcm16" and kind is None:
-        return audio
-    key = (audio.fingerprint, fmt, kind)
-    hit = _PREPARED_MEMO.get(key)
-    if hit is not None:
-        return hit
-    prepared = audio
-    if fmt in ("g711_ulaw", "g711_alaw"):
-        from rtlab.audio import Audio
-
-        law: Literal["ulaw", "alaw"] = "ulaw" if fmt == "g711_ulaw" else "alaw"
-        prepared = Audio.from_g711(prepared.to_g711(law), law)
-    if kind is not None:
-        from rtlab import noise
-
-        prepared = noise.reduce(prepared, kind)
-    _PREPARED_MEMO.put(key, prepared)
-    return prepared
 
 
 def detect(
@@ -808,12 +330,10 @@ def detect(
 
     Notes
     -----
-    Made to be called thousands of times on the same scores: the runs of speech and
-    silence frames are memoised per (probability array, threshold, hysteresis) (64
-    entries), Smart Turn probabilities per (audio, position) (4096), and the
-    codec/noise-reduced audio per (audio, format, noise reduction) (4); all in memory,
-    thread-safe. On one hour of scores (112,500 frames, ~500 turns) a server_vad
-    configuration takes about 3 ms.
+    Made to be called thousands of times on the same scores: vectorised with numpy, it
+    keeps nothing between calls (:func:`rtlab.vad.score` and Smart Turn cache their
+    results on disk, keyed on the audio's content). On one hour of scores (112,500
+    frames, ~500 turns) a server_vad configuration takes about 3 ms.
 
     Examples
     --------
@@ -848,17 +368,9 @@ def detect(
             return EventLog((), (), session=session, duration_ms=duration_ms)
         from rtlab import vad
 
-        prepared = _prepare_audio(audio_or_scores, session, options)
+        prepared = prepare_audio(audio_or_scores, session, options)
         scores = vad.score(prepared, model=options.vad_model)
-    if turn_detection is None:
-        return EventLog((), (), session=session, duration_ms=duration_ms)
-    params = _Params(turn_detection, scores.hop_ms, options)
-    writer = _Writer()
-    if params.kind == "server_vad":
-        _server_vad(scores, params, writer)
-    else:
-        _semantic_vad(scores, params, writer)
-    return EventLog._trusted(writer.events, writer.times, session=session, duration_ms=duration_ms)
+    return events_from_scores(scores, session, options, duration_ms=duration_ms)
 
 
 # ---------------------------------------------------------------------------------------
@@ -916,8 +428,8 @@ class Detector:
             raise ConfigError("options", options, "an EmulatorOptions", owner="Detector")
         self.session, self.turn_detection = _resolve(session_or_turn_detection, "Detector")
         self.options = options
-        self._writer = _Writer()
-        self._params: _Params | None = None
+        self._writer = Writer()
+        self._params: Params | None = None
         self._scorer: Any = None
         # The recent audio for the turn-end model (semantic_vad only), resampled to 16 kHz as
         # a stream exactly as rtlab.vad resamples a whole clip. Smart Turn hears the 8 s before
@@ -928,6 +440,7 @@ class Detector:
         self._dropped16 = 0  # 16 kHz samples dropped from the front of _recent16
         self._samples_fed = 0
         self._external_audio: Audio | None = None
+        self._turn_end_memo: dict[tuple[str, int], float] = {}  # for _external_audio
         self._flushed = False
         # state machine
         self._frame = 0
@@ -952,7 +465,7 @@ class Detector:
     def log(self) -> EventLog:
         """Every event emitted so far, as an EventLog (``duration_ms`` = audio position)."""
         hop = self._params.hop_ms if self._params else 0.0
-        duration = max(self._samples_fed / 24.0, self._frame * hop)
+        duration = max(self._samples_fed * 1000.0 / SAMPLE_RATE_HZ, self._frame * hop)
         return EventLog(
             tuple(self._writer.events),
             tuple(self._writer.times),
@@ -1046,13 +559,9 @@ class Detector:
         """
         self._check_open()
         owner = "Detector.feed_scores"
-        if not (
-            isinstance(hop_ms, numbers.Real)
-            and not isinstance(hop_ms, bool)
-            and math.isfinite(hop_ms)
-            and hop_ms > 0
-        ):
-            raise ConfigError("hop_ms", hop_ms, "a finite frame hop in ms > 0", owner=owner)
+        hop = "a finite frame hop in ms > 0"
+        if _check.number(hop_ms, "hop_ms", owner=owner, allowed=hop) <= 0:
+            raise ConfigError("hop_ms", hop_ms, hop, owner=owner)
         try:
             values = np.asarray(probabilities, dtype=np.float64).ravel()
         except (TypeError, ValueError):
@@ -1064,7 +573,7 @@ class Detector:
         if self.turn_detection is None:
             return []
         if self._params is None:
-            self._params = _Params(self.turn_detection, hop_ms, self.options)
+            self._params = Params(self.turn_detection, hop_ms, self.options)
         if audio is not None:
             self._external_audio = audio
         return self._steps(values.tolist())
@@ -1099,7 +608,7 @@ class Detector:
             from rtlab import vad
 
             self._scorer = vad.stream(model=self.options.vad_model)
-            self._params = _Params(self.turn_detection, self._scorer.hop_ms, self.options)
+            self._params = Params(self.turn_detection, self._scorer.hop_ms, self.options)
         return self._scorer
 
     def _keep_recent(self, samples: np.ndarray) -> None:
@@ -1107,7 +616,7 @@ class Detector:
             import soxr
 
             self._resampler16 = soxr.ResampleStream(
-                24_000, 16_000, 1, dtype="float32", quality="HQ"
+                SAMPLE_RATE_HZ, 16_000, 1, dtype="float32", quality="HQ"
             )
         chunk = self._resampler16.resample_chunk(samples.astype(np.float32) / np.float32(32768.0))
         self._recent16 = np.concatenate([self._recent16, chunk])
@@ -1120,7 +629,8 @@ class Detector:
     def _turn_end(self, end_ms: int) -> float:
         """Smart Turn probability at ``end_ms``, on the given clip or the audio fed so far."""
         if self._external_audio is not None:
-            return float(_turn_end_probability(self._external_audio, np.array([end_ms], float))[0])
+            at_ms = np.array([end_ms], float)
+            return float(turn_end_probability(self._external_audio, at_ms, self._turn_end_memo)[0])
         if self._resampler16 is None:
             raise ConfigError(
                 "audio",
@@ -1133,8 +643,8 @@ class Detector:
 
         end16 = round(end_ms * 16) - self._dropped16  # as smart_turn positions: rint(ms * 16)
         end16 = min(end16, self._recent16.size)
-        window = smart_turn._windows(self._recent16, np.array([0]), np.array([end16]))
-        return float(smart_turn._run_model(window)[0])
+        window = smart_turn.windows_16k(self._recent16, np.array([0]), np.array([end16]))
+        return float(smart_turn.run_model(window)[0])
 
     def _steps(self, probabilities: Sequence[float] | np.ndarray) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -1159,14 +669,18 @@ class Detector:
                     self._run = 0
                 if self._run >= m:
                     onset = self._run_start
-                    start_ms = max(0, _ms(onset, hop) - params.prefix_ms, _ms(self._ref, hop))
-                    out += writer.started(round(start_ms), _ms(end, hop))
+                    start_ms = max(
+                        0, frame_ms(onset, hop) - params.prefix_ms, frame_ms(self._ref, hop)
+                    )
+                    out += writer.started(round(start_ms), frame_ms(end, hop))
                     self._in_speech = True
                     self._run = 0
                     self._silence = 0
                     self._wait = None
                 elif idle and end - self._ref >= idle:
-                    out += writer.timeout(_ms(self._ref, hop), _ms(end, hop), _ms(end, hop))
+                    out += writer.timeout(
+                        frame_ms(self._ref, hop), frame_ms(end, hop), frame_ms(end, hop)
+                    )
                     self._ref = end
                 continue
             if p < silence_below:
@@ -1179,13 +693,13 @@ class Detector:
                 continue
             if semantic:
                 if self._silence == params.min_wait_frames:
-                    q = self._turn_end(_ms(end, hop))
+                    q = self._turn_end(frame_ms(end, hop))
                     self._wait = params.wait_frames(q)
                 stop_now = self._wait is not None and self._silence >= self._wait
             else:
                 stop_now = self._silence >= params.silence_frames
             if stop_now:
-                out += writer.stopped(_ms(end, hop), _ms(end, hop))
+                out += writer.stopped(frame_ms(end, hop), frame_ms(end, hop))
                 self._in_speech = False
                 self._silence = 0
                 self._wait = None

@@ -65,7 +65,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from rtlab import _io
+from rtlab import _check, _io
+from rtlab.audio import SAMPLE_RATE_HZ
 from rtlab.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,7 +94,6 @@ MODELS: tuple[str, ...] = ("silero", "energy")
 HOP_MS = 32.0
 """Frame hop of both models, in ms (512 samples at 16 kHz = 768 samples at 24 kHz)."""
 
-_IN_RATE_HZ = 24000
 _SILERO_RATE_HZ = 16000
 _FRAME_16K = 512
 _FRAME_24K = 768
@@ -105,7 +105,7 @@ WARMUP_FRAMES = 64
 """Frames run (and discarded) after each reset before the segment it serves (2.048 s)."""
 _STREAMS_PER_RUN = 32  # batch rows per onnxruntime call; throughput is flat from ~16 up
 _WORKERS = 2  # Python threads calling onnxruntime at once (it releases the GIL)
-_GROUP_SAMPLES = 30 * 60 * _IN_RATE_HZ  # score_many scores (and caches) <= 30 min at a time
+_GROUP_SAMPLES = 30 * 60 * SAMPLE_RATE_HZ  # score_many scores (and caches) <= 30 min at a time
 
 # energy model (tuned on the shipped AMI + LibriVox clips against their speech annotation)
 ENERGY_FLOOR_INIT_DB = -60.0
@@ -202,26 +202,26 @@ class FrameScores:
                 raise bad("probabilities", f"an array with values in [{low}, {high}]", allowed)
         object.__setattr__(self, "probabilities", _readonly(p))
 
-        if isinstance(self.hop_ms, bool) or not isinstance(self.hop_ms, (int, float, np.number)):
+        hop_ms = _check.number(
+            self.hop_ms, "hop_ms", owner="FrameScores", allowed="a number of ms > 0"
+        )
+        if hop_ms <= 0:
             raise bad("hop_ms", self.hop_ms, "a number of ms > 0")
-        if not (math.isfinite(self.hop_ms) and self.hop_ms > 0):
-            raise bad("hop_ms", self.hop_ms, "a number of ms > 0")
-        object.__setattr__(self, "hop_ms", float(self.hop_ms))
+        object.__setattr__(self, "hop_ms", hop_ms)
 
         if not isinstance(self.model, str) or not self.model:
             raise bad("model", self.model, "a non-empty str")
         if not isinstance(self.fingerprint, str):
             raise bad("fingerprint", self.fingerprint, "a str (the audio's fingerprint)")
 
-        d = self.duration_ms
-        if (
-            isinstance(d, bool)
-            or not isinstance(d, (int, float, np.number))
-            or not math.isfinite(d)
-            or d < 0
-        ):
-            raise bad("duration_ms", d, "a number of ms >= 0")
-        object.__setattr__(self, "duration_ms", float(d))
+        duration_ms = _check.number(
+            self.duration_ms,
+            "duration_ms",
+            owner="FrameScores",
+            low=0.0,
+            allowed="a number of ms >= 0",
+        )
+        object.__setattr__(self, "duration_ms", duration_ms)
         if p.size * self.hop_ms > self.duration_ms + self.hop_ms + 1e-6:
             raise bad(
                 "probabilities",
@@ -388,7 +388,7 @@ def _to_float(audio: Audio) -> np.ndarray:
     return np.asarray(audio.samples, dtype=np.float32) / np.float32(32768.0)
 
 
-def _resample_16k(audio: Audio) -> np.ndarray:
+def resample_16k(audio: Audio) -> np.ndarray:
     """The clip at 16 kHz, float32 in [-1, 1] (soxr, quality HQ).
 
     Resampled as a stream in 10-s pieces, which gives exactly the samples ``soxr.resample``
@@ -399,8 +399,10 @@ def _resample_16k(audio: Audio) -> np.ndarray:
     samples = np.asarray(audio.samples)
     if samples.size == 0:
         return np.zeros(0, np.float32)
-    resampler = soxr.ResampleStream(_IN_RATE_HZ, _SILERO_RATE_HZ, 1, dtype="float32", quality="HQ")
-    step = 10 * _IN_RATE_HZ
+    resampler = soxr.ResampleStream(
+        SAMPLE_RATE_HZ, _SILERO_RATE_HZ, 1, dtype="float32", quality="HQ"
+    )
+    step = 10 * SAMPLE_RATE_HZ
     pieces = []
     for lo in range(0, samples.size, step):
         x = samples[lo : lo + step].astype(np.float32) / np.float32(32768.0)
@@ -578,7 +580,7 @@ def _score_missing(audios: Sequence[Audio], model: str, *, progress: bool) -> li
     """Compute probabilities for clips that were not cached (the only place models run)."""
     if model == "energy":
         return [_energy_probabilities(a) for a in audios]
-    signals = [_resample_16k(a) for a in audios]
+    signals = [resample_16k(a) for a in audios]
     return _silero_probabilities(signals, [_n_frames(a) for a in audios], progress=progress)
 
 
@@ -622,7 +624,7 @@ class ScoreStream:
 
             self._session = session("silero_vad")
             self._resampler = soxr.ResampleStream(
-                _IN_RATE_HZ, _SILERO_RATE_HZ, 1, dtype="float32", quality="HQ"
+                SAMPLE_RATE_HZ, _SILERO_RATE_HZ, 1, dtype="float32", quality="HQ"
             )
             # 16 kHz samples from index self._buffer_start on (64 before the next frame)
             self._buffer = np.zeros(0, np.float32)
@@ -768,7 +770,7 @@ def _check_model(model: object, owner: str) -> str:
     return str(model)
 
 
-def _as_audio(audio: object) -> Audio:
+def as_audio(audio: object) -> Audio:
     from rtlab.audio import Audio, load_audio
 
     return audio if isinstance(audio, Audio) else load_audio(audio)
@@ -816,7 +818,7 @@ def score_many(
     [221, 93, 165, 189, 102]
     """
     model = _check_model(model, "score_many")  # type: ignore[assignment]
-    clips = [_as_audio(a) for a in audios]
+    clips = [as_audio(a) for a in audios]
     found: list[np.ndarray | None] = [None] * len(clips)
     if cache:
         for i, clip in enumerate(clips):

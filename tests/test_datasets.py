@@ -55,7 +55,7 @@ def test_audio_is_byte_for_byte_the_upstream_file():
 
 
 def test_list_matches_the_files():
-    table = datasets.list().set_index("name")
+    table = datasets.names().set_index("name")
     assert sorted(table.index) == NAMES
     for _name, row in table.iterrows():
         info = sf.info(row["path"])
@@ -93,7 +93,7 @@ def test_list_matches_the_files():
 
 def test_every_clip_loads_at_24_khz_with_matching_truth(clips):
     assert sorted(clips) == NAMES
-    paths = datasets.list().set_index("name")["path"]
+    paths = datasets.names().set_index("name")["path"]
     for name, clip in clips.items():
         info = sf.info(paths[name])
         assert isinstance(clip.audio, Audio) and clip.audio.sample_rate_hz == RATE
@@ -170,7 +170,7 @@ def test_datasets_folder_comes_from_the_environment(tmp_path, monkeypatch):
     (folder / "manifest.json").write_text(json.dumps(manifest))
     monkeypatch.setenv("RTLAB_DATASETS", str(folder))
     assert datasets.root() == folder
-    assert datasets.list()["name"].tolist() == ["me/a"]
+    assert datasets.names()["name"].tolist() == ["me/a"]
     clip = datasets.load("me/a")
     assert clip.truth.speech.tolist() == [[0.25, 2.75]]
     monkeypatch.setenv("RTLAB_DATASETS", str(tmp_path / "missing"))
@@ -277,15 +277,50 @@ def test_compose_gap_forms_are_honoured(clips):
 
     fixed = datasets.compose(names, gaps_ms=600)
     assert gaps_of(fixed) == pytest.approx([600.0] * 3, abs=1000 / RATE)
-    drawn = datasets.compose(names, gaps_ms=(400, 900), seed=3)
+    drawn = datasets.compose(names, gap_range_ms=(400, 900), seed=3)
     assert all(400 - 1000 / RATE <= g <= 900 + 1000 / RATE for g in gaps_of(drawn))
     assert len({round(g) for g in gaps_of(drawn)}) == 3
-    again = datasets.compose(names, gaps_ms=(400, 900), seed=3)
+    again = datasets.compose(names, gap_range_ms=(400, 900), seed=3)
     assert again.name == drawn.name and again.audio == drawn.audio and again.truth == drawn.truth
-    other = datasets.compose(names, gaps_ms=(400, 900), seed=4)
+    other = datasets.compose(names, gap_range_ms=(400, 900), seed=4)
     assert other.name != drawn.name and gaps_of(other) != gaps_of(drawn)
     listed = datasets.compose(names, gaps_ms=[100, 0, 2500])
     assert gaps_of(listed) == pytest.approx([100, 0, 2500], abs=1000 / RATE)
+
+
+def test_compose_two_gaps_and_a_range_are_told_apart():
+    names = ["librivox/0880", "librivox/0930", "librivox/0890"]
+    two = datasets.compose(names, gaps_ms=[400, 900])
+    gaps = [b.start_s - a.end_s for a, b in itertools.pairwise(two.truth.turns)]
+    assert gaps == pytest.approx([0.4, 0.9], abs=1 / RATE)
+    with pytest.warns(DeprecationWarning, match="gap_range_ms"):  # the old spelling of a range
+        old = datasets.compose(names, gaps_ms=(400, 900), seed=3)
+    assert old.audio == datasets.compose(names, gap_range_ms=(400, 900), seed=3).audio
+    with pytest.raises(ConfigError) as info:
+        datasets.compose(names, gaps_ms=[400, 900], gap_range_ms=(400, 900))
+    assert info.value.field == "gap_range_ms"
+    for bad in [(900, 400), [1, 2, 3], 500, "long", (0, 1e308)]:
+        with pytest.raises(ConfigError) as info:
+            datasets.compose(names, gap_range_ms=bad)
+        assert info.value.field == "gap_range_ms"
+
+
+def test_list_is_a_deprecated_name_of_names():
+    with pytest.warns(DeprecationWarning, match="names"):
+        table = datasets.list()
+    assert table.equals(datasets.names())
+    assert "list" not in datasets.__all__
+
+
+def test_noise_does_not_import_datasets():
+    """datasets mixes noise in (imports noise); noise must not import datasets back."""
+    import ast
+
+    tree = ast.parse((ROOT.parent / "rtlab" / "noise.py").read_text(encoding="utf-8"))
+    imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert "datasets" not in imported and "rtlab.datasets" not in imported
 
 
 @pytest.mark.parametrize(

@@ -407,3 +407,116 @@ def test_wrong_log_or_truth_type_is_a_config_error_naming_it(function):
     with pytest.raises(ConfigError, match="'log' parameter") as info:
         function([{"type": "input_audio_buffer.speech_started"}], clip.truth)
     assert info.value.field == "log"
+
+
+# -- true turns per speaker, owed and missed ends (issue 12) ------------------------------
+
+
+def _log(events_and_times, duration_ms):
+    events = tuple(e for e, _ in events_and_times)
+    return EventLog(events, tuple(float(t) for _, t in events_and_times), duration_ms=duration_ms)
+
+
+def _started(item, start_ms):
+    return {
+        "type": "input_audio_buffer.speech_started",
+        "audio_start_ms": start_ms,
+        "item_id": item,
+    }
+
+
+def _stopped(item, end_ms):
+    return {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": end_ms, "item_id": item}
+
+
+def test_a_turn_that_never_ends_is_a_missed_end_not_a_perfect_score():
+    truth = Annotation.from_segments([[1.0, 3.0]], duration_s=5.0)
+    never = _log([(_started("a", 800), 1000)], 5000.0)
+    row = metrics.score(never, truth)
+    assert row["n_true_ends"] == 1
+    assert row["missed_ends"] == 1 and row["missed_end_rate"] == 1.0
+    assert row["false_cutoffs"] == 0 and np.isnan(row["latency_ms_median"])
+    ended = _log([(_started("a", 800), 1000), (_stopped("a", 3500), 3500)], 5000.0)
+    row = metrics.score(ended, truth)
+    assert row["missed_ends"] == 0 and row["missed_end_rate"] == 0.0
+    assert row["latency_ms_median"] == 500.0
+
+
+def test_a_clip_that_ends_before_the_silence_runs_out_misses_the_end():
+    # the last word ends 300 ms before the audio: a 500 ms silence_duration cannot answer
+    truth = Annotation.from_segments([[1.0, 3.0]], duration_s=3.3)
+    log = _log([(_started("a", 800), 1000)], 3300.0)
+    assert metrics.score(log, truth)["missed_end_rate"] == 1.0
+
+
+def test_a_hand_over_between_two_speakers_is_a_true_end():
+    # A speaks, B answers after 500 ms: two turns; a stop in the gap ends A's turn
+    truth = Annotation.from_segments([[0.0, 2.0], [2.5, 4.0]], speakers=["A", "B"], duration_s=6.0)
+    log = _log(
+        [
+            (_started("a", 0), 100),
+            (_stopped("a", 2300), 2300),
+            (_started("b", 2400), 2600),
+            (_stopped("b", 4400), 4400),
+        ],
+        6000.0,
+    )
+    row = metrics.score(log, truth)
+    assert row["n_true_turns"] == 2 and row["n_true_ends"] == 2
+    assert row["false_cutoffs"] == 0 and row["missed_ends"] == 0
+    assert row["latency_ms_median"] == pytest.approx(350.0)
+
+
+def test_an_overlapped_hand_over_answered_at_the_speakers_end_is_not_a_cut_off():
+    # B starts 150 ms before A stops (as AMI's loose times often have it); a stop right at
+    # A's end is A's end detection, not a cut-off of B
+    truth = Annotation.from_segments([[0.0, 3.0], [2.85, 5.0]], speakers=["A", "B"], duration_s=6.0)
+    log = _log([(_started("a", 0), 100), (_stopped("a", 3010), 3010)], 6000.0)
+    row = metrics.score(log, truth)
+    assert row["false_cutoffs"] == 0
+    assert row["latency_ms_median"] == pytest.approx(10.0)
+    assert row["n_true_ends"] == 1  # A's end is overlapped: found, but not owed
+
+
+def test_a_short_answer_by_another_speaker_is_a_backchannel_only_if_the_speaker_goes_on():
+    a = Annotation.from_segments(
+        [[0.0, 2.0], [2.1, 2.5], [2.8, 5.0]], speakers=["A", "B", "A"], duration_s=6.0
+    )
+    assert [(t.speaker, t.end_s) for t in a.speaker_turns()] == [("A", 5.0)]
+    b = Annotation.from_segments(
+        [[0.0, 2.0], [2.1, 2.5], [5.0, 6.0]], speakers=["A", "B", "A"], duration_s=7.0
+    )
+    assert [t.speaker for t in b.speaker_turns()] == ["A", "B", "A"]
+
+
+@pytest.mark.parametrize(
+    ("name", "n_turns"),
+    [
+        # counted by hand from debug.rttm / dev00.rttm (speaker, start, end):
+        # dev00: MEE009 1.44-13.31 | MEE012 13.15-16.92, 18.06-18.40 | MEE009 18.20-20.64 |
+        # MEE012 20.56-21.62 | MEE009 21.95-26.27 (MEE012 23.07-23.81 inside: backchannel) |
+        # MEE012 26.19-28.38 | MEE009 28.22-30.00  -> 7 turns, two speakers
+        ("ami-debug/dev00", 7),
+        # trn05: FEE078 0-1.47 (FEO079 0-0.38 inside: backchannel) | FEE081 1.46-2.11 (FEE078
+        # does not go on for 3.8 s) | FEE078 5.94-6.28, 8.02-30.00 (FEE081 8.50-9.28 and
+        # FEE080 19.16-19.58 inside: backchannels) -> 3 turns
+        ("ami-debug/trn05", 3),
+    ],
+)
+def test_true_turn_counts_on_shipped_meetings_match_a_hand_count(name, n_turns):
+    clip = rtlab.datasets.load(name)
+    assert len(metrics.truth_turns(clip.truth)) == n_turns
+    log = rtlab.detect(rtlab.vad.score(clip.audio), rtlab.Session())
+    assert metrics.score(log, clip.truth)["n_true_turns"] == n_turns
+
+
+def test_client_commits_end_turns_when_turn_detection_is_off():
+    truth = Annotation.from_segments([[1.0, 3.0]], duration_s=5.0)
+    commit = {"type": "input_audio_buffer.committed", "item_id": "c1", "previous_item_id": None}
+    row = metrics.score(_log([(commit, 3400)], 5000.0), truth)
+    assert row["missed_ends"] == 0 and row["latency_ms_median"] == 400.0
+    timeout = {"type": "input_audio_buffer.timeout_triggered", "item_id": "t1",
+               "audio_start_ms": 3000, "audio_end_ms": 3400}  # fmt: skip
+    idle = {"type": "input_audio_buffer.committed", "item_id": "t1", "previous_item_id": None}
+    row = metrics.score(_log([(timeout, 3400), (idle, 3400)], 5000.0), truth)
+    assert row["missed_ends"] == 1  # an idle timeout's commit does not end the user's turn

@@ -59,13 +59,14 @@ def executed(tmp_path_factory):
     return run
 
 
-def test_the_five_notebooks_are_there():
+def test_the_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == [
         "01_session_builder.ipynb",
         "02_audio_and_vad.ipynb",
         "03_turn_detection_tuning.ipynb",
         "04_parameter_sweeps.ipynb",
         "05_noise_and_telephony.ipynb",
+        "07_calibrate.ipynb",
     ]
 
 
@@ -137,3 +138,14 @@ def test_05_measures_noise_and_telephony(executed):
     text = text_of(nb)
     assert "babble" in text and "g711_ulaw" in text and "telephony preset" in text
     assert count(nb, "image/png") >= 1
+
+
+def test_07_calibrates_against_a_server_with_hidden_options(executed):
+    import rtlab
+
+    nb, _, out_dir = executed(ROOT / "notebooks" / "07_calibrate.ipynb")
+    assert count(nb, "image/png") >= 1
+    saved = list(out_dir.rglob("calibration.json"))
+    assert saved, "the notebook saves its calibration"
+    cal = rtlab.Calibration.load(saved[0])
+    assert cal.options.negative_threshold_offset == pytest.approx(0.2)

@@ -417,7 +417,7 @@ def test_pareto_highlights_the_non_dominated_configurations(sweep_table):
 def test_tradeoff_annotates_the_recommended_configuration(sweep_table):
     summary = rtlab.summarize(sweep_table)
     ax = plot.tradeoff(sweep_table, ax=Figure().add_subplot())
-    best = rtlab.recommend(sweep_table, max_latency_ms=1500).turn_detection
+    best = rtlab.recommend(sweep_table).turn_detection
     row = summary[
         np.isclose(summary["param_turn_detection.threshold"], best.threshold)
         & (summary["param_turn_detection.silence_duration_ms"] == best.silence_duration_ms)
@@ -428,7 +428,8 @@ def test_tradeoff_annotates_the_recommended_configuration(sweep_table):
     assert circle.get_ydata()[0] == pytest.approx(row["false_cutoff_rate"].iloc[0])
     (note,) = [t for t in ax.texts if t.get_text().startswith("recommended\n")]
     assert f"silence {best.silence_duration_ms}" in note.get_text()
-    assert line(ax, "latency budget 1500 ms").get_xdata()[0] == 1500
+    budget = rtlab.sweeps.LATENCY_BUDGET_MS
+    assert line(ax, f"latency budget {budget:g} ms").get_xdata()[0] == budget
     assert line(ax, "API default").get_marker() == "*"
     colourbar = ax.figure.axes[-1]
     assert colourbar.get_ylabel() == "silence duration (ms)"

@@ -82,7 +82,7 @@ def test_none_is_off_and_sent_as_null(field, value, ga_path):
 @pytest.mark.parametrize(("field", "value", "ga_path"), NULLABLE)
 def test_a_value_is_sent(field, value, ga_path):
     session = Session(**{field: value})
-    payload = value._payload()
+    payload = value.payload()
     assert session.to_event(api="beta")["session"][field] == payload
     assert _ga_get(session.to_event(api="ga"), ga_path) == payload
     assert Session.from_event(session.to_event(api="ga")) == session
@@ -849,3 +849,40 @@ def test_error_messages_never_show_an_api_key(make):
 def test_unset_a_non_string_path_is_a_config_error():
     with pytest.raises(ConfigError, match=r"'paths' parameter of Session.unset .* Got 5"):
         Session().unset(5)
+
+
+def test_the_wire_keeps_apart_what_rtlab_does_not_model():
+    from rtlab import _wire
+
+    server = {
+        "type": "session.created",
+        "session": {
+            "type": "realtime",
+            "object": "realtime.session",
+            "truncation": "auto",
+            "audio": {"input": {"format": {"type": "audio/pcmu"}, "vad_mode": "x"}},
+        },
+    }
+    read = _wire.read(server)
+    assert read.fields == {"input_audio_format": "g711_ulaw"}
+    assert read.unmodelled == {
+        "object": "realtime.session",
+        "truncation": "auto",
+        "audio": {"input": {"vad_mode": "x"}},
+    }
+    assert Session.from_event(server) == Session(input_audio_format="g711_ulaw")
+
+
+def test_field_metadata_is_written_once_and_read_everywhere():
+    from rtlab.session import allowed, limits, meta
+
+    assert meta(Session, "temperature") == {"api": "beta"}
+    assert meta(ServerVad, "idle_timeout_ms")["api"] == "ga"
+    assert limits(Session, "speed") == (0.25, 1.5)
+    assert limits(Session, "max_response_output_tokens") == (1, 4096)
+    assert allowed(Session, "tracing") == (
+        "'auto', a Tracing (or a dict of its parameters), or None (off)"
+    )
+    # the docstring's Parameters are written from the fields
+    assert "threshold : a float in [0.0, 1.0], default 0.5" in ServerVad.__doc__
+    assert "Only the beta API has it." in Session.__doc__

@@ -43,13 +43,13 @@ def private_cache(tmp_path, monkeypatch):
 @pytest.fixture()
 def model_windows(monkeypatch) -> list[int]:
     calls: list[int] = []
-    real = smart_turn._run_model
+    real = smart_turn.run_model
 
     def counting(windows):
         calls.append(windows.shape[0])
         return real(windows)
 
-    monkeypatch.setattr(smart_turn, "_run_model", counting)
+    monkeypatch.setattr(smart_turn, "run_model", counting)
     return calls
 
 
@@ -65,12 +65,12 @@ def test_mel_filterbank_is_whispers(pipecat_features):
 
 def test_log_mel_matches_pipecats_extractor_on_real_speech(pipecat_features, librivox):
     audio = librivox["0870"].audio  # 7.1 s: a padded window, then a full 8-s window of AMI
-    signal = vad._resample_16k(audio)
-    long = vad._resample_16k(datasets.load("ami-debug/trn07").audio)
+    signal = vad.resample_16k(audio)
+    long = vad.resample_16k(datasets.load("ami-debug/trn07").audio)
     windows = np.concatenate(
         [
-            smart_turn._windows(signal, np.array([0, 0]), np.array([signal.size, 40000])),
-            smart_turn._windows(long, np.array([0]), np.array([long.size])),
+            smart_turn.windows_16k(signal, np.array([0, 0]), np.array([signal.size, 40000])),
+            smart_turn.windows_16k(long, np.array([0]), np.array([long.size])),
         ]
     )
     ours = smart_turn.log_mel_features(windows)
@@ -84,8 +84,8 @@ def test_probability_equals_the_model_on_pipecats_features(pipecat_features, lib
     audio = librivox["0890"].audio
     ends = np.array([1000.0, 2500.0, audio.duration_ms])
     ours = turn_end_probability(audio, ends, cache=False)
-    signal = vad._resample_16k(audio)
-    windows = smart_turn._windows(
+    signal = vad.resample_16k(audio)
+    windows = smart_turn.windows_16k(
         signal, np.zeros(3, np.int64), np.rint(ends * 16).astype(np.int64)
     )
     features = np.stack([pipecat_features.compute_whisper_log_mel_features(w) for w in windows])
@@ -96,7 +96,7 @@ def test_probability_equals_the_model_on_pipecats_features(pipecat_features, lib
 
 def test_windows_keep_the_last_8_s_zero_padded_at_the_start():
     signal = np.arange(1, 200001, dtype=np.float32)
-    w = smart_turn._windows(signal, np.array([0, 0, 50000]), np.array([16000, 200000, 60000]))
+    w = smart_turn.windows_16k(signal, np.array([0, 0, 50000]), np.array([16000, 200000, 60000]))
     assert (w[0, :112000] == 0).all() and np.array_equal(w[0, 112000:], signal[:16000])
     assert np.array_equal(w[1], signal[72000:200000])
     assert (w[2, :118000] == 0).all() and np.array_equal(w[2, 118000:], signal[50000:60000])
@@ -134,7 +134,7 @@ def test_start_ms_leaves_out_earlier_audio(librivox):
     assert turn_end_probability(audio, [end], start_ms=0.0, cache=False) == whole
     # nothing heard: an all-zero window
     silent = turn_end_probability(audio, [end], start_ms=end, cache=False)
-    zeros = smart_turn._run_model(np.zeros((1, 128000), np.float32))
+    zeros = smart_turn.run_model(np.zeros((1, 128000), np.float32))
     assert silent == zeros
 
 

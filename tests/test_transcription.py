@@ -203,9 +203,22 @@ def test_short_turns_are_empty_and_a_second_pass_replaces_the_first():
     assert len(twice) == len(once)
 
 
-def test_the_decoder_is_made_once_and_shared():
-    first = transcription._decoder(None)
-    assert transcription._decoder(None) is first
+def test_one_decoder_per_call_decodes_every_turn(monkeypatch):
+    made = []
+    real = transcription._decoder
+    monkeypatch.setattr(transcription, "_decoder", lambda model: made.append(model) or real(model))
+    clip = datasets.load("ami-lhotse/ES2011a")
+    log = rtlab.detect(clip.audio, rtlab.ServerVad(silence_duration_ms=200))
+    assert len(log.of_type("input_audio_buffer.committed")) >= 2
+    rtlab.transcribe(clip.audio, log, progress=False)
+    assert made == [None]
+    rtlab.transcribe(clip.audio, log, progress=False)
+    assert made == [None, None]  # nothing is kept between calls
+
+
+def test_reset_decoders_is_a_deprecated_no_op():
+    with pytest.deprecated_call():
+        transcription.reset_decoders()
 
 
 def test_bad_options_are_refused():

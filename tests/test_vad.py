@@ -123,7 +123,7 @@ def test_energy_floor_follows_the_noise():
 
 def test_segmented_scores_match_one_sequential_stream(ami, ami_long):
     n = vad._n_frames(ami_long)
-    x16 = vad._resample_16k(ami_long)
+    x16 = vad.resample_16k(ami_long)
     sequential = vad._silero_probabilities([x16], [n], segment_frames=None)[0]
     segmented = vad.score(ami_long, cache=False).probabilities
     assert segmented.shape == sequential.shape == (10312,)

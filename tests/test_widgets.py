@@ -250,6 +250,24 @@ def test_save_writes_the_previewed_event_that_loads_back(tmp_path):
     assert (tmp_path / "clicked.json").exists()
 
 
+def test_the_form_is_built_from_the_session_fields():
+    builder = SessionBuilder()
+    assert builder.temperature.placeholder == "default 0.8 (0.6 to 1.2; beta only)"
+    assert builder.speed.placeholder == "default 1.0 (0.25 to 1.5)"
+    assert builder.idle_timeout_ms.placeholder == "unset (5000 to 30000 or null; GA only)"
+    assert builder.transcription_language.placeholder == "unset (e.g. en)"
+    assert builder.speed.tooltip == Session.model_fields["speed"].description
+    assert list(builder.eagerness.options) == ["low", "medium", "high", "auto"]
+    assert [value for _, value in builder.input_audio_format.options] == [
+        "",
+        "pcm16",
+        "g711_ulaw",
+        "g711_alaw",
+    ]
+    assert "gpt-realtime" in builder.model.options and "cedar" in builder.voice.options
+    assert (builder.threshold.value, builder.silence_duration_ms.value) == (0.5, 500)
+
+
 def test_beta_rejects_a_ga_only_model_in_the_preview_not_the_form():
     builder = SessionBuilder()
     builder.model.value = "gpt-realtime-mini"
@@ -366,6 +384,20 @@ def test_tuner_on_bare_audio_without_truth(clip):
     before = tuner.image.value
     tuner.prefix_padding_ms.value = 100
     assert tuner.image.value != before
+
+
+def test_tuner_starts_at_the_api_defaults_and_spans_the_api_ranges(clip, scores):
+    tuner = Tuner(clip.audio, scores=scores)
+    server = ServerVad()
+    assert (tuner.threshold.min, tuner.threshold.max) == (0.0, 1.0)
+    assert (tuner.idle_timeout_ms.min, tuner.idle_timeout_ms.max) == (5000, 30000)
+    tuner.kind.value = "server_vad"
+    assert tuner.value.turn_detection == server
+    assert (
+        tuner.threshold.value,
+        tuner.prefix_padding_ms.value,
+        tuner.silence_duration_ms.value,
+    ) == (server.threshold, server.prefix_padding_ms, server.silence_duration_ms)
 
 
 def test_tuner_rejects_what_is_not_a_clip():

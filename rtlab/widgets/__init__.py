@@ -4,6 +4,7 @@
   next to the field, a live beta / GA ``session.update`` preview, copy and save.
 - :class:`Tuner`: sliders for turn detection on one clip; the timeline and the metrics
   against the ground truth follow every change (cached scores, < 100 ms per change).
+- :class:`Annotator`: mark, play and adjust the true turns of a recording; save a truth CSV.
 - :class:`SweepRunner`: choose parameters and ranges, run :func:`rtlab.sweep`, see the
   heatmap and the Pareto front, load a row into a Tuner.
 
@@ -22,8 +23,9 @@ Examples
 
 from __future__ import annotations
 
+from rtlab.widgets._annotator import Annotator
 from rtlab.widgets._builder import SessionBuilder
 from rtlab.widgets._sweep_runner import SweepRunner, parse_values
 from rtlab.widgets._tuner import Tuner
 
-__all__ = ["SessionBuilder", "SweepRunner", "Tuner", "parse_values"]
+__all__ = ["Annotator", "SessionBuilder", "SweepRunner", "Tuner", "parse_values"]

@@ -10,12 +10,11 @@ from typing import Any
 
 import ipywidgets as w
 import traitlets
+from pydantic import BaseModel
 
 from rtlab._io import atomic_write
 from rtlab.errors import ConfigError, RtlabError
 from rtlab.session import (
-    BETA_MODELS,
-    VOICES,
     NoiseReduction,
     SemanticVad,
     ServerVad,
@@ -26,6 +25,8 @@ from rtlab.session import (
 from rtlab.widgets._common import (
     UNSET,
     error_label,
+    field_values,
+    hint,
     json_block,
     note_html,
     parse_text,
@@ -36,12 +37,6 @@ from rtlab.widgets._common import (
 
 __all__ = ["SessionBuilder"]
 
-_TRANSCRIPTION_MODELS = ("gpt-4o-transcribe", "gpt-4o-mini-transcribe", "whisper-1")
-_FORMATS = [
-    ("pcm16 (24 kHz)", "pcm16"),
-    ("g711_ulaw (8 kHz)", "g711_ulaw"),
-    ("g711_alaw (8 kHz)", "g711_alaw"),
-]
 _STYLE = {"description_width": "170px"}
 
 
@@ -49,15 +44,75 @@ def _wide() -> w.Layout:
     return w.Layout(width="430px")
 
 
-def _text(description: str, placeholder: str = "", *, area: bool = False, rows: int = 3) -> w.Text:
+def _tip(cls: type[BaseModel], name: str) -> str:
+    return cls.model_fields[name].description or ""
+
+
+def _text(
+    cls: type[BaseModel],
+    name: str,
+    placeholder: str | None = None,
+    *,
+    label: str | None = None,
+    area: bool = False,
+    rows: int = 3,
+) -> w.Text:
+    """A text field for one model field: its hint as placeholder, its description as tooltip."""
+    common = {
+        "description": label or name,
+        "placeholder": hint(cls, name) if placeholder is None else placeholder,
+        "tooltip": _tip(cls, name),
+        "style": _STYLE,
+    }
     if area:
-        return w.Textarea(
-            description=description,
-            placeholder=placeholder,
-            style=_STYLE,
-            layout=w.Layout(width="430px", height=f"{1.6 * rows + 0.6:.1f}em"),
-        )
-    return w.Text(description=description, placeholder=placeholder, style=_STYLE, layout=_wide())
+        height = f"{1.6 * rows + 0.6:.1f}em"
+        return w.Textarea(**common, layout=w.Layout(width="430px", height=height))
+    return w.Text(**common, layout=_wide())
+
+
+def _combo(cls: type[BaseModel], name: str, placeholder: str, *, label: str | None = None) -> Any:
+    """A free text field that offers the field's examples (model names, voices)."""
+    return w.Combobox(
+        options=field_values(cls, name),
+        placeholder=placeholder,
+        description=label or name,
+        tooltip=_tip(cls, name),
+        ensure_option=False,
+        style=_STYLE,
+        layout=_wide(),
+    )
+
+
+def _choices(
+    cls: type[BaseModel], name: str, first: list[tuple[str, str]] | None = None
+) -> w.Dropdown:
+    """A dropdown of a Literal field's values after ``first`` (default: unset, with its hint)."""
+    values = [(value, value) for value in field_values(cls, name)]
+    return w.Dropdown(
+        options=[*(first or [(hint(cls, name), "")]), *values],
+        description=name,
+        tooltip=_tip(cls, name),
+        style=_STYLE,
+        layout=_wide(),
+    )
+
+
+def _milliseconds(name: str) -> w.IntText:
+    """A ServerVad duration, starting at its default."""
+    return w.IntText(
+        value=ServerVad.model_fields[name].default,
+        step=50,
+        description=name,
+        tooltip=f"{_tip(ServerVad, name)} ({hint(ServerVad, name)})",
+        style=_STYLE,
+        layout=_wide(),
+    )
+
+
+def _flag(name: str) -> w.Checkbox:
+    """A response flag of turn detection, starting at its default."""
+    default = ServerVad.model_fields[name].default
+    return w.Checkbox(value=default, description=name, tooltip=_tip(ServerVad, name), indent=False)
 
 
 def _heading(text: str) -> w.HTML:
@@ -159,14 +214,7 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         self.event: dict[str, Any] | None = None
 
         # model and response ------------------------------------------------------------
-        self.model = w.Combobox(
-            options=list(BETA_MODELS),
-            placeholder="server default",
-            description="model",
-            ensure_option=False,
-            style=_STYLE,
-            layout=_wide(),
-        )
+        self.model = _combo(Session, "model", "server default")
         self.modalities = w.Dropdown(
             options=[
                 ("default (text + audio)", ""),
@@ -177,44 +225,18 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
             style=_STYLE,
             layout=_wide(),
         )
-        self.instructions = _text("instructions", "server default", area=True, rows=3)
-        self.voice = w.Combobox(
-            options=list(VOICES),
-            placeholder="server default",
-            description="voice",
-            ensure_option=False,
-            style=_STYLE,
-            layout=_wide(),
-        )
-        self.speed = _text("speed", "default 1.0 (0.25 to 1.5)")
-        self.temperature = _text("temperature", "default 0.8 (0.6 to 1.2; beta only)")
-        self.max_response_output_tokens = _text(
-            "max_response_output_tokens", "default inf (1 to 4096)"
-        )
+        self.instructions = _text(Session, "instructions", "server default", area=True, rows=3)
+        self.voice = _combo(Session, "voice", "server default")
+        self.speed = _text(Session, "speed")
+        self.temperature = _text(Session, "temperature")
+        self.max_response_output_tokens = _text(Session, "max_response_output_tokens")
         # audio -------------------------------------------------------------------------
-        self.input_audio_format = w.Dropdown(
-            options=[("default (pcm16)", ""), *_FORMATS],
-            description="input_audio_format",
-            style=_STYLE,
-            layout=_wide(),
+        self.input_audio_format = _choices(Session, "input_audio_format")
+        self.output_audio_format = _choices(Session, "output_audio_format")
+        self.noise_reduction = _choices(
+            NoiseReduction, "type", [("default (off)", ""), ("off (null)", "off")]
         )
-        self.output_audio_format = w.Dropdown(
-            options=[("default (pcm16)", ""), *_FORMATS],
-            description="output_audio_format",
-            style=_STYLE,
-            layout=_wide(),
-        )
-        self.noise_reduction = w.Dropdown(
-            options=[
-                ("default (off)", ""),
-                ("off (null)", "off"),
-                ("near_field", "near_field"),
-                ("far_field", "far_field"),
-            ],
-            description="noise_reduction",
-            style=_STYLE,
-            layout=_wide(),
-        )
+        self.noise_reduction.description = "noise_reduction"
         # turn detection ----------------------------------------------------------------
         self.turn_detection = w.ToggleButtons(
             options=[
@@ -237,35 +259,23 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
             value=defaults.threshold,
             step=0.05,
             description="threshold",
+            tooltip=f"{_tip(ServerVad, 'threshold')} ({hint(ServerVad, 'threshold')})",
             style=_STYLE,
             layout=_wide(),
         )
-        self.prefix_padding_ms = w.IntText(
-            value=defaults.prefix_padding_ms,
-            step=50,
-            description="prefix_padding_ms",
-            style=_STYLE,
-            layout=_wide(),
-        )
-        self.silence_duration_ms = w.IntText(
-            value=defaults.silence_duration_ms,
-            step=50,
-            description="silence_duration_ms",
-            style=_STYLE,
-            layout=_wide(),
-        )
-        self.idle_timeout_ms = _text("idle_timeout_ms", "unset (GA only; 5000 to 30000 or null)")
+        self.prefix_padding_ms = _milliseconds("prefix_padding_ms")
+        self.silence_duration_ms = _milliseconds("silence_duration_ms")
+        self.idle_timeout_ms = _text(ServerVad, "idle_timeout_ms")
         self.eagerness = w.Dropdown(
-            options=["auto", "low", "medium", "high"],
-            value="auto",
+            options=field_values(SemanticVad, "eagerness"),
+            value=SemanticVad().eagerness,
             description="eagerness",
+            tooltip=_tip(SemanticVad, "eagerness"),
             style=_STYLE,
             layout=_wide(),
         )
-        self.create_response = w.Checkbox(value=True, description="create_response", indent=False)
-        self.interrupt_response = w.Checkbox(
-            value=True, description="interrupt_response", indent=False
-        )
+        self.create_response = _flag("create_response")
+        self.interrupt_response = _flag("interrupt_response")
         # transcription -----------------------------------------------------------------
         self.transcription = w.Dropdown(
             options=[("default (off)", ""), ("off (null)", "off"), ("on", "on")],
@@ -273,16 +283,9 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
             style=_STYLE,
             layout=_wide(),
         )
-        self.transcription_model = w.Combobox(
-            options=list(_TRANSCRIPTION_MODELS),
-            placeholder="unset",
-            description="model",
-            ensure_option=False,
-            style=_STYLE,
-            layout=_wide(),
-        )
-        self.transcription_language = _text("language", "unset (ISO-639-1, e.g. en)")
-        self.transcription_prompt = _text("prompt", "unset")
+        self.transcription_model = _combo(Transcription, "model", "unset", label="model")
+        self.transcription_language = _text(Transcription, "language")
+        self.transcription_prompt = _text(Transcription, "prompt")
         # tracing -----------------------------------------------------------------------
         self.tracing = w.Dropdown(
             options=[
@@ -295,27 +298,19 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
             style=_STYLE,
             layout=_wide(),
         )
-        self.tracing_workflow_name = _text("workflow_name", "unset")
-        self.tracing_group_id = _text("group_id", "unset")
-        self.tracing_metadata = _text(
-            "metadata", 'unset (JSON object, e.g. {"team": "voice"})', area=True, rows=2
-        )
+        self.tracing_workflow_name = _text(Tracing, "workflow_name")
+        self.tracing_group_id = _text(Tracing, "group_id")
+        self.tracing_metadata = _text(Tracing, "metadata", area=True, rows=2)
         # tools -------------------------------------------------------------------------
         self.tools = _text(
+            Session,
             "tools",
             'unset (JSON list, e.g. [{"name": "get_weather", "description": "...", '
             '"parameters": {"type": "object", "properties": {}}}])',
             area=True,
             rows=4,
         )
-        self.tool_choice = w.Combobox(
-            options=["auto", "none", "required"],
-            placeholder="default auto",
-            description="tool_choice",
-            ensure_option=False,
-            style=_STYLE,
-            layout=_wide(),
-        )
+        self.tool_choice = _combo(Session, "tool_choice", hint(Session, "tool_choice"))
         # preview and export -------------------------------------------------------------
         self.api = w.ToggleButtons(
             options=[("beta", "beta"), ("GA", "ga")],

@@ -5,18 +5,20 @@ from __future__ import annotations
 import html
 import io
 import json
+import typing
 from typing import Any
 
 import ipywidgets as w
+from pydantic import BaseModel
 
 from rtlab.errors import RtlabError
+from rtlab.session import limits, meta
 
 #: Marker for "the field is not set" (left out of the payload, read as the API default).
 UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
 
 ERROR_STYLE = "color:#b00020;font-size:0.9em;line-height:1.3;white-space:normal"
 NOTE_STYLE = "color:#555;font-size:0.9em;line-height:1.3;white-space:normal"
-LABEL_WIDTH = "190px"
 
 
 def error_label() -> w.HTML:
@@ -42,8 +44,37 @@ def row(widget: w.Widget, label: w.HTML) -> w.HBox:
     return w.HBox([widget, label], layout=w.Layout(align_items="center"))
 
 
-def describe_style() -> dict[str, str]:
-    return {"description_width": LABEL_WIDTH}
+def hint(cls: type[BaseModel], name: str) -> str:
+    """A field's default, range, null, API and example, read from the model's field.
+
+    Examples
+    --------
+    >>> from rtlab.session import ServerVad, Session, Tracing
+    >>> hint(Session, "temperature"), hint(ServerVad, "idle_timeout_ms")
+    ('default 0.8 (0.6 to 1.2; beta only)', 'unset (5000 to 30000 or null; GA only)')
+    >>> hint(Tracing, "metadata")
+    'unset (e.g. {"team": "voice"})'
+    """
+    info, extra = cls.model_fields[name], meta(cls, name)
+    low, high = limits(cls, name)
+    span = [f"{low} to {high}"] if low is not None and high is not None else []
+    if "off" in extra:
+        span.append("or null")
+    notes = [" ".join(span)] if span else []
+    if "api" in extra:
+        notes.append(f"{'GA' if extra['api'] == 'ga' else 'beta'} only")
+    if info.default is None and info.examples:
+        notes.append(f"e.g. {json.dumps(info.examples[0], ensure_ascii=False).strip(chr(34))}")
+    head = "unset" if info.default is None else f"default {info.default}"
+    return f"{head} ({'; '.join(notes)})" if notes else head
+
+
+def field_values(cls: type[BaseModel], name: str) -> list[Any]:
+    """The values of a ``Literal`` field, or the ``examples`` of a free one, from the model."""
+    info = cls.model_fields[name]
+    if typing.get_origin(info.annotation) is typing.Literal:
+        return list(typing.get_args(info.annotation))
+    return list(info.examples or ())
 
 
 def parse_text(text: str) -> Any:

@@ -12,6 +12,7 @@ import ipywidgets as w
 
 from rtlab.errors import ConfigError, RtlabError
 from rtlab.session import Session
+from rtlab.sweeps import LATENCY_BUDGET_MS
 from rtlab.widgets._common import error_label, figure_png, note_html, parse_text, row, show_error
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -250,7 +251,7 @@ ipywidgets.Widget
         self.heatmap = w.Image(format="png", layout=w.Layout(max_width="640px"))
         self.pareto = w.Image(format="png", layout=w.Layout(max_width="560px"))
         self.max_latency_ms = w.IntText(
-            value=1500, step=100, description="latency budget (ms)", style=_STYLE
+            value=int(LATENCY_BUDGET_MS), step=100, description="latency budget (ms)", style=_STYLE
         )
         self.recommendation = w.HTML()
         self.rows = w.Select(
@@ -466,7 +467,7 @@ ipywidgets.Widget
 
     def _recommend(self) -> None:
         import rtlab
-        from rtlab.sweeps import _recommended_id
+        from rtlab.sweeps import recommended_id
 
         if self.summary is None:
             return
@@ -475,7 +476,7 @@ ipywidgets.Widget
         options = [(_config_label(r, params), int(r["config_id"])) for _, r in front.iterrows()]
         best_id = None
         try:
-            best_id = _recommended_id(self.summary, max_latency_ms=self.max_latency_ms.value)
+            best_id = recommended_id(self.summary, max_latency_ms=self.max_latency_ms.value)
         except RtlabError as exc:
             show_error(self.recommendation, exc)
         else:

@@ -12,8 +12,8 @@ import ipywidgets as w
 import traitlets
 
 from rtlab.errors import ConfigError, RtlabError
-from rtlab.session import SemanticVad, ServerVad, Session
-from rtlab.widgets._common import note_html, show_error
+from rtlab.session import SemanticVad, ServerVad, Session, limits
+from rtlab.widgets._common import field_values, note_html, show_error
 from rtlab.widgets._timeline import LiveTimeline, describe
 
 __all__ = ["Tuner"]
@@ -222,10 +222,12 @@ eagerness : ipywidgets.Widget
             ],
         )
         common = {"continuous_update": False, "style": _SLIDER}
+        defaults = ServerVad()  # the sliders start at the API defaults and span the API ranges
+        low, high = limits(ServerVad, "threshold")
         self.threshold = w.FloatSlider(
-            value=0.5,
-            min=0.0,
-            max=1.0,
+            value=defaults.threshold,
+            min=low,
+            max=high,
             step=0.01,
             readout_format=".2f",
             description="threshold",
@@ -233,8 +235,8 @@ eagerness : ipywidgets.Widget
             **common,
         )
         self.prefix_padding_ms = w.IntSlider(
-            value=300,
-            min=0,
+            value=defaults.prefix_padding_ms,
+            min=limits(ServerVad, "prefix_padding_ms")[0],
             max=1500,
             step=20,
             description="prefix_padding_ms",
@@ -242,8 +244,8 @@ eagerness : ipywidgets.Widget
             **common,
         )
         self.silence_duration_ms = w.IntSlider(
-            value=500,
-            min=0,
+            value=defaults.silence_duration_ms,
+            min=limits(ServerVad, "silence_duration_ms")[0],
             max=3000,
             step=20,
             description="silence_duration_ms",
@@ -253,10 +255,11 @@ eagerness : ipywidgets.Widget
         self.idle_timeout = w.Checkbox(
             value=False, description="idle timeout", indent=False, layout=w.Layout(width="110px")
         )
+        low, high = limits(ServerVad, "idle_timeout_ms")
         self.idle_timeout_ms = w.IntSlider(
             value=10000,
-            min=5000,
-            max=30000,
+            min=low,
+            max=high,
             step=500,
             description="idle_timeout_ms",
             disabled=True,
@@ -264,8 +267,8 @@ eagerness : ipywidgets.Widget
             **common,
         )
         self.eagerness = w.ToggleButtons(
-            options=["low", "medium", "high", "auto"],
-            value="auto",
+            options=field_values(SemanticVad, "eagerness"),
+            value=SemanticVad().eagerness,
             description="eagerness",
             style={**_SLIDER, "button_width": "70px"},
         )
