@@ -1,6 +1,6 @@
 """Throughput and latency of the local Realtime server (``rtlab serve``) under parallel sessions.
 
-Starts ``rtlab.realtime.serve_forever`` on 127.0.0.1 in a child process, then streams a real
+Starts ``rtlab.realtime.serve`` on 127.0.0.1 in a child process, then streams a real
 multi-turn track (``rtlab.datasets.conversation``: LibriVox and AMI utterances with pauses)
 from N concurrent sessions through the official ``openai`` client, each paced at
 ``--speed`` times real time in 100 ms appends. Reports, per N, the median over repeats of:
@@ -10,6 +10,11 @@ from N concurrent sessions through the official ``openai`` client, each paced at
   timeout_triggered), the time from sending the append that completes the frame the event
   fires on (its position in ``rtlab.detect`` of the same audio) to receiving the event;
 - correct: sessions whose VAD events equal ``rtlab.detect``'s.
+
+Abuse scenario (issue 13), same run: p99 event latency of 20 well-behaved sessions with and
+without 10 abusive clients beside them (four send one 14 MiB append, three an append over the
+append limit, three flood the largest allowed appends; all then leave without closing), and
+the server's peak RSS in each case, printed as ratios.
 
 Run: ``.venv/bin/python benchmarks/bench_server.py [--sessions 10 20] [--speed 10] [--repeats 3]``.
 Only loopback is used; every loop is bounded.
@@ -39,8 +44,10 @@ VAD_TYPES = (
 )
 CHUNK_MS = 100
 SERVER_CODE = (
-    "from rtlab.realtime import serve_forever\n"
-    "serve_forever('127.0.0.1', 0, on_ready=lambda url: print(url, flush=True))\n"
+    "from rtlab.realtime import serve\n"
+    "with serve('127.0.0.1', 0) as server:\n"
+    "    print(server.url, flush=True)\n"
+    "    server.wait()\n"
 )
 
 
@@ -117,11 +124,102 @@ async def run(url: str, n: int, chunks: list[str], expected: list[dict], speed: 
     }
 
 
+def rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+async def abuser(url: str, kind: str) -> None:
+    """One hostile client (see the module docstring); it leaves without a closing handshake."""
+    from websockets.asyncio.client import connect
+
+    rng = np.random.default_rng(7)
+    ws = await connect(url + "/realtime", max_size=None, open_timeout=30)
+    try:
+        await ws.recv()
+        if kind == "huge":
+            data = base64.b64encode(rng.integers(-3000, 3000, 7 * 2**20, dtype="<i2").tobytes())
+            await ws.send(b'{"type": "input_audio_buffer.append", "audio": "' + data + b'"}')
+        elif kind == "over_append":
+            data = base64.b64encode(rng.integers(-3000, 3000, 700_000, dtype="<i2").tobytes())
+            await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": data.decode()}))
+        else:
+            data = base64.b64encode(rng.integers(-3000, 3000, 2**19, dtype="<i2").tobytes())
+            message = json.dumps({"type": "input_audio_buffer.append", "audio": data.decode()})
+            deadline = time.monotonic() + 3.0
+            while time.monotonic() < deadline:
+                await asyncio.wait_for(ws.send(message), 3)
+        await asyncio.sleep(0.2)
+    except Exception:  # the server closing on us is the expected answer to some of these
+        pass
+    finally:
+        if not ws.transport.is_closing():
+            ws.transport.abort()
+
+
+def abuse_process(url: str, n_abusers: int, start_in_s: float) -> None:
+    """The abusive clients, in a process of their own (as on another machine)."""
+
+    async def main() -> None:
+        await asyncio.sleep(start_in_s)
+        kinds = (["huge"] * 4 + ["over_append"] * 3 + ["flood"] * 3) * (n_abusers // 10 + 1)
+        await asyncio.gather(*(abuser(url, kind) for kind in kinds[:n_abusers]))
+
+    asyncio.run(main())
+
+
+def abuse_scenario(proc, url, chunks, expected, speed: float, repeats: int) -> None:
+    import threading
+
+    def measured(n_abusers: int) -> tuple[float, int, int]:
+        peak = [rss_bytes(proc.pid)]
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.is_set():
+                peak[0] = max(peak[0], rss_bytes(proc.pid))
+                time.sleep(0.01)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        import multiprocessing
+
+        rows = []
+        for _ in range(repeats):
+            attack = None
+            if n_abusers:  # they arrive one second into the sessions' streaming
+                attack = multiprocessing.get_context("fork").Process(
+                    target=abuse_process, args=(url, n_abusers, 1.0)
+                )
+                attack.start()
+            rows.append(asyncio.run(run(url, 20, chunks, expected, speed)))
+            if attack is not None:
+                attack.join(60)
+        stop.set()
+        sampler.join()
+        p99 = statistics.median(r["p99_ms"] for r in rows)
+        correct = min(r["correct"] for r in rows)
+        return p99, peak[0], correct
+
+    calm_p99, calm_rss, calm_ok = measured(0)
+    abused_p99, abused_rss, abused_ok = measured(10)
+    print(
+        f"abuse: 20 sessions alone p99 {calm_p99:.1f} ms, peak RSS {calm_rss / 2**20:.0f} MiB, "
+        f"correct {calm_ok}/20 | with 10 abusive clients p99 {abused_p99:.1f} ms, peak RSS "
+        f"{abused_rss / 2**20:.0f} MiB, correct {abused_ok}/20 | ratios: p99 "
+        f"{abused_p99 / calm_p99:.2f}x, peak RSS {abused_rss / calm_rss:.2f}x"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[10, 20])
     parser.add_argument("--speed", type=float, default=10.0, help="times real time")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--abuse-only", action="store_true", help="only the abuse scenario")
     args = parser.parse_args()
 
     clip = rtlab.datasets.conversation(0.5, seed=1)
@@ -141,7 +239,8 @@ def main() -> None:
     proc, url = start_server_process()
     try:
         asyncio.run(run(url, 1, chunks, expected, args.speed))  # warm up models
-        for n in args.sessions:
+        abuse_scenario(proc, url, chunks, expected, args.speed, args.repeats)
+        for n in [] if args.abuse_only else args.sessions:
             rows = [
                 asyncio.run(run(url, n, chunks, expected, args.speed)) for _ in range(args.repeats)
             ]

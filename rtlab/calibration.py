@@ -34,7 +34,7 @@ What is fitted (grid searches on the summed cost; ties keep the value nearer the
     reported in ``session.updated``.
 
 :class:`Calibration` keeps the result: ``.options`` (plugs into :func:`rtlab.detect`,
-:func:`rtlab.sweep` and :func:`rtlab.realtime.start_server`), ``.report`` (the rules),
+:func:`rtlab.sweep` and :func:`rtlab.realtime.serve`), ``.report`` (the rules),
 ``.agreement`` (per recording, before and after, from :func:`rtlab.compare`), and
 ``.detect()``, which applies the per-eagerness curve and the shifts too.
 
@@ -43,12 +43,12 @@ Examples
 >>> import tempfile
 >>> from rtlab.calibration import calibrate
 >>> from rtlab.probe import probe_set, probe_sessions, run_probe
->>> from rtlab.realtime import start_server
+>>> from rtlab.realtime import serve
 >>> from rtlab.turns import EmulatorOptions
 >>> pauses = [p for p in probe_set() if p.name == "pauses"]
 >>> cells = [c for c in probe_sessions() if c.probe == "pauses"]
 >>> folder = tempfile.mkdtemp()
->>> with start_server(options=EmulatorOptions(negative_threshold_offset=0.3)) as server:
+>>> with serve(options=EmulatorOptions(negative_threshold_offset=0.3)) as server:
 ...     _ = run_probe(folder, base_url=server.url, yes=True, probes=pauses, cells=cells,
 ...                   say=lambda text: None)
 >>> cal = calibrate(folder)
@@ -405,7 +405,7 @@ class Calibration:
     ----------
     options : EmulatorOptions
         The fitted options: pass to :func:`rtlab.detect`, :func:`rtlab.sweep`,
-        :func:`rtlab.realtime.start_server` (``options=``) or save them for
+        :func:`rtlab.realtime.serve` (``options=``) or save them for
         ``rtlab serve --emulator-options``.
     report : pandas.DataFrame
         One row per documented rule (columns :data:`REPORT_COLUMNS`): how many cases were

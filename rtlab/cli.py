@@ -158,17 +158,46 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from rtlab.realtime import serve_forever
+    import signal
 
-    serve_forever(
+    from rtlab.realtime import serve
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        return _serve_until_stopped(args, serve)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve_until_stopped(args: argparse.Namespace, serve) -> int:
+    options = None
+    if args.emulator_options:
+        from rtlab.calibration import load_emulator_options
+
+        options = load_emulator_options(args.emulator_options)
+    server = serve(
         args.host,
         args.port,
         allow_remote=args.allow_remote,
-        on_ready=lambda url: print(
-            f"rtlab serve: listening on {url} (use it as websocket_base_url of the openai client)",
-            flush=True,
-        ),
+        options=options,
+        max_message_bytes=round(args.max_message_mib * 2**20),
+        max_append_bytes=round(args.max_append_mib * 2**20),
+        max_buffer_s=args.max_buffer_s,
     )
+    try:
+        print(
+            f"rtlab serve: listening on {server.url} "
+            "(use it as websocket_base_url of the openai client)",
+            flush=True,
+        )
+        server.wait()
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: a clean stop
+        pass
+    finally:
+        server.close()
     return 0
 
 
@@ -183,6 +212,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
         model=args.model,
         realtime=not args.fast,
         base_url=args.base_url,
+        allow_insecure=args.allow_insecure,
     )
     print(log.turns().to_string(index=False))
     return 0
@@ -291,10 +321,44 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", help="folder for benchmark.csv, operating_points.csv and .png")
     bench.set_defaults(func=_cmd_benchmark)
 
-    serve = sub.add_parser("serve", help="run the local Realtime-protocol server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765)
+    serve = sub.add_parser(
+        "serve",
+        help="run the local Realtime-protocol server",
+        description="Run the local Realtime-protocol server (the turn-detection emulator) "
+        "until Ctrl-C. Limits per connection keep one client from starving the others: a "
+        "message over --max-message-mib closes its connection (websocket code 1009); an "
+        "append with more audio than --max-append-mib, or beyond --max-buffer-s of "
+        "uncommitted audio with turn_detection null, gets an `error` event "
+        "(invalid_request_error) and the connection stays open. Audio is scored in 0.5 s "
+        "slices shared fairly between connections; a client that disconnects has its queued "
+        "work dropped.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (loopback)")
+    serve.add_argument("--port", type=int, default=8765, help="default 8765; 0 picks one")
     serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback bind")
+    serve.add_argument(
+        "--emulator-options",
+        metavar="FILE",
+        help="EmulatorOptions JSON (e.g. saved by rtlab.calibrate) for every connection",
+    )
+    serve.add_argument(
+        "--max-message-mib",
+        type=float,
+        default=2.0,
+        help="largest websocket message read, MiB (default 2; the API takes 15)",
+    )
+    serve.add_argument(
+        "--max-append-mib",
+        type=float,
+        default=1.0,
+        help="most audio per input_audio_buffer.append, MiB decoded (default 1 = 21.8 s pcm16)",
+    )
+    serve.add_argument(
+        "--max-buffer-s",
+        type=float,
+        default=120.0,
+        help="most uncommitted audio a connection holds, seconds (default 120)",
+    )
     serve.set_defaults(func=_cmd_serve)
 
     from rtlab.probe import add_probe_command
@@ -310,6 +374,11 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--fast", action="store_true", help="stream faster than real time")
     record.add_argument(
         "--base-url", default=None, help="websocket base URL, e.g. of `rtlab serve`"
+    )
+    record.add_argument(
+        "--allow-insecure",
+        action="store_true",
+        help="send the key over plain ws:// to a non-loopback --base-url (clear text)",
     )
     record.set_defaults(func=_cmd_record)
     return parser

@@ -598,6 +598,15 @@ class EventLog:
             )
         if header is None:
             return cls(tuple(events), tuple(times), source=owner)
+        if header["partial"]:  # written by rtlab.realtime.record while recording
+            import warnings
+
+            warnings.warn(
+                f"{owner} is a partial recording: the recorder stopped before the end, so "
+                f"these {len(events)} events may not be all of them.",
+                UserWarning,
+                stacklevel=2,
+            )
         if header["n_events"] is not None and header["n_events"] != len(events):
             raise ProtocolError(
                 "n_events",
@@ -784,7 +793,13 @@ def _check_header(obj: dict[str, Any], field: str, owner: str) -> dict[str, Any]
             '"duration_ms": number|null, "n_events": int, "session": object|null}',
             owner=owner,
         )
-    return {"source": source, "duration_ms": duration, "n_events": n_events, "session": session}
+    return {
+        "source": source,
+        "duration_ms": duration,
+        "n_events": n_events,
+        "session": session,
+        "partial": obj.get("partial") is True,
+    }
 
 
 def _session_to_json(session: Session) -> dict[str, Any]:

@@ -654,10 +654,10 @@ def run_probe(
     --------
     >>> import tempfile
     >>> from rtlab.probe import probe_set, probe_sessions, run_probe
-    >>> from rtlab.realtime import start_server
+    >>> from rtlab.realtime import serve
     >>> idle = [p for p in probe_set() if p.name == "idle"]
     >>> cells = [c for c in probe_sessions() if c.probe == "idle"]
-    >>> with start_server() as server:
+    >>> with serve() as server:
     ...     index = run_probe(tempfile.mkdtemp(), base_url=server.url, yes=True,
     ...                       probes=idle, cells=cells, say=lambda text: None)
     >>> import json

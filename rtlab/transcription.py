@@ -278,17 +278,17 @@ def _openai_text(client, secret: str | None, cut: TurnAudio, options: dict[str, 
             "a key the transcriptions endpoint accepts",
             owner="transcribe",
             fix=f"The server answered {exc.status_code}: {_scrub(str(exc.message), secret)}",
-        ) from exc
+        ) from None  # the cause may hold the key unmasked
     except openai.APIStatusError as exc:
         raise RtlabError(
             message=f"The transcriptions endpoint answered {exc.status_code} for {cut.item_id}: "
             f"{_scrub(str(exc.message), secret)}"
-        ) from exc
+        ) from None  # the cause may hold the key unmasked
     except openai.APIConnectionError as exc:
         raise RtlabError(
             message=f"Could not reach the transcriptions endpoint for {cut.item_id}: "
             f"{_scrub(str(exc), secret)}"
-        ) from exc
+        ) from None  # the cause may hold the key unmasked
     text = getattr(result, "text", result if isinstance(result, str) else "")
     usage = getattr(result, "usage", None)
     if usage is not None and hasattr(usage, "model_dump"):

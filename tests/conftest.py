@@ -24,8 +24,8 @@ def datasets_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def server():
-    """A local Realtime server (``rtlab.realtime.start_server``), one per test module."""
-    from rtlab.realtime import start_server
+    """A local Realtime server (``rtlab.realtime.serve``), one per test module."""
+    from rtlab.realtime import serve
 
-    with start_server() as handle:
+    with serve() as handle:
         yield handle

@@ -1,4 +1,4 @@
-"""Calibration against a stand-in server: ``start_server(options=hidden)`` plays a service whose
+"""Calibration against a stand-in server: ``serve(options=hidden)`` plays a service whose
 behaviour differs from the documented one; the probe records it over real websockets on
 loopback, and :func:`rtlab.calibration.calibrate` must find the hidden options again.
 
@@ -26,7 +26,7 @@ from rtlab.calibration import (
 )
 from rtlab.errors import ConfigError
 from rtlab.probe import estimate, probe_sessions, probe_set, run_probe
-from rtlab.realtime import start_server
+from rtlab.realtime import serve
 from rtlab.turns import EmulatorOptions
 
 HIDDEN = EmulatorOptions(
@@ -40,7 +40,7 @@ HIDDEN = EmulatorOptions(
 
 def _probe(folder, options):
     messages = []
-    with start_server(options=options) as server:
+    with serve(options=options) as server:
         index = run_probe(folder, base_url=server.url, yes=True, say=messages.append)
     return index, messages
 
@@ -137,7 +137,7 @@ def test_calibrated_options_plug_into_the_server(hidden_run, tmp_path):
     folder, _, _, cal = hidden_run
     probes = [p for p in probe_set() if p.name == "levels"]
     cells = [c for c in probe_sessions() if c.probe == "levels"]
-    with start_server(options=cal.options) as server:
+    with serve(options=cal.options) as server:
         run_probe(tmp_path, base_url=server.url, yes=True, probes=probes, cells=cells, say=len)
     from rtlab.events import EventLog
 

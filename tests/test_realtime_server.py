@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rtlab
-from rtlab.realtime import serve, start_server
+from rtlab.realtime import Server, serve
 
 # -- helpers -----------------------------------------------------------------------------
 
@@ -361,9 +361,13 @@ def test_only_loopback_binds_and_unknown_paths_are_refused(server):
     from websockets.sync.client import connect
 
     with pytest.raises(rtlab.ConfigError, match="loopback"):
-        start_server("0.0.0.0")
-    with pytest.raises(OSError):
-        start_server(port=server.port)  # taken
+        serve("0.0.0.0")
+    with pytest.raises(rtlab.ConfigError, match="'port'") as taken:
+        serve(port=server.port)  # taken: a clear RtlabError, chained to the OSError
+    assert isinstance(taken.value.__cause__, OSError)
+    from rtlab import cli  # the command line: one line, exit status 1, no traceback
+
+    assert cli.main(["serve", "--port", str(server.port)]) == 1
     with pytest.raises(InvalidStatus) as info:
         connect(server.url.replace("/v1", "/nope"), open_timeout=5)
     assert info.value.response.status_code == 404
@@ -376,7 +380,7 @@ def test_async_serve_context_and_query_selects_api():
     from websockets.asyncio.client import connect
 
     async def main():
-        async with serve() as srv:
+        async with Server() as srv:
             assert srv.url.startswith("ws://127.0.0.1:")
             async with connect(srv.url + "/realtime?api=beta&model=m1") as ws:
                 created = json.loads(await asyncio.wait_for(ws.recv(), 5))
@@ -605,3 +609,94 @@ def test_fuzzed_malformed_messages_get_an_error_and_never_break_the_server(
     # the connection is still usable
     ws.send(json.dumps({"type": "input_audio_buffer.clear", "event_id": "probe"}))
     assert json.loads(ws.recv(timeout=5))["type"] == "input_audio_buffer.cleared"
+
+
+# -- hardening (issue 13): unknown parameters and hostile JSON get the API's errors ------------
+
+HOSTILE = [
+    # (api, message, code, param)
+    (
+        "beta",
+        {"type": "session.update", "session": {"turn_detection": {"type": "server_vad",
+                                                                  "silence_duration": 900}}},
+        "unknown_parameter",
+        "session.turn_detection.silence_duration",
+    ),
+    (
+        "ga",
+        {"type": "session.update", "session": {"type": "realtime", "audio": {"input": {
+            "turn_detection": {"type": "server_vad", "silence_duration": 900}}}}},
+        "unknown_parameter",
+        "session.audio.input.turn_detection.silence_duration",
+    ),
+    (  # a beta key inside a GA body
+        "ga",
+        {"type": "session.update", "session": {"type": "realtime",
+                                               "input_audio_format": "g711_ulaw"}},
+        "unknown_parameter",
+        "session.input_audio_format",
+    ),
+    ("ga", {"type": "input_audio_buffer.clear", "extra": 1}, "unknown_parameter", "extra"),
+    ("beta", {"type": "session.update", "session": {"modalities": [["text"]]}}, "invalid_value",
+     "session.modalities[0]"),
+    ("beta", {"type": "session.update", "session": {"turn_detection": {
+        "type": "server_vad", "silence_duration_ms": 1e30}}}, "integer_above_max_value",
+     "session.turn_detection.silence_duration_ms"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("api", "message", "code", "param"), HOSTILE)
+def test_unknown_parameters_and_bad_types_get_the_api_s_error(server, api, message, code, param):
+    from websockets.sync.client import connect
+
+    query = "?api=beta" if api == "beta" else ""
+    with connect(server.url + "/realtime" + query, open_timeout=5) as ws:
+        ws.recv(timeout=5)
+        ws.send(json.dumps(message))
+        reply = json.loads(ws.recv(timeout=5))
+        ws.send(json.dumps({"type": "input_audio_buffer.clear"}))
+        assert json.loads(ws.recv(timeout=5))["type"] == "input_audio_buffer.cleared"
+    validate(reply, api)
+    assert reply["error"]["type"] == "invalid_request_error"
+    assert (reply["error"]["code"], reply["error"]["param"]) == (code, param), reply
+    if code == "unknown_parameter":
+        assert reply["error"]["message"] == f"Unknown parameter: '{param}'."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"type": "session.update", "session": {"turn_detection": {"type": "server_vad", '
+        '"threshold": ' + "9" * 400 + "}}}",
+        '{"type": "session.update", "session": {"tools": ' + "[" * 1200 + "]" * 1200 + "}}",
+        '{"type": "session.update", "session": {"instructions": ' + "[" * 900 + "]" * 900 + "}}",
+        '{"type": "input_audio_buffer.append", "audio": 1e999}',
+    ],
+    ids=["400-digit number", "nesting 1200", "nesting 900", "infinite number"],
+)
+def test_hostile_json_gets_an_error_event_not_a_crash(server, text):
+    from websockets.sync.client import connect
+
+    with connect(server.url + "/realtime", open_timeout=5) as ws:
+        ws.recv(timeout=5)
+        ws.send(text)
+        reply = json.loads(ws.recv(timeout=5))
+    validate(reply, "ga")
+    assert reply["error"]["type"] == "invalid_request_error", reply
+    assert "Traceback" not in reply["error"]["message"]
+
+
+def test_the_old_names_still_start_the_server_with_a_deprecation_warning():
+    from rtlab.realtime import ServerThread, start_server
+
+    for old in (start_server, ServerThread):
+        with pytest.warns(DeprecationWarning, match="use serve"), old() as handle:
+            assert handle.url.startswith("ws://127.0.0.1:")
+            assert isinstance(handle, Server)
+
+    async def old_async_style():  # `async with serve()` was the async form
+        with pytest.warns(DeprecationWarning, match="async with Server"):
+            async with serve() as handle:
+                return handle.url
+
+    assert asyncio.run(old_async_style()).startswith("ws://127.0.0.1:")

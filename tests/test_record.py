@@ -1,6 +1,6 @@
 """Recording through the official openai client: against the local server, and the live API.
 
-The local server (``rtlab.realtime.start_server``) is the peer: a recording of it must give
+The local server (``rtlab.realtime.serve``) is the peer: a recording of it must give
 the same turns as ``rtlab.detect`` on the same audio. The live-API test runs only with
 ``OPENAI_API_KEY`` set.
 """
@@ -100,6 +100,7 @@ def test_realtime_pacing_takes_about_the_audio_duration(server, short):
 def test_the_log_file_is_written_as_events_arrive(server, short, tmp_path):
     audio = short
     out = tmp_path / "live.jsonl"
+    streamed = tmp_path / "live.partial.jsonl"  # beside out until the recording is complete
     snapshots: list[EventLog] = []
 
     async def main():
@@ -117,8 +118,9 @@ def test_the_log_file_is_written_as_events_arrive(server, short, tmp_path):
         deadline = time.monotonic() + 30
         while not task.done() and time.monotonic() < deadline:
             await asyncio.sleep(0.25)
-            if out.exists() and not task.done():
-                partial = EventLog.read_jsonl(out)
+            if streamed.exists() and not task.done():
+                with pytest.warns(UserWarning, match="partial recording"):
+                    partial = EventLog.read_jsonl(streamed)
                 if any(e["type"] == "input_audio_buffer.speech_started" for e in partial):
                     snapshots.append(partial)
         return await task
@@ -241,3 +243,217 @@ def test_live_api_recording_agrees_with_the_emulator(api, tmp_path):
     assert agreement.matched >= 1
     assert np.isfinite(agreement.start_offset_ms_median)
     assert EventLog.read_jsonl(tmp_path / "live.jsonl") == log
+
+
+# -- the key never leaves in clear text (issue 13, finding 2) --------------------------------------
+
+
+def test_the_key_is_not_sent_over_ws_to_a_remote_host(monkeypatch, tmp_path):
+    """Refused before any connection: no packet leaves (create_connection is watched)."""
+    import asyncio.base_events
+
+    attempts = []
+
+    async def watched(self, *args, **kwargs):  # never dials out, even if the check regressed
+        attempts.append((args, kwargs))
+        raise OSError("tests do not leave the machine")
+
+    monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "create_connection", watched)
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    for url in (
+        "ws://192.0.2.10:8765/v1",
+        "ws://realtime.example.invalid/v1",
+        "http://10.0.0.2/v1",
+    ):
+        with pytest.raises(rtlab.ConfigError, match="allow_insecure") as info:
+            record(CLIP_0870, base_url=url, realtime=False)
+        assert info.value.field == "base_url"
+        assert SECRET not in str(info.value)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://192.0.2.10/v1")  # the client's own default
+    with pytest.raises(rtlab.ConfigError, match="allow_insecure"):
+        record(CLIP_0870, realtime=False)
+    assert attempts == []
+    # the command line says so too, exit status 1
+    from rtlab import cli
+
+    session = tmp_path / "s.json"
+    session.write_text(json.dumps(rtlab.Session().to_event(api="ga")))
+    out = str(tmp_path / "o.jsonl")
+    assert cli.main(["record", str(CLIP_0870), "--session", str(session), "--out", out,
+                     "--base-url", "ws://192.0.2.10/v1"]) == 1  # fmt: skip
+    assert attempts == []
+
+
+def test_allow_insecure_sends_it_only_when_asked(monkeypatch, server):
+    """ws:// to a remote address with allow_insecure: redirected in-process to loopback."""
+    import asyncio.base_events
+    from urllib.parse import urlsplit
+
+    port = urlsplit(server.url).port
+    seen = []
+    original = asyncio.base_events.BaseEventLoop.create_connection
+
+    async def redirect(self, factory, *args, **kwargs):
+        host, dialled = ([*list(args), kwargs.pop("host", None), kwargs.pop("port", None)])[:2]
+        seen.append((host, dialled))
+        assert host == "192.0.2.10"  # what would have been dialled
+        return await original(self, factory, "127.0.0.1", port, **kwargs)
+
+    monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "create_connection", redirect)
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    log = record(
+        CLIP_0870, base_url="ws://192.0.2.10:8765/v1", realtime=False, settle_s=0.2,
+        allow_insecure=True,
+    )  # fmt: skip
+    assert seen == [("192.0.2.10", 8765)]
+    assert log.of_type("session.updated")
+
+
+class _EchoingServer:
+    """A hostile websocket server on loopback that echoes the Authorization header back."""
+
+    def __init__(self, *, reject: bool) -> None:
+        self.reject = reject
+
+    async def __aenter__(self):
+        from websockets.asyncio.server import serve
+
+        async def handler(ws):
+            auth = ws.request.headers.get("Authorization", "")
+            await ws.send(json.dumps({"type": "session.created", "event_id": "e0", "session": {}}))
+            async for raw in ws:
+                event = json.loads(raw)
+                if event["type"] == "session.update":
+                    await ws.send(
+                        json.dumps(
+                            {
+                                "type": "session.updated",
+                                "event_id": "e1",
+                                "session": {"instructions": f"you sent {auth}"},
+                            }
+                        )
+                    )
+                    await ws.send(
+                        json.dumps(
+                            {
+                                "type": "error",
+                                "event_id": "e2",
+                                "error": {
+                                    "type": "invalid_request_error",
+                                    "message": f"bad key {auth[7:]}",
+                                },
+                            }
+                        )
+                    )
+
+        def process_request(connection, request):
+            if self.reject:
+                from http import HTTPStatus
+
+                auth = request.headers.get("Authorization", "")
+                return connection.respond(HTTPStatus.UNAUTHORIZED, f"no: {auth} {auth[7:]}\n")
+            return None
+
+        self.server = await serve(handler, "127.0.0.1", 0, process_request=process_request)
+        self.url = f"ws://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/v1"
+        return self
+
+    async def __aexit__(self, *exc):
+        self.server.close()
+        await self.server.wait_closed()
+
+
+def test_a_server_echoing_the_key_never_gets_it_into_the_file_or_errors(monkeypatch, tmp_path):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    out = tmp_path / "log.jsonl"
+
+    async def main():
+        async with _EchoingServer(reject=False) as srv:
+            log = await arecord(CLIP_0870, base_url=srv.url, realtime=False, out=out, settle_s=0.2)
+        async with _EchoingServer(reject=True) as srv:
+            with pytest.raises(rtlab.ProtocolError) as info:
+                await arecord(CLIP_0870, base_url=srv.url, realtime=False)
+        return log, info.value
+
+    log, error = asyncio.run(main())
+    assert any("you sent" in json.dumps(e) for e in log)  # the echo arrived, masked
+    shown = [out.read_text(), repr(log), json.dumps(list(log.events))]
+    exc: BaseException | None = error
+    while exc is not None:  # the error and everything chained to it
+        shown += ["".join(traceback.format_exception(exc)), repr(exc)]
+        exc = exc.__cause__ or exc.__context__
+    for text in shown:
+        assert "SECRET123" not in text
+
+
+def test_the_transcription_backend_does_not_chain_an_unmasked_echo(monkeypatch):
+    """A transcriptions endpoint that echoes the key: the traceback shows it masked only."""
+    import http.server
+    import threading
+
+    class Echo(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = json.dumps(
+                {
+                    "error": {
+                        "message": f"bad {self.headers['Authorization']} "
+                        f"{self.headers['Authorization'][7:]}"
+                    }
+                }
+            ).encode()
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+        monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{httpd.server_address[1]}/v1")
+        audio = rtlab.datasets.compose(["librivox/0880"], lead_ms=300, tail_ms=900).audio
+        assert rtlab.detect(audio).of_type("input_audio_buffer.committed")
+        with pytest.raises(rtlab.RtlabError) as info:
+            rtlab.transcribe(audio, rtlab.detect(audio), backend="openai")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+    text = "".join(traceback.format_exception(info.value))
+    assert "401" in text
+    assert "SECRET123" not in text
+
+
+# -- record --out: written beside, renamed at the end (issue 13, finding 6) -----------------------
+
+
+def test_a_recording_killed_midway_leaves_the_previous_file_and_a_partial_one(server, tmp_path):
+    out = tmp_path / "log.jsonl"
+    out.write_text("previous recording\n")
+    audio = rtlab.load_audio(AMI_WAV)
+
+    async def main():
+        task = asyncio.ensure_future(
+            arecord(audio, base_url=server.url, api_key="local", realtime=True, out=out)
+        )
+        partial = tmp_path / "log.partial.jsonl"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+            if partial.exists() and len(partial.read_text().splitlines()) >= 4:
+                break
+        task.cancel()  # killed midway
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert out.read_text() == "previous recording\n"  # not truncated
+    with pytest.warns(UserWarning, match="partial recording"):
+        partial = EventLog.read_jsonl(tmp_path / "log.partial.jsonl")
+    assert len(partial) >= 3

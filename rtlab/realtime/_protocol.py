@@ -44,6 +44,12 @@ SUPPORTED_CLIENT_EVENTS = (
 #: The shortest buffer a commit accepts, as the API does (ms).
 MIN_COMMIT_MS = 100.0
 
+#: Deepest nesting of arrays and objects a client event may have.
+MAX_DEPTH = 64
+
+#: Most digits of an integer in a client event (64-bit integers have at most 19).
+MAX_INT_DIGITS = 19
+
 
 class RequestError(ProtocolError):
     """A client message the server answers with an ``error`` event (the connection stays open).
@@ -174,8 +180,17 @@ def parse_client_event(raw: str | bytes) -> dict[str, Any]:
     else:
         text = raw
     try:
-        obj = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+        obj = json.loads(
+            text, parse_constant=_reject_constant, parse_int=_parse_int, parse_float=_parse_float
+        )
+    except _BadNumber as exc:
+        raise RequestError("invalid_value", str(exc)) from None
+    except RecursionError:
+        raise RequestError(
+            "invalid_json",
+            f"The message nests arrays and objects deeper than {MAX_DEPTH} levels.",
+        ) from None
+    except ValueError as exc:
         reason = exc.args[0] if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
         if isinstance(exc, json.JSONDecodeError):
             reason = f"{exc.msg} (line {exc.lineno} column {exc.colno})"
@@ -185,6 +200,11 @@ def parse_client_event(raw: str | bytes) -> dict[str, Any]:
             "invalid_event",
             f"A client event must be a JSON object. Got a {_json_kind(obj)}.",
             param="type",
+        )
+    if _depth_over(obj, MAX_DEPTH):
+        raise RequestError(
+            "invalid_json",
+            f"The message nests arrays and objects deeper than {MAX_DEPTH} levels.",
         )
     event_id = obj.get("event_id")
     if event_id is not None and not isinstance(event_id, str):
@@ -206,6 +226,42 @@ def parse_client_event(raw: str | bytes) -> dict[str, Any]:
 
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise _BadNumber(
+            f"Numbers in a client event must fit in 64 bits. Got an integer with {digits} digits."
+        )
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _BadNumber(f"Numbers in a client event must be finite. Got {text[:40]}.")
+    return value
+
+
+def _depth_over(obj: Any, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than ``limit`` (iterative: no recursion)."""
+    stack = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend(
+                (item, depth + 1) for item in value.values() if isinstance(item, dict | list)
+            )
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
+    return False
 
 
 def _json_kind(obj: Any) -> str:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from rtlab.errors import ConfigError, ProtocolError, mask_secrets
+from rtlab.errors import ConfigError, ProtocolError, RtlabError, mask_secrets
 from rtlab.realtime import _protocol as proto
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,6 +47,73 @@ def _is_loopback(base_url: str | None) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_url(url: str, *, allow_insecure: bool) -> None:
+    """Refuse to send a key over plain ``ws://`` (or ``http://``) to a non-loopback host.
+
+    Raises
+    ------
+    ConfigError
+        For ``ws://`` / ``http://`` to anything but a loopback address, unless
+        ``allow_insecure``; for a scheme that is not ws, wss, http or https.
+
+    Examples
+    --------
+    >>> check_url("wss://api.openai.com/v1", allow_insecure=False)
+    >>> check_url("ws://127.0.0.1:8765/v1", allow_insecure=False)
+    >>> check_url("ws://192.168.1.20:8765/v1", allow_insecure=False)
+    Traceback (most recent call last):
+    ...
+    rtlab.errors.ConfigError: The 'base_url' parameter of record must be a wss:// URL, or ws:// to a loopback address (127.0.0.1, ::1, localhost). Got 'ws://192.168.1.20:8765/v1'. Over plain ws:// the API key travels in clear text; pass allow_insecure=True (CLI: --allow-insecure) only on a network you trust.
+    """  # noqa: E501
+    from urllib.parse import urlsplit
+
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("ws", "wss", "http", "https"):
+        raise ConfigError("base_url", url, "a ws:// or wss:// URL", owner="record")
+    if scheme in ("wss", "https") or allow_insecure or _is_loopback(url):
+        return
+    raise ConfigError(
+        "base_url",
+        url,
+        "a wss:// URL, or ws:// to a loopback address (127.0.0.1, ::1, localhost)",
+        owner="record",
+        fix="Over plain ws:// the API key travels in clear text; pass allow_insecure=True "
+        "(CLI: --allow-insecure) only on a network you trust.",
+    )
+
+
+def _effective_url(client: Any) -> str:
+    """The websocket base URL the ``openai`` client will connect to (as it derives it)."""
+    explicit = getattr(client, "websocket_base_url", None)
+    if explicit is not None:
+        return str(explicit)
+    base = str(getattr(client, "base_url", "https://api.openai.com/v1"))
+    return base
+
+
+def _mask_event(value: Any, key: str) -> Any:
+    """A server event with every key, bearer token and ``sk-...`` string masked."""
+    if isinstance(value, str):
+        return mask_secrets(value, key if len(key) >= 8 else None)
+    if isinstance(value, dict):
+        return {k: _mask_event(v, key) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_event(v, key) for v in value]
+    return value
+
+
+def partial_path(out: str | os.PathLike[str]) -> Path:
+    """Where :func:`record` streams the log before it is complete: ``log.partial.jsonl``.
+
+    Examples
+    --------
+    >>> partial_path("runs/log.jsonl").as_posix()
+    'runs/log.partial.jsonl'
+    """
+    path = Path(out)
+    return path.with_name(f"{path.stem}.partial{path.suffix or '.jsonl'}")
 
 
 def _api_key(api_key: str | None, base_url: str | None = None) -> str:
@@ -94,13 +161,15 @@ def default_drain_s(session: Session) -> float:
 
 
 class _JsonlStream:
-    """The log file while recording: a header line, then one event line per event, flushed."""
+    """The log while recording, beside the final file: a header line marked ``"partial":
+    true``, then one event line per event, flushed. The final file replaces nothing until
+    the recording is complete; then this one is removed."""
 
     def __init__(self, path: Path, header: dict[str, Any]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.handle: IO[str] | None = path.open("w", encoding="utf-8")
-        self.write(header)
+        self.write({**header, "partial": True})
 
     def write(self, obj: dict[str, Any]) -> None:
         if self.handle is not None:
@@ -134,6 +203,7 @@ async def arecord(
     chunk_ms: float = 100.0,
     drain_s: float | None = None,
     settle_s: float = 1.0,
+    allow_insecure: bool = False,
 ) -> EventLog:
     """Record the server events of a Realtime session fed with ``audio`` (async :func:`record`).
 
@@ -144,6 +214,8 @@ async def arecord(
     from rtlab.session import Session
 
     api = _check_api(api)
+    if base_url is not None:
+        check_url(base_url, allow_insecure=allow_insecure)
     key = _api_key(api_key, base_url)
     if not isinstance(audio, Audio):
         audio = load_audio(audio)
@@ -213,24 +285,29 @@ async def arecord(
         append(event, max(emitted, times[-1]) if times else emitted)
 
     def append(event: dict[str, Any], emitted: float) -> None:
+        event = _mask_event(event, key)
         events.append(event)
         times.append(emitted)
         if stream is not None:
             stream.write({"emitted_ms": emitted, "event": event})
 
     client = _client(key, base_url)
+    check_url(_effective_url(client), allow_insecure=allow_insecure)  # OPENAI_BASE_URL too
     connect = _connect(client, api, model)
+    failure: str | None = None
     try:
         conn = await connect.__aenter__()
     except Exception as exc:
+        # the cause is not chained: a server may echo the key in its answer
+        failure = f"{type(exc).__name__}: {_scrub(str(exc), key)}"
+    if failure is not None:
         await _close_quietly(client)
         raise ProtocolError(
             "base_url",
             _public_url(base_url),
             None,
-            message=f"Could not open a Realtime connection to {_public_url(base_url)} "
-            f"({type(exc).__name__}: {_scrub(str(exc), key)}).",
-        ) from exc
+            message=f"Could not open a Realtime connection to {_public_url(base_url)} ({failure}).",
+        )
     try:
 
         async def receive() -> None:
@@ -272,7 +349,7 @@ async def arecord(
             # stream
             t0 = time.monotonic()
             if out is not None:
-                stream = _JsonlStream(Path(out), header)
+                stream = _JsonlStream(partial_path(out), header)
             for event, received in pending:
                 append(event, (received - t0) * 1000.0)
             pending.clear()
@@ -311,10 +388,23 @@ async def arecord(
                 if quiet and not waiting and now - sent_at >= min_wait:
                     break
                 await asyncio.sleep(0.02)
+        except (RtlabError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # a closed connection's reason may echo the key
+            failure = f"{type(exc).__name__}: {_scrub(str(exc), key)}"
         finally:
             receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await receiver
+        if failure is not None:
+            raise ProtocolError(
+                "connection",
+                None,
+                None,
+                message=f"The Realtime connection failed while recording ({failure}); the "
+                f"{len(events)} events received so far are in "
+                f"{partial_path(out) if out is not None else 'no file (out=None)'}.",
+            )
     finally:
         with contextlib.suppress(Exception):
             await connect.__aexit__(None, None, None)
@@ -328,9 +418,7 @@ async def arecord(
         source="realtime",
         duration_ms=float(audio.duration_ms),
     )
-    if out is not None:
-        log.to_jsonl(out)
-    if n_sent < len(payloads):
+    if n_sent < len(payloads):  # the partial file stays, marked partial; out is untouched
         raise ProtocolError(
             "connection",
             f"closed after {n_sent} of {len(payloads)} audio chunks",
@@ -338,8 +426,12 @@ async def arecord(
             message=f"The server closed the connection after {n_sent} of {len(payloads)} audio "
             "chunks "
             f"and {len(events)} events"
-            + (f"; they are saved in {out}." if out is not None else "."),
+            + (f"; they are saved in {partial_path(out)}." if out is not None else "."),
         )
+    if out is not None:
+        log.to_jsonl(out)  # atomically, then the partial stream goes
+        with contextlib.suppress(FileNotFoundError):
+            partial_path(out).unlink()
     return log
 
 
@@ -395,6 +487,7 @@ def record(
     chunk_ms: float = 100.0,
     drain_s: float | None = None,
     settle_s: float = 1.0,
+    allow_insecure: bool = False,
 ) -> EventLog:
     """Stream a clip to a Realtime server and record every server event it sends.
 
@@ -420,13 +513,15 @@ def record(
         ``session.updated`` (the last event of the log) comes after the server has handled
         every append, so no event is cut off however far behind the server runs.
     out : path, optional
-        JSONL file for the log. Each event is appended as it arrives (flushed line by line,
-        readable by :meth:`EventLog.read_jsonl`, so a crash loses nothing received after
-        streaming began); at the end the complete log replaces it atomically.
+        JSONL file for the log. While recording, each event is appended as it arrives to
+        ``<name>.partial.jsonl`` beside it (flushed line by line; its header says
+        ``"partial": true``, and :meth:`EventLog.read_jsonl` warns when reading it), so a
+        crash loses nothing received and never touches a previous ``out``. At the end the
+        complete log is written to ``out`` atomically and the partial file removed.
     base_url : str, optional
         Websocket base URL of another server speaking the protocol, e.g. the ``url`` of
-        :func:`rtlab.realtime.start_server` (``"ws://127.0.0.1:8765/v1"``). Default: the
-        OpenAI API.
+        :func:`rtlab.realtime.serve` (``"ws://127.0.0.1:8765/v1"``). Default: the
+        OpenAI API. The key is sent only over ``wss://`` or to a loopback address.
     api_key : str, optional
         The key; default the ``OPENAI_API_KEY`` environment variable. It is sent only in
         the connection's ``Authorization`` header: never logged, written or shown in errors.
@@ -438,6 +533,9 @@ def record(
     settle_s : float, default 1.0
         Stop waiting once no event came for this many seconds (and every committed item
         has its transcription, if the session asks for transcripts).
+    allow_insecure : bool, default False
+        Allow sending the key over plain ``ws://`` to a host that is not loopback (it
+        travels in clear text: only on a network you trust).
 
     Returns
     -------
@@ -449,7 +547,8 @@ def record(
     Raises
     ------
     ConfigError
-        No key, or a bad option.
+        No key, a bad option, or a ``ws://`` URL to a remote host without
+        ``allow_insecure``.
     ProtocolError
         The connection could not be opened, or the server rejected the session.
 
@@ -457,9 +556,9 @@ def record(
     --------
     >>> import rtlab
     >>> from rtlab import datasets
-    >>> from rtlab.realtime import record, start_server
+    >>> from rtlab.realtime import record, serve
     >>> clip = datasets.compose(["librivox/0880", "librivox/0930"], gaps_ms=[700], tail_ms=1000)
-    >>> with start_server() as server:
+    >>> with serve() as server:
     ...     log = record(clip.audio, rtlab.Session(), base_url=server.url, api_key="local",
     ...                  realtime=False, settle_s=0.3)
     >>> log.turns()[["start_ms", "end_ms"]].values.tolist()
@@ -480,6 +579,7 @@ def record(
         chunk_ms=chunk_ms,
         drain_s=drain_s,
         settle_s=settle_s,
+        allow_insecure=allow_insecure,
     )
     try:
         asyncio.get_running_loop()
@@ -502,6 +602,7 @@ def record_file(
     realtime: bool = True,
     base_url: str | None = None,
     api_key: str | None = None,
+    allow_insecure: bool = False,
 ) -> EventLog:
     """``rtlab record FILE --session S.json --out log.jsonl``: record a file with a saved session.
 
@@ -514,7 +615,7 @@ def record_file(
         dict, either API shape); ``None`` for the API defaults.
     out_path : path
         Where the JSONL log goes (streamed, then replaced atomically).
-    api, model, realtime, base_url, api_key
+    api, model, realtime, base_url, api_key, allow_insecure
         As for :func:`record`.
 
     Returns
@@ -543,4 +644,5 @@ def record_file(
         out=out_path,
         base_url=base_url,
         api_key=api_key,
+        allow_insecure=allow_insecure,
     )

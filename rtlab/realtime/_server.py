@@ -14,8 +14,9 @@ any Realtime client (the official ``openai`` client included) can be pointed at 
 - ``input_audio_buffer.clear`` -> ``input_audio_buffer.cleared``;
 - anything else, or anything it cannot parse -> an ``error`` event; the connection stays open.
 
-CPU-bound work (decoding, Silero scoring, transcription) runs in a thread pool, so one
-event loop serves many sessions at once.
+CPU-bound work (decoding, Silero scoring, transcription) runs in thread pools, so one
+event loop serves many sessions at once, fairly (see :class:`Server`: limits per
+connection, scoring in short slices, work of a closed connection dropped at once).
 
 The events equal those of :func:`rtlab.detect` on the same audio, with two differences
 that come from streaming: positions (``audio_start_ms`` / ``audio_end_ms``) count all audio
@@ -29,13 +30,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import ipaddress
 import json
 import logging
 import os
 import secrets
 import threading
-from collections.abc import AsyncIterator, Callable
+import time
+import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -43,6 +47,7 @@ from urllib.parse import urlsplit
 
 from rtlab.errors import ConfigError, RtlabError, mask_secrets
 from rtlab.realtime import _protocol as proto
+from rtlab.realtime._schema import Schemas, check, session_shape
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -53,12 +58,22 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Server", "ServerThread", "serve", "serve_forever", "start_server"]
 
 
-#: Largest audio in one append (bytes), as the API; larger appends get an ``error`` event.
-MAX_APPEND_BYTES = 15 * 2**20
-MAX_APPEND_BASE64_CHARS = (MAX_APPEND_BYTES + 2) // 3 * 4
+#: Largest websocket message read (bytes); a larger one closes the connection (1009) at its
+#: header. The API takes 15 MiB; a local emulator serving many clients takes less, so 40
+#: clients sending the largest message at once hold at most 80 MiB in flight.
+MAX_MESSAGE_BYTES = 2 * 2**20
 
-#: Largest websocket message accepted (bytes); a larger one closes the connection (1009).
-MAX_MESSAGE_BYTES = 21 * 2**20
+#: Most audio in one append (decoded bytes, 21.8 s of pcm16); more gets an ``error`` event.
+MAX_APPEND_BYTES = 2**20
+
+#: Most audio the input buffer of a connection holds (s): 5.8 MB of 24 kHz int16.
+MAX_BUFFER_S = 120.0
+
+#: Messages a connection may have waiting before its socket is no longer read.
+MAX_QUEUED_MESSAGES = 4
+
+#: Most audio fed to the detector in one job on the shared pool (samples: 0.5 s).
+SLICE_SAMPLES = 12000
 
 #: Request paths served: the openai client appends ``/realtime`` to its websocket base URL.
 PATHS = ("/v1/realtime", "/realtime")
@@ -141,62 +156,92 @@ def check_host(host: str, *, allow_remote: bool) -> None:
         )
 
 
-@dataclass(eq=False)
-class Server:
-    """A running local Realtime server (from :func:`serve`).
+@dataclass(frozen=True)
+class Limits:
+    """What one connection may send (see :class:`Server`); internal, checked by ``Server``."""
 
-    Attributes
-    ----------
-    host : str
-        The address it listens on.
-    port : int
-        The TCP port (the one chosen when ``port=0`` was asked).
-    url : str
-        The websocket base URL to give a client, e.g. ``"ws://127.0.0.1:8765/v1"``; the
-        ``openai`` client appends ``/realtime?model=...`` to it.
+    max_message_bytes: int = MAX_MESSAGE_BYTES
+    max_append_bytes: int = MAX_APPEND_BYTES
+    max_buffer_s: float = MAX_BUFFER_S
+
+    @property
+    def max_append_base64_chars(self) -> int:
+        return (self.max_append_bytes + 2) // 3 * 4
+
+    @property
+    def max_buffer_samples(self) -> int:
+        return int(self.max_buffer_s * _SAMPLE_RATE_HZ)
+
+
+class FairPool:
+    """A thread pool whose free thread goes to the waiting connection that used it least.
+
+    Start-time fair queueing: each job is tagged with the larger of its connection's
+    finish tag (the thread time it has used) and the pool's clock (the tag of the last job
+    started); the lowest tag runs first. A session streaming at real time stays behind the
+    clock, so its next slice runs before those of a client flooding the server, however
+    many of them are queued; a new connection starts at the clock, not at zero.
     """
 
-    host: str
-    port: int
-    _ws_server: Any = field(repr=False)
-    _state: _ServerState = field(repr=False)
+    def __init__(self, n_threads: int) -> None:
+        self.executor = ThreadPoolExecutor(n_threads, thread_name_prefix="rtlab-serve")
+        self.free = n_threads
+        self.clock = 0.0
+        self.waiting: list[tuple[float, int, asyncio.Future[None]]] = []
+        self.n_queued = 0
 
-    @property
-    def url(self) -> str:
-        """The websocket base URL: pass it as ``websocket_base_url`` to ``openai.AsyncOpenAI``."""
-        return _base_url(self.host, self.port)
+    async def run(self, owner: Any, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(*args)`` on a thread when ``owner``'s turn comes; charge it the time."""
+        loop = asyncio.get_running_loop()
+        tag = max(owner.finish_tag, self.clock)
+        if self.free > 0 and not self.waiting:
+            self.free -= 1
+        else:
+            turn: asyncio.Future[None] = loop.create_future()
+            self.n_queued += 1
+            heapq.heappush(self.waiting, (tag, self.n_queued, turn))
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():
+                    self.release()  # granted, then cancelled: pass the thread on
+                raise
+        self.clock = max(self.clock, tag)
+        started = time.perf_counter()
+        try:
+            return await loop.run_in_executor(self.executor, fn, *args)
+        finally:
+            owner.finish_tag = tag + (time.perf_counter() - started)
+            self.release()
 
-    @property
-    def n_connections(self) -> int:
-        """How many clients are connected now."""
-        return len(self._state.connections)
+    def release(self) -> None:
+        while self.waiting:
+            _, _, turn = heapq.heappop(self.waiting)
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.free += 1
 
-    def __repr__(self) -> str:
-        return f"Server(url={self.url!r}, connections={self.n_connections})"
-
-
-def _base_url(host: str, port: int) -> str:
-    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
-    return f"ws://{shown}:{port}/v1"
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass(eq=False)
 class _ServerState:
-    executor: ThreadPoolExecutor
+    pool: FairPool
+    transcriber: ThreadPoolExecutor
     options: EmulatorOptions | None
+    limits: Limits
+    schemas: Schemas
     connections: set[_Connection] = field(default_factory=set)
 
 
-@contextlib.asynccontextmanager
-async def serve(
-    host: str = "127.0.0.1",
-    port: int = 0,
-    *,
-    allow_remote: bool = False,
-    options: EmulatorOptions | None = None,
-    max_workers: int | None = None,
-) -> AsyncIterator[Server]:
-    """Run the local Realtime server while the ``async with`` block runs.
+class Server:
+    """The local Realtime server (``rtlab serve``), backed by the turn-detection emulator.
+
+    ``async with Server() as server:`` runs it on the running event loop; :func:`serve`
+    runs it on a background thread for synchronous code and notebooks (``with serve() as
+    server:``). Either way, ``server.url`` is the websocket base URL to give a client.
 
     Parameters
     ----------
@@ -209,17 +254,35 @@ async def serve(
         ``Authorization`` and never logs it), so only do this on a trusted network.
     options : EmulatorOptions, optional
         Options of the streaming detector of every connection.
+    max_message_bytes : int, default 2 MiB
+        Largest websocket message read. A larger one closes the connection (code 1009,
+        "message too big") as soon as its header arrives, without reading it: answering it
+        would mean holding it in memory. The API itself takes 15 MiB per message.
+    max_append_bytes : int, default 1 MiB
+        Most audio in one ``input_audio_buffer.append`` (decoded bytes; 1 MiB of pcm16 is
+        21.8 s). A larger append gets an ``error`` event (``string_above_max_length``) and
+        is dropped; the connection stays open.
+    max_buffer_s : float, default 120
+        Most audio the input buffer of one connection holds, in seconds. With
+        ``turn_detection: null`` an append beyond it gets an ``error`` event
+        (``input_audio_buffer_full``) until the client commits or clears; with turn
+        detection on, only the last ``max_buffer_s`` of an open turn is kept for its
+        transcript.
     max_workers : int, optional
-        Threads for decoding, scoring and transcription (default: the number of CPUs, at
-        least 2).
-
-    Yields
-    ------
-    Server
-        With ``.url``, the websocket base URL for clients.
+        Threads for decoding and scoring (default: the number of CPUs, at least 2).
 
     Notes
     -----
+    Fairness: every connection handles its messages one at a time and feeds the detector
+    in slices of at most 0.5 s of audio, each a separate job on a shared thread pool
+    that gives a free thread to the waiting connection that has used the least thread time
+    (start-time fair queueing, :class:`FairPool`), so a client that sends a lot waits
+    behind every session that streams at its pace, not the other way round. Websocket
+    reads pause once a connection has 4 messages waiting (TCP backpressure), so memory
+    per connection is bounded by the limits above. When a client disconnects, its queued
+    messages and the rest of its audio are dropped at once. Transcription runs on its own
+    thread.
+
     The API shape of a connection is the GA one unless the client sends the header
     ``OpenAI-Beta: realtime=v1`` (the ``openai`` client's ``beta.realtime`` does) or the
     query parameter ``api=beta``; ``api=ga`` forces GA. Paths ``/v1/realtime`` and
@@ -228,44 +291,276 @@ async def serve(
     Examples
     --------
     >>> import asyncio
-    >>> from rtlab.realtime import serve
+    >>> from rtlab.realtime import Server
     >>> async def main():
-    ...     async with serve() as server:
+    ...     async with Server() as server:
     ...         return server.url.startswith("ws://127.0.0.1:")
     >>> asyncio.run(main())
     True
     """
-    from websockets.asyncio.server import serve as ws_serve
 
-    check_host(host, allow_remote=allow_remote)
-    workers = max_workers or max(2, os.cpu_count() or 2)
-    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rtlab-serve")
-    state = _ServerState(executor=executor, options=options)
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        allow_remote: bool = False,
+        options: EmulatorOptions | None = None,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
+        max_append_bytes: int = MAX_APPEND_BYTES,
+        max_buffer_s: float = MAX_BUFFER_S,
+        max_workers: int | None = None,
+    ) -> None:
+        from rtlab import _check
 
-    async def handler(ws: Any) -> None:
-        await _handle(ws, state)
+        check_host(host, allow_remote=allow_remote)
+        self.host = host
+        self._port = _check.integer(port, "port", owner="Server", low=0, high=65535)
+        self._limits = Limits(
+            max_message_bytes=_check.integer(
+                max_message_bytes, "max_message_bytes", owner="Server", low=1024
+            ),
+            max_append_bytes=_check.integer(
+                max_append_bytes, "max_append_bytes", owner="Server", low=2
+            ),
+            max_buffer_s=_check.number(
+                max_buffer_s, "max_buffer_s", owner="Server", low=1.0, high=86400.0, unit="s"
+            ),
+        )
+        self._workers = (
+            max(2, os.cpu_count() or 2)
+            if max_workers is None
+            else _check.integer(max_workers, "max_workers", owner="Server", low=1, high=256)
+        )
+        self._options = options
+        self._ws_server: Any = None
+        self._state: _ServerState | None = None
+        # when run by serve() on a background thread
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
 
-    try:
-        async with ws_serve(
-            handler,
-            host,
-            port,
-            process_request=_process_request,
-            max_size=MAX_MESSAGE_BYTES,
-            compression=None,
-            logger=redacting_logger("rtlab.realtime.server.websockets"),
-            server_header="rtlab-serve",
-        ) as ws_server:
-            sockname = ws_server.sockets[0].getsockname()
-            server = Server(host=host, port=int(sockname[1]), _ws_server=ws_server, _state=state)
-            log.info("rtlab serve listening on %s", server.url)
+    # -- what a client needs -----------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The TCP port (the one chosen when ``port=0`` was asked, once listening)."""
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """The websocket base URL: pass it as ``websocket_base_url`` to ``openai.AsyncOpenAI``."""
+        return _base_url(self.host, self._port)
+
+    @property
+    def n_connections(self) -> int:
+        """How many clients are connected now."""
+        return 0 if self._state is None else len(self._state.connections)
+
+    @property
+    def running(self) -> bool:
+        """True while the server listens."""
+        return self._ws_server is not None
+
+    def __repr__(self) -> str:
+        return f"Server(url={self.url!r}, connections={self.n_connections})"
+
+    # -- async: on the running loop ------------------------------------------------------
+
+    async def __aenter__(self) -> Server:
+        if self._thread is not None:  # serve() already runs it: `async with serve()` of old
+            warnings.warn(
+                "`async with serve()` is deprecated: write `async with Server()` (on this loop) "
+                "or `with serve()` (on a background thread).",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return self
+        await self._start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._thread is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.close)
+            return
+        await self._aclose()
+
+    async def _start(self) -> None:
+        from websockets.asyncio.server import serve as ws_serve
+
+        if self._ws_server is not None:
+            raise RtlabError(message=f"{self!r} is already running.")
+        loop = asyncio.get_running_loop()
+        schemas = await loop.run_in_executor(None, Schemas.from_openai)
+        state = _ServerState(
+            pool=FairPool(self._workers),
+            transcriber=ThreadPoolExecutor(1, thread_name_prefix="rtlab-serve-transcribe"),
+            options=self._options,
+            limits=self._limits,
+            schemas=schemas,
+        )
+
+        async def handler(ws: Any) -> None:
+            await _handle(ws, state)
+
+        try:
+            self._ws_server = await ws_serve(
+                handler,
+                self.host,
+                self._port,
+                process_request=_process_request,
+                max_size=self._limits.max_message_bytes,
+                max_queue=MAX_QUEUED_MESSAGES,
+                compression=None,
+                logger=redacting_logger("rtlab.realtime.server.websockets"),
+                server_header="rtlab-serve",
+            )
+        except OSError as exc:
+            _shutdown(state)
+            raise ConfigError(
+                "port",
+                self._port,
+                f"a TCP port free on {self.host}",
+                owner="serve",
+                fix=f"It cannot be bound ({exc.strerror or type(exc).__name__}): stop what "
+                "uses it or pick another port (0 picks a free one).",
+            ) from exc
+        self._state = state
+        self._port = int(self._ws_server.sockets[0].getsockname()[1])
+        log.info("rtlab serve listening on %s", self.url)
+
+    async def _aclose(self) -> None:
+        if self._ws_server is None or self._state is None:
+            return
+        for connection in list(self._state.connections):
+            connection.cancel_tasks()
+        self._ws_server.close()
+        with contextlib.suppress(Exception):
+            await self._ws_server.wait_closed()
+        self._ws_server = None
+        _shutdown(self._state)
+
+    # -- sync: on a background thread (serve) --------------------------------------------
+
+    def _start_thread(self) -> Server:
+        if self._thread is not None or self._ws_server is not None:
+            return self
+        self._thread = threading.Thread(target=self._run, name="rtlab-serve", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            error, self._error = self._error, None
+            self._thread.join(5.0)
+            raise error
+        return self
+
+    def _run(self) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
             try:
-                yield server
+                await self._start()
+            except BaseException as exc:
+                self._error = exc
+                return
             finally:
-                for connection in list(state.connections):
-                    connection.cancel_tasks()
-    finally:
-        executor.shutdown(wait=False, cancel_futures=True)
+                self._ready.set()
+            try:
+                await self._stop.wait()
+            finally:
+                await self._aclose()
+
+        asyncio.run(main())
+
+    def __enter__(self) -> Server:
+        return self._start_thread()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Stop a server started by :func:`serve` and wait (at most ``timeout_s``) for it."""
+        thread, loop, stop = self._thread, self._loop, self._stop
+        if thread is None:
+            return
+        if loop is not None and stop is not None and thread.is_alive():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout_s)
+
+    def wait(self) -> None:
+        """Block until the server stops (:meth:`close` from another thread, or Ctrl-C).
+
+        ``KeyboardInterrupt`` propagates, so ``with serve() as s: s.wait()`` stops the
+        server on Ctrl-C as it leaves the block.
+        """
+        thread = self._thread
+        while thread is not None and thread.is_alive():
+            thread.join(0.2)
+
+
+def _shutdown(state: _ServerState) -> None:
+    state.pool.shutdown()
+    state.transcriber.shutdown(wait=False, cancel_futures=True)
+
+
+def _base_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"ws://{shown}:{port}/v1"
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    allow_remote: bool = False,
+    options: EmulatorOptions | None = None,
+    max_message_bytes: int = MAX_MESSAGE_BYTES,
+    max_append_bytes: int = MAX_APPEND_BYTES,
+    max_buffer_s: float = MAX_BUFFER_S,
+    max_workers: int | None = None,
+) -> Server:
+    """Start the local Realtime server on a background thread and return it, listening.
+
+    For notebooks and synchronous code: ``with serve() as server:`` stops it at the end of
+    the block (or call ``server.close()``); ``server.wait()`` blocks until Ctrl-C, which
+    is what ``rtlab serve`` does. In async code use ``async with Server()`` instead.
+
+    Parameters
+    ----------
+    host, port, allow_remote, options, max_message_bytes, max_append_bytes, max_buffer_s, max_workers
+        As for :class:`Server`.
+
+    Returns
+    -------
+    Server
+        ``.url`` is the websocket base URL.
+
+    Raises
+    ------
+    ConfigError
+        For a non-loopback ``host`` without ``allow_remote=True``, a bad limit, or a port
+        that cannot be bound (in use).
+
+    Examples
+    --------
+    >>> from rtlab.realtime import serve
+    >>> with serve() as server:
+    ...     server.url.startswith("ws://127.0.0.1:")
+    True
+    """  # noqa: E501
+    return Server(
+        host,
+        port,
+        allow_remote=allow_remote,
+        options=options,
+        max_message_bytes=max_message_bytes,
+        max_append_bytes=max_append_bytes,
+        max_buffer_s=max_buffer_s,
+        max_workers=max_workers,
+    )._start_thread()
 
 
 def _process_request(connection: Any, request: Any) -> Any:
@@ -284,91 +579,13 @@ def _process_request(connection: Any, request: Any) -> Any:
     return None
 
 
-class ServerThread:
-    """A local server running on its own event loop in a background thread.
+# -- deprecated names (issue 11: one way to start the server) -------------------------------
 
-    Made by :func:`start_server`; use it from notebooks and synchronous code. ``url`` is
-    the websocket base URL; ``close()`` stops the server (also on leaving a ``with`` block).
-    """
 
-    def __init__(
-        self, host: str, port: int, *, allow_remote: bool, options: EmulatorOptions | None
-    ) -> None:
-        check_host(host, allow_remote=allow_remote)
-        self._ready = threading.Event()
-        self._server: Server | None = None
-        self._error: BaseException | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(
-            target=self._run,
-            args=(host, port, allow_remote, options),
-            name="rtlab-serve",
-            daemon=True,
-        )
-        self._thread.start()
-        self._ready.wait()
-        if self._error is not None:
-            raise self._error
-
-    def _run(
-        self, host: str, port: int, allow_remote: bool, options: EmulatorOptions | None
-    ) -> None:
-        async def main() -> None:
-            self._loop = asyncio.get_running_loop()
-            self._stop = asyncio.Event()
-            try:
-                async with serve(host, port, allow_remote=allow_remote, options=options) as server:
-                    self._server = server
-                    self._ready.set()
-                    await self._stop.wait()
-            except BaseException as exc:
-                self._error = exc
-                raise
-            finally:
-                self._ready.set()
-
-        with contextlib.suppress(Exception):
-            asyncio.run(main())
-
-    @property
-    def url(self) -> str:
-        """The websocket base URL, e.g. ``"ws://127.0.0.1:8765/v1"``."""
-        assert self._server is not None
-        return self._server.url
-
-    @property
-    def port(self) -> int:
-        """The TCP port."""
-        assert self._server is not None
-        return self._server.port
-
-    @property
-    def n_connections(self) -> int:
-        """How many clients are connected now."""
-        return 0 if self._server is None else self._server.n_connections
-
-    @property
-    def running(self) -> bool:
-        """True until :meth:`close` finished."""
-        return self._thread.is_alive()
-
-    def close(self, timeout_s: float = 10.0) -> None:
-        """Stop the server and wait (at most ``timeout_s``) for its thread to end."""
-        if self._loop is not None and self._stop is not None and self._thread.is_alive():
-            with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout_s)
-
-    def __enter__(self) -> ServerThread:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        url = self._server.url if self._server is not None else None
-        return f"ServerThread(url={url!r}, running={self.running})"
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(
+        f"rtlab.realtime.{old} is deprecated: use {new}.", DeprecationWarning, stacklevel=3
+    )
 
 
 def start_server(
@@ -377,34 +594,22 @@ def start_server(
     *,
     allow_remote: bool = False,
     options: EmulatorOptions | None = None,
-) -> ServerThread:
-    """Start the local Realtime server in a background thread and return at once.
+) -> Server:
+    """Deprecated: use :func:`serve` (the same call, the same result)."""
+    _deprecated("start_server", "serve")
+    return serve(host, port, allow_remote=allow_remote, options=options)
 
-    Parameters
-    ----------
-    host, port, allow_remote, options
-        As for :func:`serve`.
 
-    Returns
-    -------
-    ServerThread
-        ``.url`` is the websocket base URL; call ``.close()`` when done (or use ``with``).
-
-    Raises
-    ------
-    ConfigError
-        For a non-loopback ``host`` without ``allow_remote=True``.
-    OSError
-        If the port cannot be bound.
-
-    Examples
-    --------
-    >>> from rtlab.realtime import start_server
-    >>> with start_server() as server:
-    ...     server.url.startswith("ws://127.0.0.1:")
-    True
-    """
-    return ServerThread(host, port, allow_remote=allow_remote, options=options)
+def ServerThread(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    allow_remote: bool = False,
+    options: EmulatorOptions | None = None,
+) -> Server:
+    """Deprecated: use :func:`serve`, which returns the running :class:`Server`."""
+    _deprecated("ServerThread", "serve")
+    return serve(host, port, allow_remote=allow_remote, options=options)
 
 
 def serve_forever(
@@ -415,30 +620,15 @@ def serve_forever(
     options: EmulatorOptions | None = None,
     on_ready: Callable[[str], object] | None = None,
 ) -> None:
-    """Run the local Realtime server until interrupted (Ctrl-C or SIGTERM): ``rtlab serve``.
-
-    Parameters
-    ----------
-    host, port, allow_remote, options
-        As for :func:`serve` (``port`` defaults to 8765 here).
-    on_ready : callable, optional
-        Called with the websocket base URL once the server listens (the CLI prints it).
-    """
-    import signal
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, stop.set)
-        async with serve(host, port, allow_remote=allow_remote, options=options) as server:
-            if on_ready is not None:
-                on_ready(server.url)
-            await stop.wait()
-
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+    """Deprecated: use ``with serve(host, port) as server: server.wait()``."""
+    _deprecated("serve_forever", "`with serve(...) as server: server.wait()`")
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        serve(host, port, allow_remote=allow_remote, options=options) as server,
+    ):
+        if on_ready is not None:
+            on_ready(server.url)
+        server.wait()
 
 
 # -- one connection ------------------------------------------------------------------------
@@ -456,6 +646,8 @@ async def _handle(ws: Any, state: _ServerState) -> None:
     try:
         await connection.send(connection.session_event("session.created"))
         async for raw in ws:
+            if connection.closed:  # messages still queued when the client left: dropped
+                break
             await connection.handle(raw)
     except ConnectionClosed:
         pass
@@ -497,6 +689,14 @@ class _Connection:
         self.tasks: set[asyncio.Task[None]] = set()
         self.pending: list[tuple[str, np.ndarray]] = []
         self.send_lock = asyncio.Lock()
+        self.finish_tag = 0.0  # thread time used, for the fair pool
+
+    @property
+    def closed(self) -> bool:
+        """True once the client has gone (or the connection is closing): drop its work."""
+        from websockets.protocol import State
+
+        return self.ws.state is not State.OPEN
 
     # -- ids and sending ---------------------------------------------------------------
 
@@ -545,9 +745,21 @@ class _Connection:
 
         client_event_id: str | None = None
         try:
-            event = proto.parse_client_event(raw)
+            if len(raw) > 65536:  # a large message is parsed off the event loop
+                event = await self.state.pool.run(self, proto.parse_client_event, raw)
+            else:
+                event = proto.parse_client_event(raw)
             client_event_id = event.get("event_id")
             kind = event["type"]
+            known = self.state.schemas.event_keys[self.api].get(kind, frozenset(event))
+            for key in event:
+                if key not in known:
+                    raise proto.RequestError(
+                        "unknown_parameter",
+                        f"Unknown parameter: '{key[:80]}'.",
+                        param=key[:80],
+                        client_event_id=client_event_id,
+                    )
             if kind == "input_audio_buffer.append":
                 out = await self.append(event)
             elif kind == "session.update":
@@ -599,6 +811,13 @@ class _Connection:
                 param="session",
                 client_event_id=client_event_id,
             )
+        schemas = self.state.schemas
+        check(
+            payload,
+            schemas.session[session_shape(payload, self.api, schemas)],
+            "session",
+            client_event_id,
+        )
         try:
             update = Session.from_event({"type": "session.update", "session": payload})
         except RtlabError as exc:
@@ -639,29 +858,45 @@ class _Connection:
                 param="audio",
                 client_event_id=client_event_id,
             )
+        limits = self.state.limits
         fmt = self.session.input_audio_format
         data = event["audio"]
-        if isinstance(data, str) and len(data) > MAX_APPEND_BASE64_CHARS:
+        if isinstance(data, str) and len(data) > limits.max_append_base64_chars:
             raise proto.RequestError(
-                "invalid_value",
-                f"An append may hold at most {MAX_APPEND_BYTES // 2**20} MiB of audio; send it in "
-                "smaller chunks.",
+                "string_above_max_length",
+                f"Invalid 'audio': string too long. Expected a string with maximum length "
+                f"{limits.max_append_base64_chars} ({_mib(limits.max_append_bytes)} of audio, "
+                f"the most rtlab serve takes in one append), but got a string with length "
+                f"{len(data)} instead. Send the audio in smaller chunks.",
                 param="audio",
                 client_event_id=client_event_id,
             )
-        loop = asyncio.get_running_loop()
-        if fmt == "pcm16" and isinstance(data, str) and len(data) < 65536:
-            samples = proto.decode_audio(data, fmt, client_event_id=client_event_id)  # cheap
-        else:
-            samples = await loop.run_in_executor(
-                self.state.executor,
-                lambda: proto.decode_audio(data, fmt, client_event_id=client_event_id),
-            )
+        if self.session.turn_detection is None:
+            held = self.total - max(self.commit_start, self.buffer_start)
+            if held + _samples_in(data, fmt) > limits.max_buffer_samples:
+                raise proto.RequestError(
+                    "input_audio_buffer_full",
+                    f"The input audio buffer holds {proto.ms(held) / 1000:.1f} s of audio; "
+                    f"rtlab serve keeps at most {limits.max_buffer_s:g} s per connection. "
+                    "Commit (input_audio_buffer.commit) or clear it before appending more.",
+                    param="audio",
+                    client_event_id=client_event_id,
+                )
+        resampler = None
         if fmt != "pcm16":
             if self.resampler is None or self.resampler[0] != fmt:
                 self.resampler = (fmt, proto.G711Resampler())
-            samples = self.resampler[1].push(samples)
-        if samples.size == 0:
+            resampler = self.resampler[1]
+
+        def decode() -> np.ndarray:
+            samples = proto.decode_audio(data, fmt, client_event_id=client_event_id)
+            return samples if resampler is None else resampler.push(samples)
+
+        if fmt == "pcm16" and isinstance(data, str) and len(data) < 65536:
+            samples = decode()  # cheap
+        else:
+            samples = await self.state.pool.run(self, decode)
+        if samples.size == 0 or self.closed:
             return []
         self.buffer.append(samples)
         self.total += int(samples.size)
@@ -672,14 +907,18 @@ class _Connection:
             self.detector_start = self.total - int(samples.size)
             self.detector_items = {}
             session, options = self.session, self.state.options
-            self.detector = await loop.run_in_executor(
-                self.state.executor, lambda: _make_detector(session, options)
-            )
+            self.detector = await self.state.pool.run(self, _make_detector, session, options)
         detector = self.detector
-        raw_events = await loop.run_in_executor(self.state.executor, detector.feed, samples)
         out: list[dict[str, Any]] = []
-        for raw_event in raw_events:
-            out.extend(self.detector_event(raw_event))
+        # one short job at a time on the fair pool: a connection that sent a lot of audio
+        # waits behind the connections that used less
+        for start in range(0, samples.size, SLICE_SAMPLES):
+            if self.closed:
+                return []
+            part = samples[start : start + SLICE_SAMPLES]
+            raw_events = await self.state.pool.run(self, detector.feed, part)
+            for raw_event in raw_events:
+                out.extend(self.detector_event(raw_event))
         self.trim()
         return out
 
@@ -780,6 +1019,8 @@ class _Connection:
             keep_from = min(keep_from, self.open_turn_start)
         for span in self.turn_spans.values():
             keep_from = min(keep_from, span[0])
+        # never more than max_buffer_s (an endless turn keeps only its last part)
+        keep_from = max(keep_from, self.total - self.state.limits.max_buffer_samples)
         while self.buffer and self.buffer_start + self.buffer[0].size <= keep_from:
             self.buffer_start += int(self.buffer.pop(0).size)
 
@@ -816,7 +1057,7 @@ class _Connection:
         loop = asyncio.get_running_loop()
         try:
             transcript = await loop.run_in_executor(
-                self.state.executor, _transcribe_samples, samples, session
+                self.state.transcriber, _transcribe_samples, samples, session
             )
             event = proto.transcription_completed_event(
                 self.next_event_id(), item_id, transcript, duration_s=samples.size / _SAMPLE_RATE_HZ
@@ -832,6 +1073,18 @@ class _Connection:
             )
         with contextlib.suppress(ConnectionClosed):
             await self.send(event)
+
+
+def _mib(n_bytes: int) -> str:
+    return f"{n_bytes / 2**20:g} MiB"
+
+
+def _samples_in(data: Any, audio_format: str) -> int:
+    """About how many 24 kHz samples the base64 ``data`` of an append decodes to."""
+    if not isinstance(data, str):
+        return 0
+    n_bytes = len(data) * 3 // 4
+    return n_bytes // 2 if audio_format == "pcm16" else n_bytes * 3
 
 
 def _same(a: Any, b: Any) -> bool:
