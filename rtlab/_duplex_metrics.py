@@ -98,7 +98,7 @@ def duplex_metrics(
     >>> conv = simulate(clip, rtlab.Session(), agent=Agent(think_ms=500))
     >>> m = duplex_metrics(conv.log, conv.truth)
     >>> m["self_interruptions"], m["responses"], round(m["response_latency_ms_median"])
-    (0, 2, 1073)
+    (0, 2, 1045)
     """
     user_speech = np.asarray(truth.user.speech, float).reshape(-1, 2)
     backs = np.array([[b.start_s, b.end_s] for b in truth.backchannels], float).reshape(-1, 2)

@@ -78,8 +78,8 @@ Examples
 >>> from rtlab.duplex import Agent, Echo, simulate
 >>> clip = datasets.compose(["librivox/0880", "librivox/0930"], gaps_ms=6000, tail_ms=6000)
 >>> conv = simulate(clip, rtlab.Session(), agent=Agent(think_ms=500), echo=Echo(suppression_db=None))
->>> [(p.status, round(p.start_s, 2)) for p in conv.truth.playback]
-[('completed', 4.1), ('completed', 13.63)]
+>>> [(p.status, round(p.start_s, 2)) for p in conv.truth.playback]  # the user barges in
+[('cancelled', 4.08), ('completed', 12.82)]
 >>> conv.log.events[3]["type"], conv.log.events[3]["response"]["status"]
 ('response.created', 'in_progress')
 """
