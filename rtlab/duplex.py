@@ -55,9 +55,11 @@ What the emulator adds (stated, not documented by the API)
   (``delta_ms`` apart), so ``response.done`` (completed) comes at the end of playback. The
   real server sends audio faster than real time; what the user hears, the truncation and
   the idle timer do not depend on that.
-* The client reacts to events at chunk boundaries (``chunk_ms``, default 32 ms): playback
-  starts at the first chunk after ``response.created`` + think time and stops at the end of
-  the chunk in which the cancelling ``speech_started`` was emitted.
+* Playback starts at the first chunk (``chunk_ms``, default 32 ms) after
+  ``response.created`` + think time, and stops ``Agent.stop_latency_ms`` (default 50 ms)
+  after the cancelling ``speech_started`` (never before the audio the echo path has
+  already carried into the microphone). ``response.done`` (cancelled) is logged at the
+  ``speech_started``, ``conversation.item.truncated`` when playback stops.
 * The microphone is ``user + noise`` (through the session's input codec and noise reduction
   over the whole clip, exactly as :func:`rtlab.detect` prepares audio) plus the residual
   echo plus backchannels. Echo and backchannels are added after that preparation: spectral
@@ -77,7 +79,7 @@ Examples
 >>> from rtlab import datasets
 >>> from rtlab.duplex import Agent, Echo, simulate
 >>> clip = datasets.compose(["librivox/0880", "librivox/0930"], gaps_ms=6000, tail_ms=6000)
->>> conv = simulate(clip, rtlab.Session(), agent=Agent(think_ms=500), echo=Echo(suppression_db=None))
+>>> conv = simulate(clip, rtlab.Session(), agent=Agent(think_ms=500), echo=None)
 >>> [(p.status, round(p.start_s, 2)) for p in conv.truth.playback]  # the user barges in
 [('cancelled', 4.08), ('completed', 12.82)]
 >>> conv.log.events[3]["type"], conv.log.events[3]["response"]["status"]
@@ -90,6 +92,7 @@ import base64
 import dataclasses
 import math
 import os
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -185,6 +188,9 @@ class Agent:
         Cut every answer to this length (None = the whole clip).
     delta_ms : float > 0, default 200.0
         Audio per ``response.*audio.delta`` event (each carries that audio, base64 PCM16).
+    stop_latency_ms : float >= 0, default 50.0
+        From the server's cancelling ``speech_started`` to the client's playback stopping
+        (network and audio-output latency).
 
     Examples
     --------
@@ -198,6 +204,7 @@ class Agent:
     voice: Sequence[Audio | str | os.PathLike[str]] | None = None
     max_response_ms: float | None = None
     delta_ms: float = 200.0
+    stop_latency_ms: float = 50.0
 
     def __post_init__(self) -> None:
         owner = "Agent"
@@ -207,10 +214,17 @@ class Agent:
             self, "think_sigma", _check.number(self.think_sigma, "think_sigma", owner=owner, low=0)
         )
         set_(self, "delta_ms", _check.number(self.delta_ms, "delta_ms", owner=owner, low=1.0))
+        latency = _check.number(self.stop_latency_ms, "stop_latency_ms", owner=owner, low=0.0)
+        set_(self, "stop_latency_ms", latency)
         if self.max_response_ms is not None:
             value = _check.number(self.max_response_ms, "max_response_ms", owner=owner, low=1.0)
             set_(self, "max_response_ms", value)
         set_(self, "voice", _default_voice() if self.voice is None else _voices(self.voice, owner))
+
+    @property
+    def clips(self) -> tuple[Audio, ...]:
+        """The voice clips, loaded."""
+        return typing.cast("tuple[Audio, ...]", self.voice)
 
     def __repr__(self) -> str:
         parts = [f"think_ms={self.think_ms!r}"]
@@ -372,6 +386,11 @@ class Backchannels:
             _check.number(self.probability, "probability", owner=owner, low=0.0, high=1.0),
         )
         set_(self, "gain_db", _check.number(self.gain_db, "gain_db", owner=owner, low=-60, high=40))
+
+    @property
+    def audio(self) -> tuple[Audio, ...]:
+        """The clips, loaded."""
+        return typing.cast("tuple[Audio, ...]", self.clips)
 
     def __repr__(self) -> str:
         return (
@@ -625,6 +644,8 @@ class _Ids:
 
 class _Response:
     __slots__ = (
+        "backchannel_done",
+        "cause",
         "created_ms",
         "end_ms",
         "item",
@@ -637,8 +658,6 @@ class _Response:
         "status",
         "trigger",
         "voice",
-        "backchannel_done",
-        "cause",
     )
 
     def __init__(self, resp: str, item: str, trigger: str | None, created_ms: float) -> None:
@@ -757,10 +776,12 @@ def simulate(
     >>> from rtlab import datasets
     >>> from rtlab.duplex import Agent, Echo, simulate
     >>> clip = datasets.load("librivox/0870")
-    >>> loud = simulate(clip, rtlab.Session(), agent=Agent(), echo=Echo(return_loss_db=0, suppression_db=0))
+    >>> speakerphone = Echo(return_loss_db=0, suppression_db=0)  # no echo canceller
+    >>> loud = simulate(clip, rtlab.Session(), agent=Agent(), echo=speakerphone)
     >>> loud.truth.playback[0].status  # the agent hears itself and stops
     'cancelled'
-    >>> simulate(clip, rtlab.Session()).log.events == rtlab.detect(clip.audio, rtlab.Session()).events
+    >>> alone = simulate(clip, rtlab.Session())  # nobody answers: the events detect gives
+    >>> alone.log.events == rtlab.detect(clip.audio, rtlab.Session()).events
     True
     """
     from rtlab.session import Session
@@ -788,12 +809,14 @@ def simulate(
     heard = _prepared(_noise_added(user, noise, noise_snr_db, seed), session, options)
     turn_detection = session.turn_detection
     manual = turn_detection is None
-    answers = agent is not None and (manual or bool(turn_detection.create_response))
+    create = True if turn_detection is None else bool(turn_detection.create_response)
+    interrupt = False if turn_detection is None else bool(turn_detection.interrupt_response)
+    answers = agent is not None and create
     user_n = heard.n_samples
     if answers:
         # room for the last answer to finish after the user's audio ends (silence)
-        assert agent is not None and agent.voice is not None
-        longest = max(v.n_samples for v in agent.voice) / _RATE_PER_MS
+        assert agent is not None
+        longest = max(v.n_samples for v in agent.clips) / _RATE_PER_MS
         if agent.max_response_ms is not None:
             longest = min(longest, agent.max_response_ms)
         pad_ms = _think_cap_ms(agent) + longest + 3000.0
@@ -801,7 +824,7 @@ def simulate(
             pad_ms += echo.delay_ms + (echo.rt60_ms or 0.0)
         pad = np.zeros(round(pad_ms * _RATE_PER_MS), np.int16)
         heard = Audio(np.concatenate([heard.samples, pad]), source=heard.source)
-    interrupts = answers and not manual and bool(turn_detection.interrupt_response)
+    interrupts = answers and interrupt
     idle_ms = None if manual else getattr(turn_detection, "idle_timeout_ms", None)
     detector_session = session
     if answers and idle_ms is not None:
@@ -911,8 +934,7 @@ class _Loop:
         if self.agent.think_sigma:
             think *= math.exp(self.agent.think_sigma * float(self.rng_think.standard_normal()))
             think = min(think, _think_cap_ms(self.agent))
-        voices = self.agent.voice
-        assert voices is not None
+        voices = self.agent.clips
         k = int(self.rng_voice.integers(len(voices)))
         clip = voices[k]
         samples = clip.samples
@@ -1016,8 +1038,14 @@ class _Loop:
             self.echo_track[lo:hi] += values[: hi - lo]
             self.extra[lo:hi] += values[: hi - lo]
 
-    def emit_deltas(self, resp: _Response, upto_sample: int) -> None:
-        """Audio deltas for the audio played before ``upto_sample``."""
+    def emit_deltas(
+        self, resp: _Response, upto_sample: int, *, at_most_ms: float = math.inf
+    ) -> None:
+        """Audio deltas for the audio played before ``upto_sample``.
+
+        Each is logged when it starts playing, or at ``at_most_ms`` if that is earlier (the
+        server had sent the audio the client still plays after a cancellation).
+        """
         assert self.agent is not None
         step = max(1, round(self.agent.delta_ms * _RATE_PER_MS))
         while True:
@@ -1040,12 +1068,14 @@ class _Loop:
                     "content_index": 0,
                     "delta": data,
                 },
-                (resp.start_sample + lo) / _RATE_PER_MS,
+                min(at_most_ms, (resp.start_sample + lo) / _RATE_PER_MS),
             )
             resp.next_delta += 1
 
-    def finish(self, resp: _Response, status: str, at_ms: float) -> None:
-        """End a response: completed at the end of playback, or cancelled at ``at_ms``."""
+    def finish(
+        self, resp: _Response, status: str, at_ms: float, *, end_ms: float | None = None
+    ) -> None:
+        """End a response at ``at_ms``: completed, or cancelled (playback ends at ``end_ms``)."""
         played = not math.isnan(resp.start_ms) and resp.start_sample >= 0
         item_status = "completed" if status == "completed" else "incomplete"
         if played:
@@ -1094,28 +1124,37 @@ class _Loop:
         )
         resp.status = status
         if played:
-            resp.end_ms = at_ms
+            resp.end_ms = at_ms if end_ms is None else end_ms
         else:
             resp.start_ms = resp.end_ms = resp.planned_end_ms = math.nan
         self.done.append(resp)
         self.active = None
-        if not self.in_speech:
-            self.idle_ref_ms = at_ms if played else at_ms
+        if not self.in_speech:  # the idle timer counts from the end of playback
+            self.idle_ref_ms = at_ms if end_ms is None else end_ms
 
-    def cancel(self, at_ms: float, stop_sample: int) -> None:
-        """Cancel the active response; the client stops playback at ``stop_sample``."""
+    def cancel(self, at_ms: float, hi: int) -> None:
+        """Cancel the active response at ``at_ms`` (the server's ``speech_started``).
+
+        The client stops playback ``stop_latency_ms`` later; never before the audio already
+        heard through the echo path (``hi`` minus the echo delay), so what the detector was
+        fed stays what was played.
+        """
         resp = self.active
-        assert resp is not None
+        assert resp is not None and self.agent is not None
+        stop_sample = max(
+            math.ceil((at_ms + self.agent.stop_latency_ms) * _RATE_PER_MS - 1e-9),
+            hi - self.delay,
+        )
         if resp.start_sample < 0 or stop_sample <= resp.start_sample:
             resp.start_sample = -1
             self.finish(resp, "cancelled", at_ms)
             return
-        stop_ms = stop_sample / _RATE_PER_MS
         played = min(resp.samples.size, stop_sample - resp.start_sample)
-        self.emit_deltas(resp, stop_sample)
+        stop_ms = (resp.start_sample + played) / _RATE_PER_MS
+        self.emit_deltas(resp, stop_sample, at_most_ms=at_ms)
         if self.echo_track is not None and played < resp.samples.size:
             self._add_echo(resp, played)
-        self.finish(resp, "cancelled", stop_ms)
+        self.finish(resp, "cancelled", at_ms, end_ms=stop_ms)
         self.emit(
             {
                 "type": "conversation.item.truncated",
@@ -1138,10 +1177,10 @@ class _Loop:
         resp.backchannel_done = True
         if self.rng_back.random() >= spec.probability:
             return
-        clips = spec.clips
+        clips = spec.audio
         clip = clips[int(self.rng_back.integers(len(clips)))]
         at = max(due, lo)
-        assert isinstance(clip, Audio) and self.extra is not None
+        assert self.extra is not None
         x = clip.samples.astype(np.float64) * 10 ** (spec.gain_db / 20.0)
         end = min(self.n, at + x.size)
         self.extra[at:end] += x[: end - at]
@@ -1339,9 +1378,9 @@ class _Loop:
                 # else: already responding and not interrupted, no new response (API)
             elif kind == _COMMITTED and self.active is None:
                 self.idle_ref_ms = at_ms
-        if self.agent is not None and not self.in_speech and self.active is None:
-            if self.idle_ref_ms is None:
-                self.idle_ref_ms = hi_ms
+        idle_stopped = self.idle_ref_ms is None and self.active is None
+        if self.agent is not None and idle_stopped and not self.in_speech:
+            self.idle_ref_ms = hi_ms
         self.advance_playback(lo, hi)
 
     # -- result ---------------------------------------------------------------------------

@@ -122,7 +122,9 @@ def test_backchannel_that_starts_speech_is_a_false_barge_in(clip):
         assert any(p.start_s <= b.start_s < p.end_s for p in conv.truth.playback)
     m = duplex_metrics(conv.log, conv.truth)
     starts = [
-        t for e, t in zip(conv.log, conv.log.emitted_ms) if e["type"].endswith("speech_started")
+        t
+        for e, t in zip(conv.log, conv.log.emitted_ms, strict=True)
+        if e["type"].endswith("speech_started")
     ]
     triggered = [
         b
@@ -143,7 +145,7 @@ def test_idle_timer_starts_at_end_of_playback(clip):
     first = conv.truth.playback[0]
     timeouts = [
         (e, t)
-        for e, t in zip(conv.log, conv.log.emitted_ms)
+        for e, t in zip(conv.log, conv.log.emitted_ms, strict=True)
         if e["type"].endswith("timeout_triggered")
     ]
     assert timeouts
@@ -155,7 +157,9 @@ def test_idle_timer_starts_at_end_of_playback(clip):
     assert duplex_metrics(conv.log, conv.truth)["idle_timeouts"] == len(timeouts)
     # without an agent the timer starts at the commit (responses take no time), as detect does
     plain = rtlab.detect(one.audio, session)
-    commit_ms = next(t for e, t in zip(plain, plain.emitted_ms) if e["type"].endswith("committed"))
+    commit_ms = next(
+        t for e, t in zip(plain, plain.emitted_ms, strict=True) if e["type"].endswith("committed")
+    )
     assert plain.timeouts()["start_ms"].iloc[0] == round(commit_ms)
 
 
@@ -173,7 +177,11 @@ def test_turn_detection_none_client_commits(clip):
     conv = simulate(clip, rtlab.Session(turn_detection=None), agent=AGENT)
     kinds = [e["type"] for e in conv.log]
     assert not any(k.startswith("input_audio_buffer.speech") for k in kinds)
-    commits = [t for e, t in zip(conv.log, conv.log.emitted_ms) if e["type"].endswith("committed")]
+    commits = [
+        t
+        for e, t in zip(conv.log, conv.log.emitted_ms, strict=True)
+        if e["type"].endswith("committed")
+    ]
     ends = [round(t.end_s * 1000) for t in clip.truth.turns]
     assert [round(t) for t in commits] == ends
     assert len(conv.truth.playback) == len(ends)
