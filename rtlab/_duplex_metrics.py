@@ -11,9 +11,11 @@
   turn); ``false_barge_ins``: no user speech but a backchannel in the window, or neither
   and no echo (noise alone); ``self_interruptions``: neither user speech nor a backchannel,
   with residual echo in the window: only echo and noise in the microphone.
-* ``missed_barge_ins``: true user turns that start while the agent's audio is playing and
-  are followed by no ``speech_started`` emitted within ``barge_in_deadline_ms`` (from
-  ``BARGE_IN_SLACK_MS`` before the turn's start).
+* ``barge_in_turns``: true user turns that start while the agent's audio is playing (the
+  chances to barge in); ``missed_barge_ins``: those followed by no ``speech_started``
+  emitted within ``barge_in_deadline_ms`` (from ``BARGE_IN_SLACK_MS`` before the turn's
+  start). Compare configurations by the share missed: an agent that cuts itself short
+  leaves fewer chances.
 * ``barge_in_latency_ms_median``: for barge-ins, true start of the user's turn (the last
   one starting before the cancelling ``speech_started``) to the end of playback (when the
   agent falls silent).
@@ -42,6 +44,7 @@ DUPLEX_METRICS = (
     "false_barge_ins",
     "barge_ins",
     "missed_barge_ins",
+    "barge_in_turns",
     "barge_in_latency_ms_median",
     "talk_over_ms",
     "response_latency_ms_median",
@@ -134,12 +137,13 @@ def duplex_metrics(
             self_int += 1
 
     starts = np.array(starts_ms) / 1000.0
-    missed = 0
+    missed = chances = 0
     latencies = []
     for turn in truth.user.turns:
         during = [p for p in played if p.start_s <= turn.start_s < p.end_s]
         if not during:
             continue
+        chances += 1
         lo = turn.start_s - BARGE_IN_SLACK_MS / 1000.0
         hi = turn.start_s + barge_in_deadline_ms / 1000.0
         hit = starts[(starts >= lo) & (starts <= hi)]
@@ -165,6 +169,7 @@ def duplex_metrics(
         "false_barge_ins": false_bi,
         "barge_ins": barge,
         "missed_barge_ins": missed,
+        "barge_in_turns": chances,
         "barge_in_latency_ms_median": float(np.median(latencies)) if latencies else math.nan,
         "talk_over_ms": talk_over,
         "response_latency_ms_median": float(np.median(response_lat)) if response_lat else math.nan,

@@ -367,7 +367,7 @@ class Backchannels:
     --------
     >>> from rtlab.duplex import Backchannels, backchannels_from
     >>> Backchannels(backchannels_from("ami-debug/trn08"), after_ms=1000)
-    Backchannels(4 clips, after_ms=1000.0, probability=1.0)
+    Backchannels(3 clips, after_ms=1000.0, probability=1.0)
     """
 
     clips: Sequence[Audio | str | os.PathLike[str]]
@@ -404,6 +404,7 @@ def backchannels_from(
     *,
     max_duration_ms: float = 1000.0,
     while_other_speaks: bool = True,
+    min_level_dbfs: float = -55.0,
 ) -> tuple[Audio, ...]:
     """Cut likely backchannels out of an annotated recording.
 
@@ -413,6 +414,12 @@ def backchannels_from(
     "mm-hmm", "okay" or laughter. The clips are cut from the (single-channel) recording, so
     the main speaker can be heard under them.
 
+    The shipped AMI debug excerpts have no text. With the defaults they give 14 segments
+    (0.3-1.0 s); pocketsphinx hears "right", "huh", "what", "but", "and" in some of them and
+    longer phrases ("that is what they", "it up as long") in others, so treat them as
+    short listener interjections, not verified backchannels. The AMI lhotse excerpt (with
+    text) has no segment that qualifies: its two supervisions are full sentences.
+
     Parameters
     ----------
     source : Clip, clip name, or (Audio, Annotation)
@@ -421,6 +428,9 @@ def backchannels_from(
         Longest segment taken.
     while_other_speaks : bool, default True
         Keep only segments inside another speaker's turn.
+    min_level_dbfs : float, default -55.0
+        Drop segments quieter than this (RMS): on a distant microphone some listeners are
+        barely audible (``ami-debug/trn08`` at 17.16 s is at -69 dBFS).
 
     Returns
     -------
@@ -438,6 +448,7 @@ def backchannels_from(
 
     owner = "backchannels_from"
     limit_s = _check.number(max_duration_ms, "max_duration_ms", owner=owner, low=1.0) / 1000.0
+    floor = _check.number(min_level_dbfs, "min_level_dbfs", owner=owner, low=-200.0, high=0.0)
     if isinstance(source, str):
         source = datasets.load(source)
     if isinstance(source, datasets.Clip):
@@ -468,6 +479,9 @@ def backchannels_from(
         if while_other_speaks and not covered:
             continue
         lo, hi = round(turn.start_s * SAMPLE_RATE_HZ), round(turn.end_s * SAMPLE_RATE_HZ)
+        power = float(np.mean(audio.samples[lo:hi].astype(np.float64) ** 2)) if hi > lo else 0.0
+        if power <= 0 or 10 * math.log10(power / 32768.0**2) < floor:
+            continue
         label = f"{name}@{turn.start_s:.2f}-{turn.end_s:.2f}s:{turn.speaker}"
         out.append(Audio(np.array(audio.samples[lo:hi]), source=label))
     return tuple(out)
