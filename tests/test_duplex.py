@@ -133,7 +133,8 @@ def test_backchannel_that_starts_speech_is_a_false_barge_in(clip):
     ]
     assert triggered
     assert m["false_barge_ins"] == len(triggered)
-    assert m["self_interruptions"] == 0 and m["barge_ins"] == 0
+    assert m["self_interruptions"] == 0  # no echo: every other cancellation is the user's
+    assert m["false_barge_ins"] + m["barge_ins"] == m["cancelled_responses"]
     # backchannels are not turns
     assert conv.truth.turns == clip.truth.turns
 
