@@ -65,6 +65,9 @@ What the emulator adds (stated, not documented by the API)
   echo plus backchannels. Echo and backchannels are added after that preparation: spectral
   noise gating keeps speech, and echo and backchannels are speech, so this is the part of
   the chain that does not need the whole clip.
+* After the user's audio ends the loop goes on (user silent, noise still there) until the
+  agent has finished its last answer and the detector is quiet, so ``microphone`` can be
+  longer than the user's audio.
 * Event ids (``event_0001``, ``item_0001``, ``resp_0001``) are numbered in emitted order
   over the whole log; ``committed.previous_item_id`` is the previous conversation item,
   which may be an assistant message.
@@ -720,19 +723,30 @@ def _prepared(audio: Audio, session: Session, options: EmulatorOptions) -> Audio
     return audio
 
 
-def _noise_added(user: Audio, noise: Any, noise_snr_db: float, seed: int) -> Audio:
+def _noise_added(user: Audio, noise: Any, noise_snr_db: float, seed: int, pad: int) -> Audio:
+    """The user's audio followed by ``pad`` samples of silence, with the noise over all of it.
+
+    A named noise is as loud as :func:`rtlab.noise.mix` makes it for the unpadded audio.
+    """
+    padded = user
+    if pad:
+        tail = np.zeros(pad, np.int16)
+        padded = Audio(np.concatenate([user.samples, tail]), source=user.source)
     if noise is None:
-        return user
+        return padded
     if isinstance(noise, str) and noise in ("white", "pink", "babble"):
         from rtlab import noise as noise_module
 
-        return noise_module.mix(user, noise, snr_db=noise_snr_db, seed=seed)
+        # the padding lowers the mean power the SNR refers to: keep the noise level
+        n, total = user.n_samples, padded.n_samples
+        shift = 10.0 * math.log10(n / total) if n else 0.0
+        return noise_module.mix(padded, noise, snr_db=noise_snr_db + shift, seed=seed)
     if not isinstance(noise, Audio):
         noise = load_audio(noise)
-    n = user.n_samples
+    n = padded.n_samples
     reps = -(-n // max(1, noise.n_samples))
     track = np.tile(noise.samples.astype(np.float64), reps)[:n]
-    mixed = np.clip(np.rint(user.samples + track), -32768, 32767).astype(np.int16)
+    mixed = np.clip(np.rint(padded.samples + track), -32768, 32767).astype(np.int16)
     return Audio(mixed, source=f"{user.source}+{noise.source}")
 
 
@@ -772,7 +786,9 @@ def simulate(
         mixed with :func:`rtlab.noise.mix` at ``noise_snr_db`` against the user's audio.
     noise_snr_db : float, default 10.0
     chunk_ms : float in [10, 200], default 32.0
-        Audio per step of the loop (the client's reaction granularity).
+        Audio per step of the loop: playback starts on a step boundary, and events are
+        acted on at the end of the step that emitted them. One VAD frame (32 ms) gives exact
+        event times at the lowest cost per step.
     api : {"ga", "beta"}, default "ga"
         Names of the audio events.
     seed : int >= 0, default 0
@@ -820,15 +836,14 @@ def simulate(
     noise_snr_db = _check.number(noise_snr_db, "noise_snr_db", owner=owner, low=-50, high=100)
 
     user, user_truth, _name = _as_user(clip_or_audio)
-    heard = _prepared(_noise_added(user, noise, noise_snr_db, seed), session, options)
     turn_detection = session.turn_detection
     manual = turn_detection is None
     create = True if turn_detection is None else bool(turn_detection.create_response)
     interrupt = False if turn_detection is None else bool(turn_detection.interrupt_response)
     answers = agent is not None and create
-    user_n = heard.n_samples
+    pad = 0
     if answers:
-        # room for the last answer to finish after the user's audio ends (silence)
+        # room for the last answer to finish after the user's audio ends (noise only)
         assert agent is not None
         longest = max(v.n_samples for v in agent.clips) / _RATE_PER_MS
         if agent.max_response_ms is not None:
@@ -836,8 +851,9 @@ def simulate(
         pad_ms = _think_cap_ms(agent) + longest + 3000.0
         if echo is not None:
             pad_ms += echo.delay_ms + (echo.rt60_ms or 0.0)
-        pad = np.zeros(round(pad_ms * _RATE_PER_MS), np.int16)
-        heard = Audio(np.concatenate([heard.samples, pad]), source=heard.source)
+        pad = round(pad_ms * _RATE_PER_MS)
+    heard = _prepared(_noise_added(user, noise, noise_snr_db, seed, pad), session, options)
+    user_n = user.n_samples
     interrupts = answers and interrupt
     idle_ms = None if manual else getattr(turn_detection, "idle_timeout_ms", None)
     detector_session = session
