@@ -48,9 +48,8 @@ def main(minutes: float = 60.0) -> None:
                 ("baseline: vad.score + detect, same audio", audio_s, time.perf_counter() - t0)
             )
     for label, audio_s, wall in rows:
-        print(
-            f"{label:48s} {audio_s / 60:6.1f} min audio  {wall:7.1f} s  {audio_s / wall:7.1f}x real time"
-        )
+        rtf = audio_s / wall
+        print(f"{label:48s} {audio_s / 60:6.1f} min audio  {wall:7.1f} s  {rtf:7.1f}x real time")
 
 
 if __name__ == "__main__":

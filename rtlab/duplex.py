@@ -55,7 +55,7 @@ What the emulator adds (stated, not documented by the API)
   (``delta_ms`` apart), so ``response.done`` (completed) comes at the end of playback. The
   real server sends audio faster than real time; what the user hears, the truncation and
   the idle timer do not depend on that.
-* Playback starts at the first chunk (``chunk_ms``, default 32 ms) after
+* Playback starts at the first chunk (``chunk_ms``, default 64 ms) after
   ``response.created`` + think time, and stops ``Agent.stop_latency_ms`` (default 50 ms)
   after the cancelling ``speech_started`` (never before the audio the echo path has
   already carried into the microphone). ``response.done`` (cancelled) is logged at the
@@ -759,7 +759,7 @@ def simulate(
     backchannels: Backchannels | Sequence[Audio | str] | None = None,
     noise: Audio | str | None = None,
     noise_snr_db: float = 10.0,
-    chunk_ms: float = 32.0,
+    chunk_ms: float = 64.0,
     api: Literal["ga", "beta"] = "ga",
     seed: int = 0,
     options: EmulatorOptions | None = None,
@@ -785,10 +785,10 @@ def simulate(
         Background noise at the microphone: a clip is added as it is (looped); a name is
         mixed with :func:`rtlab.noise.mix` at ``noise_snr_db`` against the user's audio.
     noise_snr_db : float, default 10.0
-    chunk_ms : float in [10, 200], default 32.0
-        Audio per step of the loop: playback starts on a step boundary, and events are
-        acted on at the end of the step that emitted them. One VAD frame (32 ms) gives exact
-        event times at the lowest cost per step.
+    chunk_ms : float in [10, 200], default 64.0
+        Audio per step of the loop (two VAD frames): playback starts on a step boundary,
+        and events are acted on at the end of the step in which the detector emitted them
+        (their logged times are exact whatever the step).
     api : {"ga", "beta"}, default "ga"
         Names of the audio events.
     seed : int >= 0, default 0
@@ -938,6 +938,8 @@ class _Loop:
         self.committed_floor_ms = 0.0  # audio before this was committed by a timeout
         self.delta_cache: dict[tuple[int, int], str] = {}
         self.echo_cache: dict[int, np.ndarray] = {}
+        self.start_lag_ms = 0.0  # speech_started emitted_ms - audio_start_ms, when not clamped
+        self.detector_ref_ms = 0.0  # end of the audio the detector last committed
         self.audio_delta, self.audio_done = _AUDIO_EVENTS[api]
 
     # -- emitting -------------------------------------------------------------------------
@@ -1218,9 +1220,59 @@ class _Loop:
             Turn(at / SAMPLE_RATE_HZ, end / SAMPLE_RATE_HZ, speaker="backchannel", text=clip.source)
         )
 
+    def timed(
+        self, events: list[dict[str, Any]], detector: Any, before_ms: float
+    ) -> list[tuple[dict[str, Any], float]]:
+        """Pair the events a feed returned with their emitted times.
+
+        A feed that scored one VAD frame emitted everything at its end (``position_ms``).
+        After a feed that scored several, a stop, commit or timeout was emitted at its
+        ``audio_end_ms`` and a start at ``audio_start_ms`` + padding + the frames speech must
+        last, unless its start was clamped (to 0 or to the last commit): then the times are
+        read from the detector's log.
+        """
+        if not events:
+            return []
+        now = detector.position_ms
+        if now - before_ms <= _VAD_HOP_MS + 1e-6:
+            out = [(event, now) for event in events]
+        else:
+            out = []
+            previous = now
+            for event in events:
+                kind = event["type"]
+                if kind in (_SPEECH_STOPPED, _TIMEOUT):
+                    t = float(event["audio_end_ms"])
+                elif kind == _SPEECH_STARTED:
+                    start = float(event["audio_start_ms"])
+                    t = start + self.start_lag_ms
+                    exact = start not in (0.0, self.detector_ref_ms) and t % _VAD_HOP_MS == 0
+                    if not (exact and before_ms < t <= now + 1e-6):
+                        times = detector.log.emitted_ms[-len(events) :]
+                        out = list(zip(events, times, strict=True))
+                        break
+                else:
+                    t = previous
+                out.append((event, t))
+                previous = t
+        for event, _ in out:
+            if event["type"] in (_SPEECH_STOPPED, _TIMEOUT):
+                self.detector_ref_ms = float(event["audio_end_ms"])
+        return out
+
     # -- the two drivers ------------------------------------------------------------------
     def run(self, detector: Any, options: EmulatorOptions) -> None:
         heard = self.heard.samples
+        td = self.session.turn_detection
+        semantic_kind = getattr(td, "type", "") == "semantic_vad"
+        prefix = (
+            options.semantic_prefix_padding_ms
+            if semantic_kind
+            else getattr(td, "prefix_padding_ms", 0.0)
+        )
+        frames = max(1, math.ceil(options.min_speech_ms / _VAD_HOP_MS - 1e-9))
+        self.start_lag_ms = float(prefix) + frames * _VAD_HOP_MS
+        self.detector_ref_ms = 0.0
         precomputed = None
         if not self.changes_mic:
             from rtlab import vad
@@ -1343,7 +1395,7 @@ class _Loop:
             if fire_ms > hi_ms or (lo == hi and fire_ms > self.duration_ms):
                 fire_ms = None
         agenda = [
-            (float(t), i, e) for i, (e, t) in enumerate(_with_times(events, detector, before_ms))
+            (float(t), i, e) for i, (e, t) in enumerate(self.timed(events, detector, before_ms))
         ]
         if fire_ms is not None:
             starts = [t for t, _, e in agenda if e["type"] == _SPEECH_STARTED and t <= fire_ms]
@@ -1507,24 +1559,6 @@ class _Loop:
 def _think_cap_ms(agent: Agent) -> float:
     """Longest think time drawn: the median times exp(4 sigma)."""
     return agent.think_ms * math.exp(4.0 * agent.think_sigma)
-
-
-def _with_times(
-    events: list[dict[str, Any]], detector: Any, before_ms: float
-) -> list[tuple[dict[str, Any], float]]:
-    """Pair the events a feed returned with their emitted times.
-
-    A feed that scored one VAD frame emitted everything at its end (``position_ms``); after
-    a feed that scored several (the resampler's output comes in uneven pieces) the times
-    are read from the detector's log.
-    """
-    if not events:
-        return []
-    now = detector.position_ms
-    if now - before_ms <= _VAD_HOP_MS + 1e-6:
-        return [(event, now) for event in events]
-    times = detector.log.emitted_ms[-len(events) :]
-    return list(zip(events, times, strict=True))
 
 
 def _active_spans(track: np.ndarray, frame_ms: float = _VAD_HOP_MS) -> np.ndarray:

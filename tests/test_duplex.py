@@ -102,6 +102,33 @@ def test_no_agent_events_equal_detect(clip, session):
     assert np.array_equal(conv.microphone.samples, clip.audio.samples)
 
 
+@pytest.mark.parametrize("chunk_ms", [32, 64, 100])
+def test_loop_events_equal_detect_on_the_microphone(clip, floor, chunk_ms):
+    # what the closed loop's detector emitted is what detect gives on the audio it heard
+    session = rtlab.Session(turn_detection=rtlab.ServerVad(silence_duration_ms=300))
+    conv = simulate(
+        clip,
+        session,
+        agent=AGENT,
+        echo=Echo(return_loss_db=0, suppression_db=20),
+        noise=floor,
+        chunk_ms=chunk_ms,
+    )
+    assert _cancelled(conv)
+    vad = [
+        (e, t)
+        for e, t in zip(conv.log, conv.log.emitted_ms, strict=True)
+        if e["type"].startswith("input_audio_buffer.")
+    ]
+    ref = rtlab.detect(conv.microphone, session)
+    strip = lambda e: {
+        k: v for k, v in e.items() if k not in ("event_id", "item_id", "previous_item_id")
+    }  # noqa: E731
+    assert [(strip(e), t) for e, t in vad] == [
+        (strip(e), t) for e, t in zip(ref, ref.emitted_ms, strict=True)
+    ]
+
+
 def test_streaming_loop_without_echo_equals_precomputed(clip):
     # a backchannel-free, echo-free run through the streaming path hears the same audio
     quiet = Echo(return_loss_db=200, suppression_db=0)  # active path, echo far below 1 LSB
