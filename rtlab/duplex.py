@@ -12,11 +12,13 @@ the loop runs in time order, chunk by chunk, through the streaming
 
 The API's duplex rules, and where they are written
 --------------------------------------------------
-The OpenAI Realtime API reference, ``session.audio.input.turn_detection`` (GA;
-``session.turn_detection`` in beta), as mirrored by the ``openai`` package's types
-(``openai.types.realtime.realtime_audio_input_turn_detection``) and the API reference
-pages of ``conversation.item.truncate`` / ``conversation.item.truncated`` /
-``response.done``:
+The OpenAI API reference for the Realtime API (platform.openai.com/docs/api-reference,
+``session.audio.input.turn_detection`` in GA, ``session.turn_detection`` in beta; the client
+event ``conversation.item.truncate``; the server events ``response.done`` and
+``conversation.item.truncated``). The ``openai`` Python package carries the same texts in
+its types (``openai/types/realtime/realtime_audio_input_turn_detection.py``,
+``conversation_item_truncate_event.py``, ``realtime_response_status.py``); the quotes below
+are from there.
 
 * ``create_response`` -- "Whether or not to automatically generate a response when a VAD
   stop event occurs." Here: each ``input_audio_buffer.committed`` that follows a
@@ -24,9 +26,10 @@ pages of ``conversation.item.truncate`` / ``conversation.item.truncated`` /
   no responses at all (then the events equal :func:`rtlab.detect` on the same audio).
   "If interrupt_response is set to false this may fail to create a response if the model
   is already responding": a commit while a response is still going on creates none.
-* ``interrupt_response`` -- "Whether or not to automatically interrupt any ongoing response
-  with output to the default conversation when a VAD start event occurs." Here: a
-  ``speech_started`` while a response is thinking or playing cancels it: ``response.done``
+* ``interrupt_response`` -- "Whether or not to automatically interrupt (cancel) any ongoing
+  response with output to the default conversation [...] when a VAD start event occurs.
+  If true then the response will be cancelled, otherwise it will continue until complete."
+  Here: a ``speech_started`` while a response is thinking or playing cancels it: ``response.done``
   with ``status="cancelled"`` and ``status_details.reason="turn_detected"`` (the reason the
   ``openai`` types document for "the server VAD detected a new start of speech"), playback
   stops, and the client truncates the assistant item at what was played
@@ -55,9 +58,9 @@ What the emulator adds (stated, not documented by the API)
   (``delta_ms`` apart), so ``response.done`` (completed) comes at the end of playback. The
   real server sends audio faster than real time; what the user hears, the truncation and
   the idle timer do not depend on that.
-* Playback starts at the first chunk (``chunk_ms``, default 64 ms) after
-  ``response.created`` + think time, and stops ``Agent.stop_latency_ms`` (default 50 ms)
-  after the cancelling ``speech_started`` (never before the audio the echo path has
+* Playback starts at ``response.created`` + think time (or at the start of the next step of
+  the loop, ``chunk_ms``, if the detector's look-ahead made the commit known later), and
+  stops ``Agent.stop_latency_ms`` (default 50 ms) after the cancelling ``speech_started`` (never before the audio the echo path has
   already carried into the microphone). ``response.done`` (cancelled) is logged at the
   ``speech_started``, ``conversation.item.truncated`` when playback stops.
 * The microphone is ``user + noise`` (through the session's input codec and noise reduction
@@ -786,9 +789,9 @@ def simulate(
         mixed with :func:`rtlab.noise.mix` at ``noise_snr_db`` against the user's audio.
     noise_snr_db : float, default 10.0
     chunk_ms : float in [10, 200], default 64.0
-        Audio per step of the loop (two VAD frames): playback starts on a step boundary,
-        and events are acted on at the end of the step in which the detector emitted them
-        (their logged times are exact whatever the step).
+        Audio per step of the loop (two VAD frames). Events are acted on at the end of the
+        step in which the detector emitted them (their logged times are exact whatever the
+        step); larger steps run faster.
     api : {"ga", "beta"}, default "ga"
         Names of the audio events.
     seed : int >= 0, default 0
