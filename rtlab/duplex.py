@@ -60,9 +60,10 @@ What the emulator adds (stated, not documented by the API)
   the idle timer do not depend on that.
 * Playback starts at ``response.created`` + think time (or at the start of the next step of
   the loop, ``chunk_ms``, if the detector's look-ahead made the commit known later), and
-  stops ``Agent.stop_latency_ms`` (default 50 ms) after the cancelling ``speech_started`` (never before the audio the echo path has
-  already carried into the microphone). ``response.done`` (cancelled) is logged at the
-  ``speech_started``, ``conversation.item.truncated`` when playback stops.
+  stops ``Agent.stop_latency_ms`` (default 50 ms) after the cancelling ``speech_started``
+  (never before the audio the echo path has already carried into the microphone).
+  ``response.done`` (cancelled) is logged at the ``speech_started``,
+  ``conversation.item.truncated`` when playback stops.
 * The microphone is ``user + noise`` (through the session's input codec and noise reduction
   over the whole clip, exactly as :func:`rtlab.detect` prepares audio) plus the residual
   echo plus backchannels. Echo and backchannels are added after that preparation: spectral
