@@ -1,11 +1,17 @@
-"""Real-time factor of the full-duplex simulator on an hour of conversation.
+"""Full-duplex simulator: real-time factor on an hour of conversation, and the echo finding.
 
-Composes 60 minutes of user speech from the shipped utterances (12 tracks of 5 minutes,
-``rtlab.datasets.conversation``), runs :func:`rtlab.duplex.simulate` with the API defaults,
-an agent and an echo path, and prints the real-time factor beside a same-run baseline:
-plain :func:`rtlab.detect` (batched Silero, no agent) on the same microphone audio.
+``python benchmarks/bench_duplex.py [minutes]`` composes ``minutes`` (default 60) of user
+speech from the shipped utterances (5-minute tracks of ``rtlab.datasets.conversation``),
+runs :func:`rtlab.duplex.simulate` with the API defaults, an agent and an echo path (and
+again with a perfect canceller), and prints the real-time factor beside a same-run
+baseline: plain :func:`rtlab.detect` (batched Silero, no agent) on the same microphone
+audio.
 
-Run: ``python benchmarks/bench_duplex.py [minutes]``.
+``python benchmarks/bench_duplex.py finding [floor_dbfs]`` prints, for a 3-minute track and
+a pink noise floor (default -60 dBFS), how many times the agent interrupts itself as the
+echo gets louder (return loss 0 dB, canceller suppression 50 ... 10 dB), for the API
+defaults, higher thresholds, ``semantic_vad`` and ``far_field`` noise reduction, with the
+barge-ins each misses.
 """
 
 from __future__ import annotations
@@ -15,14 +21,14 @@ import time
 
 import rtlab
 from rtlab import datasets
+from rtlab._duplex_metrics import duplex_metrics
 from rtlab.duplex import Agent, Echo, simulate
 
 
 def main(minutes: float = 60.0) -> None:
     per_track = 5.0
-    tracks = [
-        datasets.conversation(per_track, seed=s) for s in range(max(1, round(minutes / per_track)))
-    ]
+    n_tracks = max(1, round(minutes / per_track))
+    tracks = [datasets.conversation(per_track, seed=s) for s in range(n_tracks)]
     floor = rtlab.noise.pink(10.0, seed=1, level_dbfs=-60.0)
     session = rtlab.Session()
     agent = Agent(think_ms=700, think_sigma=0.3)
@@ -52,5 +58,37 @@ def main(minutes: float = 60.0) -> None:
         print(f"{label:48s} {audio_s / 60:6.1f} min audio  {wall:7.1f} s  {rtf:7.1f}x real time")
 
 
+def finding(floor_dbfs: float = -60.0) -> None:
+    clip = datasets.conversation(3.0, seed=0)
+    floor = rtlab.noise.pink(10.0, seed=1, level_dbfs=floor_dbfs)
+    agent = Agent(think_ms=700)
+    configs = {
+        "defaults": rtlab.Session(),
+        "threshold 0.7": rtlab.Session(turn_detection=rtlab.ServerVad(threshold=0.7)),
+        "threshold 0.8": rtlab.Session(turn_detection=rtlab.ServerVad(threshold=0.8)),
+        "threshold 0.9": rtlab.Session(turn_detection=rtlab.ServerVad(threshold=0.9)),
+        "semantic_vad": rtlab.Session(turn_detection=rtlab.SemanticVad()),
+        "far_field": rtlab.Session(
+            input_audio_noise_reduction=rtlab.NoiseReduction(type="far_field")
+        ),
+    }
+    print(f"{clip.duration_s:.0f} s, {len(clip.truth.turns)} user turns, floor {floor_dbfs} dBFS")
+    for name, session in configs.items():
+        for suppression_db in (None, 50, 45, 40, 35, 30, 25, 20, 10):
+            echo = None if suppression_db is None else Echo(0, suppression_db=suppression_db)
+            conv = simulate(clip, session, agent=agent, echo=echo, noise=floor)
+            m = duplex_metrics(conv.log, conv.truth)
+            print(
+                f"{name:14s} echo attenuation {suppression_db!s:>4} dB: "
+                f"self-interruptions {m['self_interruptions']:3d}, "
+                f"barge-ins {m['barge_ins']:3d}, "
+                f"missed {m['missed_barge_ins']:3d}/{m['barge_in_turns']:3d}, "
+                f"responses {m['responses']:3d}"
+            )
+
+
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0)
+    if len(sys.argv) > 1 and sys.argv[1] == "finding":
+        finding(float(sys.argv[2]) if len(sys.argv) > 2 else -60.0)
+    else:
+        main(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0)
