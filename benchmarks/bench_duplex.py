@@ -75,7 +75,11 @@ def finding(floor_dbfs: float = -60.0) -> None:
     print(f"{clip.duration_s:.0f} s, {len(clip.truth.turns)} user turns, floor {floor_dbfs} dBFS")
     for name, session in configs.items():
         for suppression_db in (None, 50, 45, 40, 35, 30, 25, 20, 10):
-            echo = None if suppression_db is None else Echo(0, suppression_db=suppression_db)
+            echo = (
+                None
+                if suppression_db is None
+                else Echo(return_loss_db=0, suppression_db=suppression_db)
+            )
             conv = simulate(clip, session, agent=agent, echo=echo, noise=floor)
             m = duplex_metrics(conv.log, conv.truth)
             print(
