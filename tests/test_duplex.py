@@ -102,10 +102,16 @@ def test_no_agent_events_equal_detect(clip, session):
     assert np.array_equal(conv.microphone.samples, clip.audio.samples)
 
 
-@pytest.mark.parametrize("chunk_ms", [32, 64, 100])
-def test_loop_events_equal_detect_on_the_microphone(clip, floor, chunk_ms):
+@pytest.mark.parametrize(
+    ("kind", "chunk_ms"),
+    [("server_vad", 32), ("server_vad", 64), ("server_vad", 100), ("semantic_vad", 64)],
+)
+def test_loop_events_equal_detect_on_the_microphone(clip, floor, kind, chunk_ms):
     # what the closed loop's detector emitted is what detect gives on the audio it heard
-    session = rtlab.Session(turn_detection=rtlab.ServerVad(silence_duration_ms=300))
+    if kind == "server_vad":
+        session = rtlab.Session(turn_detection=rtlab.ServerVad(silence_duration_ms=300))
+    else:
+        session = rtlab.Session(turn_detection=rtlab.SemanticVad(eagerness="high"))
     conv = simulate(
         clip,
         session,
@@ -312,3 +318,66 @@ def test_bad_options():
         Agent(think_ms=math.nan)
     with pytest.raises(rtlab.errors.ConfigError):
         simulate(datasets.load("librivox/0880"), api="v2")
+
+
+def test_room_response_has_the_requested_reverberation():
+    # Schroeder backward integration: time for the energy to fall from -5 to -25 dB, x3
+    for rt60_ms in (200.0, 500.0):
+        h = Echo(rt60_ms=rt60_ms).room_response()
+        assert abs(np.sum(h**2) - 1.0) < 1e-9
+        energy = np.cumsum(h[::-1] ** 2)[::-1]
+        decay_db = 10 * np.log10(energy / energy[0])
+        t5, t25 = np.argmax(decay_db <= -5), np.argmax(decay_db <= -25)
+        measured_ms = 3 * (t25 - t5) / 24.0
+        assert 0.6 * rt60_ms < measured_ms < 1.4 * rt60_ms
+    assert Echo(rt60_ms=None).room_response().tolist() == [1.0]
+
+
+def _tiny_log(started_ms):
+    events = (
+        {
+            "type": "input_audio_buffer.speech_started",
+            "event_id": "event_0001",
+            "audio_start_ms": started_ms - 332,
+            "item_id": "item_0002",
+        },
+        {
+            "type": "response.done",
+            "event_id": "event_0002",
+            "response": {
+                "id": "resp_0001",
+                "status": "cancelled",
+                "status_details": {"type": "cancelled", "reason": "turn_detected"},
+            },
+        },
+    )
+    return rtlab.EventLog(events, (float(started_ms), float(started_ms)), duration_ms=5000.0)
+
+
+@pytest.mark.parametrize(
+    ("user", "backchannel", "echo", "expected"),
+    [
+        ([[0.9, 1.6]], None, [[0.0, 3.0]], "barge_ins"),
+        ([], (0.8, 1.2), [[0.0, 3.0]], "false_barge_ins"),
+        ([], None, [[0.0, 3.0]], "self_interruptions"),
+        ([], None, [], "false_barge_ins"),  # noise alone
+        ([[0.1, 0.5]], None, [[0.0, 3.0]], "self_interruptions"),  # user long finished
+    ],
+)
+def test_cancellation_causes(user, backchannel, echo, expected):
+    from rtlab.annotation import Annotation, Turn
+    from rtlab.duplex import ConversationTruth, Playback
+
+    playback = Playback(
+        "resp_0001", "item_0003", "item_0001", 0.2, 0.5, 1.05, 4.0, "cancelled", "voice"
+    )
+    truth = ConversationTruth(
+        user=Annotation(np.array(user, float).reshape(-1, 2), duration_s=5.0),
+        backchannels=() if backchannel is None else (Turn(*backchannel, speaker="backchannel"),),
+        playback=(playback,),
+        echo_spans=np.array(echo, float).reshape(-1, 2),
+        duration_s=5.0,
+    )
+    m = duplex_metrics(_tiny_log(1000), truth)
+    causes = {k: m[k] for k in ("barge_ins", "false_barge_ins", "self_interruptions")}
+    assert causes == {k: int(k == expected) for k in causes}
