@@ -562,6 +562,17 @@ class ConversationTruth:
         Seconds where residual echo reaches the microphone (at least 1 LSB RMS over a 32 ms
         frame); empty with a perfect canceller.
     duration_s : float
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> from rtlab.duplex import Agent, simulate
+    >>> truth = simulate(rtlab.datasets.load("librivox/0880"), rtlab.Session(), agent=Agent()).truth
+    >>> truth.playback_frame()[["status", "cause"]]
+          status cause
+    0  completed  turn
+    >>> [list(span) for span in truth.annotation.speech] == [list(s) for s in truth.user.speech]
+    True
     """
 
     user: Annotation
@@ -625,6 +636,16 @@ class Conversation:
         The residual echo alone (as mixed into ``microphone``).
     api : {"ga", "beta"}
         Naming of the audio events.
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> from rtlab.duplex import Agent, simulate
+    >>> conv = simulate(rtlab.datasets.load("librivox/0880"), rtlab.Session(), agent=Agent())
+    >>> conv.truth
+    ConversationTruth(1 user turns, 0 backchannels, 1 responses (1 completed))
+    >>> conv.microphone.duration_s > conv.truth.user.duration_s  # the answer played to the end
+    True
     """
 
     log: EventLog
@@ -646,6 +667,12 @@ class Conversation:
 
     def __repr__(self) -> str:
         return f"Conversation({len(self.log)} events, {self.truth!r}, api={self.api!r})"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        player = self.microphone._repr_html_()
+        return f"<div><p>{html.escape(repr(self.truth))}</p>{player}</div>"
 
 
 # ---------------------------------------------------------------------------------------
