@@ -25,6 +25,9 @@
   ``response.created``) to the first audio played.
 * ``idle_timeouts``: ``input_audio_buffer.timeout_triggered`` events.
 * ``responses``, ``cancelled_responses``: counts.
+
+The causes need the user's truth: for a conversation simulated on bare audio (unknown user
+speech) every cancellation counts as echo or noise.
 """
 
 from __future__ import annotations
