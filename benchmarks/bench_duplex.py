@@ -3,9 +3,12 @@
 ``python benchmarks/bench_duplex.py [minutes]`` composes ``minutes`` (default 60) of user
 speech from the shipped utterances (5-minute tracks of ``rtlab.datasets.conversation``),
 runs :func:`rtlab.duplex.simulate` with the API defaults, an agent and an echo path (and
-again with a perfect canceller), and prints the real-time factor beside a same-run
-baseline: plain :func:`rtlab.detect` (batched Silero, no agent) on the same microphone
-audio.
+again with a perfect canceller), and prints the real-time factor beside two same-run
+baselines on the same microphone audio: plain :func:`rtlab.detect` (batched Silero, no
+agent), and the streaming scorer :func:`rtlab.vad.stream` alone (what any closed loop must
+run: Silero one frame at a time, since what comes next depends on what it decided). The
+perfect-canceller run needs no streaming (the microphone does not depend on the agent) and
+reads Silero scores from rtlab's disk cache once a first run has written them.
 
 ``python benchmarks/bench_duplex.py finding [floor_dbfs]`` prints, for a 3-minute track and
 a pink noise floor (default -60 dBFS), how many times the agent interrupts itself as the
@@ -52,6 +55,16 @@ def main(minutes: float = 60.0) -> None:
                 rtlab.detect(rtlab.vad.score(mic, cache=False), session)
             rows.append(
                 ("baseline: vad.score + detect, same audio", audio_s, time.perf_counter() - t0)
+            )
+            # the floor of any closed loop: scoring the same audio frame by frame, as it comes
+            t0 = time.perf_counter()
+            for mic in mics:
+                stream = rtlab.vad.stream()
+                for i in range(0, mic.n_samples, 1536):
+                    stream.push(mic.samples[i : i + 1536])
+                stream.flush()
+            rows.append(
+                ("baseline: vad.stream alone, same audio", audio_s, time.perf_counter() - t0)
             )
     for label, audio_s, wall in rows:
         rtf = audio_s / wall
