@@ -774,10 +774,8 @@ def _noise_added(user: Audio, noise: Any, noise_snr_db: float, seed: int, pad: i
         return noise_module.mix(padded, noise, snr_db=noise_snr_db + shift, seed=seed)
     if not isinstance(noise, Audio):
         noise = load_audio(noise)
-    n = padded.n_samples
-    reps = -(-n // max(1, noise.n_samples))
-    track = np.tile(noise.samples.astype(np.float64), reps)[:n]
-    mixed = np.clip(np.rint(padded.samples + track), -32768, 32767).astype(np.int16)
+    track = np.resize(noise.samples, padded.n_samples).astype(np.int32)  # looped
+    mixed = np.clip(padded.samples + track, -32768, 32767).astype(np.int16)
     return Audio(mixed, source=f"{user.source}+{noise.source}")
 
 
