@@ -69,6 +69,11 @@ _ATTRIBUTES: dict[str, str] = {
     "calibrate": "rtlab.calibration",
     "Calibration": "rtlab.calibration",
     "LATENCY_BUDGET_MS": "rtlab.sweeps",
+    "simulate": "rtlab.duplex",
+    "Agent": "rtlab.duplex",
+    "Echo": "rtlab.duplex",
+    "Backchannels": "rtlab.duplex",
+    "Conversation": "rtlab.duplex",
 }
 
 _SUBMODULES = {
@@ -79,6 +84,7 @@ _SUBMODULES = {
     "corpora",
     "datasets",
     "drafting",
+    "duplex",
     "eot",
     "errors",
     "events",
@@ -131,6 +137,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         corpora,
         datasets,
         drafting,
+        duplex,
         eot,
         errors,
         events,
@@ -153,6 +160,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from rtlab.calibration import Calibration, calibrate
     from rtlab.datasets import Clip
     from rtlab.drafting import draft_truth
+    from rtlab.duplex import Agent, Backchannels, Conversation, Echo, simulate
     from rtlab.eot import benchmark, operating_points
     from rtlab.events import EventLog
     from rtlab.session import (

@@ -114,23 +114,46 @@ def envelope(values: np.ndarray, per_bin: int) -> tuple[np.ndarray, np.ndarray]:
     return blocks.min(axis=1), blocks.max(axis=1)
 
 
-def draw_waveform(ax, audio, start_s: float, end_s: float, *, max_bins: int = MAX_BINS) -> None:
-    """The waveform in [-1, 1], or its min/max envelope when there are too many samples."""
+def draw_waveform(
+    ax,
+    audio,
+    start_s: float,
+    end_s: float,
+    *,
+    max_bins: int = MAX_BINS,
+    color: str | None = None,
+    label: str = "waveform",
+    overlay: bool = False,
+) -> None:
+    """The waveform in [-1, 1], or its min/max envelope when there are too many samples.
+
+    ``overlay`` draws over a waveform already there (e.g. the echo in the microphone) and
+    keeps its y limits.
+    """
     rate = audio.sample_rate_hz
     i0 = max(0, math.floor(start_s * rate))
     i1 = min(len(audio.samples), math.ceil(end_s * rate))
     values = np.asarray(audio.samples[i0:i1], dtype=np.float32) / 32768.0
     per_bin = _bins(len(values), max_bins)
-    color = PALETTE["waveform"]
+    color = color or PALETTE["waveform"]
     if per_bin is None:
         t = (i0 + np.arange(len(values))) / rate
-        ax.plot(t, values, color=color, linewidth=0.6, label="_waveform")
+        ax.plot(t, values, color=color, linewidth=0.6, label=f"_{label}")
         peak = float(np.max(np.abs(values))) if len(values) else 1.0
     else:
         low, high = envelope(values, per_bin)
         t = (i0 + (np.arange(len(low)) + 0.5) * per_bin) / rate
-        ax.fill_between(t, low, high, color=color, linewidth=0, label="_envelope")
+        ax.fill_between(
+            t,
+            low,
+            high,
+            color=color,
+            linewidth=0,
+            label="_envelope" if label == "waveform" else f"_{label}_envelope",
+        )
         peak = float(max(np.max(np.abs(low)), np.max(np.abs(high)))) if len(low) else 1.0
+    if overlay:
+        return
     peak = max(peak, 1e-3) * 1.1
     ax.set_ylim(-peak, peak)
     ax.set_yticks([])

@@ -260,8 +260,12 @@ def score(
         Turn-detection events (emulator, live recording or file). Its ``session`` tells the
         ``server_vad`` padding and silence to remove for frame metrics; its ``duration_ms``
         ends turns that never stopped.
-    truth : Annotation
-        Ground truth of the same audio.
+    truth : Annotation or rtlab.duplex.ConversationTruth
+        Ground truth of the same audio. A simulated conversation's truth (``conv.truth``
+        of :func:`rtlab.simulate`) adds the full-duplex metrics after the others:
+        ``self_interruptions``, ``false_barge_ins``, ``missed_barge_ins``,
+        ``barge_in_latency_ms_median``, ``talk_over_ms``, ``response_latency_ms_median``,
+        ``idle_timeouts`` (definitions in :mod:`rtlab._duplex_metrics`).
     collar_ms : float >= 0, default 0
         Frame metrics only: time around each true speech boundary (half before, half after)
         left out of the evaluation.
@@ -295,6 +299,19 @@ def score(
     """
     import pandas as pd
 
+    if hasattr(truth, "playback") and hasattr(truth, "annotation"):
+        # a simulated conversation (rtlab.simulate): the user's turns, then the duplex metrics
+        from rtlab._duplex_metrics import duplex_metrics
+
+        user = score(
+            log,
+            truth.annotation,
+            collar_ms=collar_ms,
+            hop_ms=hop_ms,
+            tolerance_ms=tolerance_ms,
+            min_turn_gap_ms=min_turn_gap_ms,
+        )
+        return pd.concat([user, pd.Series(duplex_metrics(log, truth), dtype="float64")])
     prepared, det, duration = _parsed(
         log,
         truth,

@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "PALETTE",
     "compare",
+    "conversation",
     "events",
     "operating_points",
     "pareto",
@@ -62,7 +63,7 @@ __all__ = [
     "tradeoff",
 ]
 
-_LANE_HEIGHT_IN = {"audio": 1.3, "VAD": 1.0, "detected": 1.0, "truth": 0.45}
+_LANE_HEIGHT_IN = {"audio": 1.3, "VAD": 1.0, "detected": 1.0, "agent": 0.7, "truth": 0.45}
 
 
 def _window(duration_s: float, start_s: float | None, end_s: float | None, owner: str):
@@ -184,6 +185,7 @@ def timeline(
     mark_outcomes: bool = True,
     max_labels: int = 40,
     title: str | None = None,
+    echo=None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Figure:
@@ -201,8 +203,15 @@ def timeline(
       the time they are emitted; idle timeouts as a purple ✕ over their silent stretch;
       the transcript of each turn above it; with ``truth``, false cut-offs (▼) and false
       turns (■) from :func:`rtlab.metrics.turn_outcomes`;
+    - **agent** (when ``truth`` is a simulated conversation's, ``conv.truth`` of
+      :func:`rtlab.simulate`): the agent's think time, playback, and the cancelled remainder
+      of each interrupted response (hatched);
     - **truth** (when ``truth`` is given): annotated speech, the annotated turns (a row
       per speaker when there are at most four), missed turns (○, hatched).
+
+    ``echo`` (an Audio, e.g. ``conv.echo``) is drawn over the waveform in the agent's colour:
+    what of the agent's voice reached the microphone. :func:`conversation` does all of this
+    for a simulated conversation.
 
     Parameters
     ----------
@@ -257,6 +266,10 @@ def timeline(
     """
     start, end = _window(float(audio.duration_s), start_s, end_s, "timeline")
     names = ["audio"] + (["VAD"] if scores is not None else []) + ["detected"]
+    conversation = truth if hasattr(truth, "playback") else None  # rtlab.simulate's truth
+    if conversation is not None:
+        names.append("agent")
+        truth = conversation.annotation
     heights = [_LANE_HEIGHT_IN[n] for n in names]
     if truth is not None:
         names.append("truth")
@@ -266,6 +279,18 @@ def timeline(
     lane = dict(zip(names, axes, strict=True))
     width_in = fig.get_figwidth() * 0.85
     lanes.draw_waveform(lane["audio"], audio, start, end)
+    if echo is not None:
+        from rtlab._plot_duplex import AGENT_COLOR
+
+        lanes.draw_waveform(
+            lane["audio"], echo, start, end, color=AGENT_COLOR, label="echo", overlay=True
+        )
+    if conversation is not None:
+        from rtlab._plot_duplex import draw_agent
+
+        draw_agent(conversation, ax=lane["agent"])
+        lane["agent"].set_xlabel("")
+        lane["agent"].set_yticks([])
     if scores is not None:
         lanes.draw_probability(lane["VAD"], scores, {"": lanes.threshold_of(log)}, start, end)
     lanes.draw_detections(
@@ -290,6 +315,40 @@ def timeline(
         title = " — ".join(p for p in (_source_name(audio), _describe_session(log)) if p)
     _finish_lanes(fig, axes, start, end, title=title, owns=owns)
     return fig
+
+
+def conversation(conv, *, scores=None, **kwargs: Any) -> Figure:
+    """A simulated conversation (:func:`rtlab.simulate`) as a :func:`timeline`.
+
+    The microphone's waveform with the echo over it, the detected turns with the false
+    cut-offs, the agent's lane (think time, playback, cancelled remainders hatched) and the
+    user's truth, backchannels included.
+
+    Parameters
+    ----------
+    conv : rtlab.duplex.Conversation
+    scores : FrameScores, optional
+        The microphone's VAD scores, to draw the VAD lane.
+    **kwargs
+        Passed to :func:`timeline` (``start_s``, ``end_s``, ``title``, figure options).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import rtlab
+    >>> conv = rtlab.simulate(rtlab.datasets.load("librivox/0880"), rtlab.Session(),
+    ...                       agent=rtlab.Agent())
+    >>> fig = rtlab.plot.conversation(conv)
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['audio', 'detected', 'agent', 'truth']
+    >>> fig.savefig("conversation.png")  # doctest: +SKIP
+    """
+    return timeline(
+        conv.microphone, conv.log, scores=scores, truth=conv.truth, echo=conv.echo, **kwargs
+    )
 
 
 def compare(

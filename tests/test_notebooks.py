@@ -66,6 +66,7 @@ def test_the_notebooks_are_there():
         "03_turn_detection_tuning.ipynb",
         "04_parameter_sweeps.ipynb",
         "05_noise_and_telephony.ipynb",
+        "06_barge_in_and_echo.ipynb",
         "07_calibrate.ipynb",
     ]
 
@@ -151,3 +152,11 @@ def test_07_calibrates_against_a_server_with_hidden_options(executed):
     assert saved, "the notebook saves its calibration"
     cal = rtlab.Calibration.load(saved[0])
     assert cal.options.negative_threshold_offset == pytest.approx(0.2)
+
+
+def test_06_the_agent_interrupts_itself_until_the_echo_is_suppressed(executed):
+    nb, _, _ = executed(ROOT / "notebooks" / "06_barge_in_and_echo.ipynb")
+    assert count(nb, "image/png") >= 1  # the conversation timeline
+    text = text_of(nb)
+    assert "self_interruptions" in text and "false_barge_ins" in text
+    assert "self-interruptions" in text  # the attenuation table
