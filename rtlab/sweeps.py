@@ -104,7 +104,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from rtlab.annotation import Annotation
+    from rtlab.audio import Audio
     from rtlab.datasets import Clip
+    from rtlab.duplex import Agent, Backchannels, Echo
     from rtlab.session import Session
     from rtlab.turns import EmulatorOptions
     from rtlab.vad import FrameScores
@@ -151,9 +153,25 @@ _COUNTS = (
     "true_speech_ms",
     "false_alarm_ms",
     "missed_speech_ms",
+    # full duplex (rtlab.simulate): counts and time summed over clips
+    "self_interruptions",
+    "false_barge_ins",
+    "barge_ins",
+    "missed_barge_ins",
+    "barge_in_turns",
+    "talk_over_ms",
+    "idle_timeouts",
+    "responses",
+    "cancelled_responses",
 )
 # metrics summarised by their median over clips
-_MEDIANS = ("latency_ms_median", "latency_ms_p90", "time_to_commit_ms_median")
+_MEDIANS = (
+    "latency_ms_median",
+    "latency_ms_p90",
+    "time_to_commit_ms_median",
+    "barge_in_latency_ms_median",
+    "response_latency_ms_median",
+)
 _TYPE_PATH = "turn_detection.type"
 
 
@@ -718,6 +736,10 @@ def sweep(
     scheduler: Any = None,
     on_error: Literal["warn", "raise"] = "warn",
     progress: bool = True,
+    agent: Agent | None = None,
+    echo: Echo | None = None,
+    backchannels: Backchannels | None = None,
+    noise: Audio | str | None = None,
 ) -> pd.DataFrame:
     """Run every configuration of a grid on every clip and measure it.
 
@@ -749,6 +771,14 @@ def sweep(
         first failure instead.
     progress : bool, default True
         Show ``tqdm`` progress bars (scoring, then configurations).
+
+    agent, echo, backchannels, noise : optional
+        Full duplex: with an ``agent`` (:class:`rtlab.Agent`), or grid keys ``"agent.*"``
+        / ``"echo.*"`` (e.g. ``{"echo.suppression_db": [10, 20, 30]}``, swept like session
+        fields), every cell is a closed-loop conversation (:func:`rtlab.simulate`, seed 0)
+        measured by :func:`rtlab.metrics.score` on its truth, so the table gains the
+        duplex metrics (``self_interruptions``, ``false_barge_ins``, ...). Cells run one by
+        one in this process (``n_jobs`` and ``scheduler`` do not apply).
 
     Returns
     -------
@@ -782,6 +812,11 @@ def sweep(
     from rtlab.turns import EmulatorOptions
 
     owner = "sweep"
+    if agent is not None or echo is not None or _duplex_keys(grid):
+        return _sweep_conversations(
+            clips, grid, base=base, options=options, on_error=on_error, progress=progress,
+            agent=agent, echo=echo, backchannels=backchannels, noise=noise,
+        )  # fmt: skip
     base = Session() if base is None else base
     if not isinstance(base, Session):
         raise ConfigError("base", base, "a Session or None (API defaults)", owner=owner)
@@ -878,6 +913,104 @@ def sweep(
             stacklevel=2,
         )
     return table
+
+
+#: Grid key prefixes that set the simulated agent and echo path instead of the session.
+_DUPLEX_PREFIXES = ("agent.", "echo.")
+
+
+def _duplex_keys(grid: Any) -> bool:
+    subs = grid if isinstance(grid, Sequence) and not isinstance(grid, str) else [grid]
+    return any(
+        isinstance(key, str) and key.startswith(_DUPLEX_PREFIXES)
+        for sub in subs
+        if isinstance(sub, Mapping)
+        for key in sub
+    )
+
+
+def _sweep_conversations(
+    clips: Any,
+    grid: Any,
+    *,
+    base: Session | None,
+    options: EmulatorOptions | None,
+    on_error: str,
+    progress: bool,
+    agent: Agent | None,
+    echo: Echo | None,
+    backchannels: Backchannels | None,
+    noise: Audio | str | None,
+) -> pd.DataFrame:
+    """:func:`sweep` in full duplex: one simulated conversation per (configuration, clip)."""
+    import dataclasses
+
+    import pandas as pd
+
+    from rtlab.duplex import Agent, Echo, simulate
+    from rtlab.metrics import score
+    from rtlab.session import Session
+
+    owner = "sweep"
+    base = Session() if base is None else base
+    if not isinstance(base, Session):
+        raise ConfigError("base", base, "a Session", owner=owner)
+    agent = Agent() if agent is None else agent
+    expanded = grid if isinstance(grid, ParameterGrid) else ParameterGrid(grid)
+    configs = list(expanded)
+    clip_list = _as_clips(clips)
+    reference = _default_detection()
+    rows: list[dict[str, Any]] = []
+    failures: list[tuple[int, str, str]] = []
+    bar = _progress(len(configs) * len(clip_list), progress, "sweep")
+    for config_id, params in enumerate(configs):
+        plain = {k: v for k, v in params.items() if not k.startswith(_DUPLEX_PREFIXES)}
+        session = _apply(base, plain, config_id)
+        try:
+            cell_agent = dataclasses.replace(agent, **_prefixed(params, "agent."))
+            cell_echo = _prefixed(params, "echo.")
+            cell_echo_value = (
+                dataclasses.replace(echo or Echo(), **cell_echo) if cell_echo else echo
+            )
+        except TypeError as exc:  # an agent.* or echo.* name that does not exist
+            raise ConfigError("grid", sorted(params), "agent.* and echo.* keys naming fields "
+                              "of rtlab.Agent and rtlab.Echo", owner=owner) from exc  # fmt: skip
+        for clip in clip_list:
+            row: dict[str, Any] = {"config_id": config_id, "clip": clip.name}
+            row |= {_PARAM + path: value for path, value in params.items()}
+            row["is_default"] = _is_default(session, reference) and not any(
+                k.startswith(_DUPLEX_PREFIXES) for k in params
+            )
+            try:
+                conv = simulate(
+                    clip, session, agent=cell_agent, echo=cell_echo_value,
+                    backchannels=backchannels, noise=noise, options=options,
+                )  # fmt: skip
+                row |= score(conv.log, conv.truth).to_dict()
+                row["error"] = None
+            except RtlabError as exc:
+                if on_error == "raise":
+                    raise
+                failures.append((config_id, clip.name, str(exc)))
+                row["error"] = str(exc)
+            rows.append(row)
+            bar.update(1)
+    bar.close()
+    table = pd.DataFrame(rows)
+    table.attrs[_BASE_ATTR] = base.to_json(indent=None)
+    if failures:
+        cid, name, err = failures[0]
+        warnings.warn(
+            f"{len(failures)} of {len(rows)} sweep cells failed and have NaN metrics (see the "
+            f"'error' column); the first: configuration {cid} on clip {name!r}: {err}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return table
+
+
+def _prefixed(params: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    return {k.removeprefix(prefix): v for k, v in params.items() if k.startswith(prefix)}
 
 
 def _cell_raising(payload: _Payload, task: _Task, clip_index: int, message: str) -> None:
@@ -1034,9 +1167,12 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
         med = good.groupby("config_id", sort=True)[medians].median().reindex(out.index)
         for name in medians:
             metrics_out[name] = med[name]
-    skip = {"config_id", "clip", "error", "is_default", *params, *_scoring.METRIC_NAMES}
+    from rtlab._duplex_metrics import DUPLEX_METRICS
+
+    known = (*_scoring.METRIC_NAMES, *DUPLEX_METRICS)
+    skip = {"config_id", "clip", "error", "is_default", *params, *known}
     extra = [c for c in good.columns if c not in skip and pd.api.types.is_numeric_dtype(good[c])]
-    ordered = [name for name in _scoring.METRIC_NAMES if name in has and name in metrics_out]
+    ordered = [name for name in known if name in has and name in metrics_out]
     for name in ordered:
         out[name] = metrics_out[name].astype("float64")
     if extra:

@@ -12,6 +12,7 @@ import rtlab
 from rtlab import datasets
 from rtlab._duplex_metrics import duplex_metrics
 from rtlab.duplex import Agent, Backchannels, Echo, backchannels_from, simulate
+from rtlab.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
@@ -381,3 +382,26 @@ def test_cancellation_causes(user, backchannel, echo, expected):
     m = duplex_metrics(_tiny_log(1000), truth)
     causes = {k: m[k] for k in ("barge_ins", "false_barge_ins", "self_interruptions")}
     assert causes == {k: int(k == expected) for k in causes}
+
+
+# -- the echo and agent knobs are swept like session fields ---------------------------------
+
+
+def test_sweep_varies_the_echo_path_like_a_session_field():
+    clip = rtlab.datasets.conversation(0.5, seed=0)
+    grid = {"echo.suppression_db": [0, 40], "threshold": [0.5]}
+    table = rtlab.sweep([clip], grid, echo=rtlab.Echo(return_loss_db=0), progress=False)
+    assert len(table) == 2 and table["error"].isna().all()
+    summary = rtlab.summarize(table).set_index("param_echo.suppression_db")
+    # each cell is the conversation simulate() gives for that echo path
+    conv = rtlab.simulate(clip, rtlab.Session(), agent=rtlab.Agent(),
+                          echo=rtlab.Echo(return_loss_db=0, suppression_db=0))  # fmt: skip
+    loud = rtlab.metrics.score(conv.log, conv.truth)["self_interruptions"]
+    assert summary.loc[0, "self_interruptions"] == loud > 0
+    assert summary.loc[40, "self_interruptions"] < loud
+
+
+def test_sweep_names_an_agent_or_echo_field_that_does_not_exist():
+    clip = rtlab.datasets.load("librivox/0880")
+    with pytest.raises(ConfigError, match="agent"):
+        rtlab.sweep([clip], {"agent.think_time": [100, 200]}, progress=False)
