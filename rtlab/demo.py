@@ -75,6 +75,36 @@ def _operating_points_md(points) -> str:
     return head + body
 
 
+def _duplex_finding(*, quick: bool):
+    """Self-interruptions and missed barge-ins of two sessions by echo attenuation (dB)."""
+    import pandas as pd
+
+    import rtlab
+
+    user = rtlab.datasets.conversation(1.0, seed=0)
+    floor = rtlab.noise.pink(10.0, seed=1, level_dbfs=-60)
+    sessions = {"defaults": rtlab.Session()}
+    if not quick:
+        sessions["threshold_0.8"] = rtlab.Session(turn_detection=rtlab.ServerVad(threshold=0.8))
+    rows = []
+    for name, session in sessions.items():
+        for attenuation_db in (20, 30, 40):
+            echo = rtlab.Echo(return_loss_db=0, suppression_db=attenuation_db)
+            conv = rtlab.simulate(user, session, agent=rtlab.Agent(), echo=echo, noise=floor)
+            m = rtlab.metrics.score(conv.log, conv.truth)
+            rows.append(
+                {
+                    "session": name,
+                    "attenuation_db": attenuation_db,
+                    "self_interruptions": int(m["self_interruptions"]),
+                    "missed_barge_ins": int(m["missed_barge_ins"]),
+                    "barge_in_turns": int(m["barge_in_turns"]),
+                    "responses": int(m["responses"]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def _summary_row(summary, session):
     """The row of a sweep summary whose parameters are those of ``session``."""
     mask = None
@@ -269,14 +299,27 @@ def run_demo(
     echo("5. eot-bench operating points on these clips (published figures below: other data)")
     echo(table_md)
 
-    # 6. notebook ---------------------------------------------------------------------------
+    # 6. full duplex: the agent talks back ---------------------------------------------------
+    duplex = _duplex_finding(quick=quick)
+    with atomic_write(out / "duplex_echo.csv") as handle:
+        duplex.to_csv(handle, index=False)
+    written.append("duplex_echo.csv")
+    echo("6. full duplex: self-interruptions by echo attenuation (1 min conversation, agent")
+    echo("   answering with real speech 700 ms after each commit, noise floor -60 dBFS)")
+    echo(duplex.to_string(index=False))
+    for _, row in duplex.iterrows():
+        numbers[f"self_interruptions_{row['session']}_{row['attenuation_db']}db"] = float(
+            row["self_interruptions"]
+        )
+
+    # 7. notebook ---------------------------------------------------------------------------
     nb = Path(__file__).resolve().parents[1] / "notebooks" / "03_turn_detection_tuning.ipynb"
     if notebook and nb.exists():
         from rtlab._notebooks import execute_notebook
 
         execute_notebook(nb, out / nb.name)
         written.append(nb.name)
-        echo(f"6. executed {nb.name}")
+        echo(f"7. executed {nb.name}")
 
     numbers["seconds"] = time.perf_counter() - started
     lines = ["# rtlab demo", "", f"clip: {DEMO_CLIP}", "", "## numbers", ""]
