@@ -1366,6 +1366,61 @@ def _unmodelled_error(cls: type[Session], payload: Any, found: _wire.Read) -> Co
     return error
 
 
+def known_paths(api: Literal["beta", "ga"]) -> dict[str, str]:
+    """Every session key rtlab knows in one API's shape: path -> how rtlab treats it.
+
+    ``"modelled"`` (a field of :class:`Session` or of its parts), ``"passed through"``
+    (:data:`rtlab._wire.PASSED`: kept and sent back unchanged, with everything under it) or
+    ``"read only"`` (describes the server's object; never kept). Paths are dotted; ``[]`` is
+    a list item and ``@tag`` the member of a union tagged by ``type``. The drift test walks
+    the ``openai`` package's session types and fails on any key not covered here.
+
+    Examples
+    --------
+    >>> known_paths("ga")["audio.input.turn_detection@server_vad.silence_duration_ms"]
+    'modelled'
+    >>> known_paths("ga")["audio.input.transcription.languages"]
+    'passed through'
+    >>> known_paths("beta")["turn_detection.eagerness"]
+    'modelled'
+    """
+    if api not in ("beta", "ga"):
+        raise ConfigError("api", api, "'beta' or 'ga'", owner="known_paths")
+    out: dict[str, str] = {}
+
+    def add(base: str, model: type[BaseModel]) -> None:
+        out[base] = "modelled"
+        out.update({f"{base}.{name}": "modelled" for name in model.model_fields})
+
+    if api == "beta":
+        out.update({name: "modelled" for name in Session.model_fields})
+        for model in _TURN_DETECTION_KINDS.values():
+            add("turn_detection", model)
+        for name, model in _NESTED.items():
+            add(name, model)
+        add("tools[]", Tool)
+    else:
+        top = ("type", "id", "model", "instructions", "output_modalities", "max_output_tokens")
+        out.update({name: "modelled" for name in top})
+        for side in ("input", "output"):
+            out[f"audio.{side}.format"] = "modelled"
+            for spec in _wire.GA_FORMATS.values():
+                out.update(
+                    {f"audio.{side}.format@{spec['type']}.{key}": "modelled" for key in spec}
+                )
+        for tag, model in _TURN_DETECTION_KINDS.items():
+            add(f"audio.input.turn_detection@{tag}", model)
+        for name, model in _NESTED.items():
+            add(".".join(_wire.NESTED_PATHS[name]["ga"]), model)
+        out.update({f"audio.output.{key}": "modelled" for key in _wire.GA_OUTPUT.values()})
+        add("tools[]@function", Tool)
+        out.update({"tool_choice": "modelled", "tool_choice@function.type": "modelled"})
+        out["tool_choice@function.name"] = "modelled"
+    out.update(dict.fromkeys(_wire.PASSED[api], "passed through"))
+    out.update(dict.fromkeys(_wire.READ_ONLY, "read only"))
+    return out
+
+
 # GA and shorthand names users reach for, mapped to the Session field (for "did you mean"),
 # and the nested parameters a user may pass to Session by mistake.
 _SUGGESTIONS = {
