@@ -408,7 +408,10 @@ def _nested_apart(found: Read, known: Mapping[str, tuple[str, ...]]) -> None:
                 )
                 item = {k: v for k, v in item.items() if k in known["tools"]}
             kept.append(item)
-        fields["tools"] = kept
+        if kept or not tools:
+            fields["tools"] = kept
+        else:  # only non-function tools: they are sent back, the modelled tools stay unset
+            del fields["tools"]
 
 
 def _function_tools(found: Read, strict: bool) -> None:
