@@ -396,7 +396,7 @@ def _nested_apart(found: Read, known: Mapping[str, tuple[str, ...]]) -> None:
         apart.update({(*base, k): v for k, v in value.items() if k not in names and v is not None})
     tools = fields.get("tools")
     if isinstance(tools, list | tuple):
-        kept = []
+        kept: list[Any] = []
         for item in tools:
             if isinstance(item, Mapping) and item.get("type", "function") != "function":
                 apart.setdefault(("tools",), []).append(item)
@@ -556,14 +556,12 @@ def put(body: dict[str, Any], path: tuple[str | int, ...], value: Any) -> bool:
             and path[: depth + 1] in (("audio",), ("audio", "input"), ("audio", "output"))
         ):
             node[key] = {}
-        if (
-            isinstance(node, dict)
-            and isinstance(key, str)
-            and isinstance(node.get(key), dict | list)
-        ) or (isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)):
+        if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
             node = node[key]
-        else:
+            continue
+        if not (isinstance(node, dict) and isinstance(node.get(key), dict | list)):
             return False
+        node = node[key]
     if not isinstance(node, dict):
         return False
     node[path[-1]] = value

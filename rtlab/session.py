@@ -35,6 +35,13 @@ bare session, or a ``session.created`` / ``session.updated`` server event; the m
 between the two shapes is in :mod:`rtlab._wire`. A field that one API lacks is never dropped
 silently: :class:`FieldDroppedWarning` names it (``strict=True`` raises instead).
 
+Nothing read is dropped silently either: :meth:`Session.from_event` keeps the keys rtlab does
+not model (newer API parameters, misspelled keys) in :attr:`Session.unmodelled`, warns with
+:class:`rtlab.errors.UnmodelledFieldWarning` (``strict=True`` raises), and
+:meth:`Session.to_event` sends them back unchanged in the shape they were read in. Which keys
+of the installed ``openai`` package's session types rtlab models or passes through is
+:func:`known_paths`; a test walks those types so that an ``openai`` upgrade shows any drift.
+
 Examples
 --------
 >>> from rtlab.session import Session, ServerVad
@@ -130,8 +137,11 @@ class FieldDroppedWarning(UserWarning):
         self.value = value
         self.api = api
         other = "ga" if api == "beta" else "beta"
-        shown = _mask(repr(value))
-        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        if isinstance(value, dict | list):  # a kept object can hold a token: name its size only
+            shown = f"<a {'JSON object' if isinstance(value, dict) else 'list'} of {len(value)}>"
+        else:
+            shown = _mask(repr(value))
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
         why = reason or (
             f"has no counterpart in the {api} Realtime API and was left out of the "
             f"session.update event. Use api={other!r} to send it, unset it with "
@@ -966,18 +976,18 @@ class Session(_Config):
                     "left out of the session.update event. Set that object to send it"
                 )
             dropped.append((name, value, why))
-        for field, value, why in dropped:
+        for field, value, given in dropped:
             if strict:
-                reason = why or (
+                reason = given or (
                     f"has no counterpart in the {api} Realtime API; unset it "
                     f"(session.unset({field!r}))"
                 )
                 raise ConfigError(
                     field, value, f"unset for api={api!r}", owner="Session.to_event",
-                    message=f"'{field}' (set to {_mask(repr(value))[:80]}) {reason} or pass "
+                    message=f"'{field}' {reason} or pass "
                     "strict=False to leave it out with a warning.",
                 )  # fmt: skip
-            warnings.warn(FieldDroppedWarning(field, value, api, why), stacklevel=2)
+            warnings.warn(FieldDroppedWarning(field, value, api, given), stacklevel=2)
         event: dict[str, Any] = {"type": "session.update"}
         if event_id is not None:
             event["event_id"] = event_id
@@ -998,20 +1008,36 @@ class Session(_Config):
             A client-secret response (``{"value", "expires_at", "session"}``) is read for its
             ``session``; the secret itself is never kept.
         strict : bool, default False
-            ``False`` (for server JSON) ignores keys rtlab does not model (``object``,
-            ``expires_at``, ``include``, GA-only parameters, ...) and ``null`` on keys that
-            cannot be null. ``True`` (used by :meth:`load`) rejects both.
+            ``False`` (for server JSON) keeps the keys rtlab does not model (GA ``include``,
+            ``prompt``, ``truncation``, transcription ``languages`` / ``keywords`` /
+            ``delay``, MCP tools, custom voices, unknown or misspelled keys of either shape)
+            in :attr:`unmodelled`, and :meth:`to_event` sends them back unchanged in that
+            shape; it reads ``null`` on keys that cannot be null as absent, and never keeps
+            what describes the server's object (``object``, ``expires_at``,
+            ``client_secret``). ``True`` (used by :meth:`load`) rejects all of these, in a
+            ConfigError naming every key rtlab does not model.
+        warn : bool, default True
+            Warn (:class:`rtlab.errors.UnmodelledFieldWarning`) when keys were kept. Code
+            that reports them itself (the local server) passes ``False`` and reads
+            :attr:`unmodelled`.
 
         Returns
         -------
         Session
-            With exactly the fields present in ``payload`` set.
+            With exactly the fields present in ``payload`` set, plus what was kept.
 
         Raises
         ------
         ConfigError
-            Not a session; a value out of range; an unsupported shape (transcription
-            sessions, MCP tools, custom voice objects).
+            Not a session; a value out of range, NaN or infinite; JSON nested deeper than
+            100 levels in a value; a transcription session; with ``strict=True``, any key
+            rtlab does not model.
+
+        Warns
+        -----
+        UnmodelledFieldWarning
+            Keys were kept that rtlab does not model (naming them, with "did you mean" for
+            keys that no API shape rtlab knows has).
 
         Examples
         --------
@@ -1124,6 +1150,9 @@ class Session(_Config):
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`to_json` to ``path`` atomically (UTF-8, trailing newline).
 
+        The file holds the fields rtlab models; each kept field of :attr:`unmodelled` is
+        left out with a :class:`FieldDroppedWarning` (send those with :meth:`to_event`).
+
         Examples
         --------
         >>> import pathlib, tempfile
@@ -1132,6 +1161,14 @@ class Session(_Config):
         >>> Session.load(path).turn_detection.silence_duration_ms
         800
         """
+        for name, value in self.unmodelled.items():
+            why = (
+                "is not written by save (rtlab's session files hold the fields rtlab models); "
+                "send it with to_event"
+            )
+            warnings.warn(
+                FieldDroppedWarning(name, value, self._unmodelled_api or "beta", why), stacklevel=2
+            )
         with atomic_write(path, "w", encoding="utf-8") as handle:
             handle.write(self.to_json())
             handle.write("\n")

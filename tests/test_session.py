@@ -1029,7 +1029,7 @@ def test_strict_names_every_field_it_does_not_model():
         Session.from_event({"voice": "ash", "speculative": 1, "kept": 2}, strict=True)
 
 
-def test_kept_fields_are_frozen_hashable_and_part_of_equality():
+def test_kept_fields_are_frozen_hashable_and_part_of_equality(tmp_path):
     session, _ = _ga_read()
     plain = Session.from_event(
         {"type": "realtime", "audio": {"input": {"format": {"type": "audio/pcmu"}}}}
@@ -1041,6 +1041,10 @@ def test_kept_fields_are_frozen_hashable_and_part_of_equality():
     assert session.unmodelled["include"] == ["item.input_audio_transcription.logprobs"]
     with pytest.raises(AttributeError):
         session.unmodelled = {}  # type: ignore[misc]
+    with pytest.warns(FieldDroppedWarning, match="not written by save") as caught:
+        session.save(tmp_path / "s.json")
+    assert {w.message.field for w in caught} == GA_KEPT
+    assert "crm" not in " ".join(str(w.message) for w in caught)  # objects: named, not shown
     again = pickle.loads(pickle.dumps(session))
     assert again == session and again.unmodelled == session.unmodelled
     assert "include" in repr(session) and "does not model" in repr(session)
