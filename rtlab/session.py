@@ -1315,6 +1315,13 @@ class Session(_Config):
         for name in type(self).model_fields:
             if name in self.model_fields_set:
                 rows.extend(_html_rows(name, getattr(self, name)))
+        for name, value in self.unmodelled.items():  # objects named, not shown (tokens)
+            shown = (
+                f"{type(value).__name__} of {len(value)}, sent back unchanged"
+                if isinstance(value, dict | list)
+                else f"{_html_value(value)} (sent back unchanged)"
+            )
+            rows.append((f"{name} ({self._unmodelled_api}, not modelled)", shown))
         if rows:
             caption = (
                 f"rtlab.Session: {len(self.model_fields_set)} field(s) set; "

@@ -1048,6 +1048,8 @@ def test_kept_fields_are_frozen_hashable_and_part_of_equality(tmp_path):
     again = pickle.loads(pickle.dumps(session))
     assert again == session and again.unmodelled == session.unmodelled
     assert "include" in repr(session) and "does not model" in repr(session)
+    page = session._repr_html_()
+    assert "audio.input.transcription.delay (ga, not modelled)" in page and "crm" not in page
 
 
 def test_replacing_a_field_drops_what_was_kept_under_it():
@@ -1064,7 +1066,7 @@ def test_replacing_a_field_drops_what_was_kept_under_it():
     assert "tools" not in off.unmodelled and "tool_choice" not in off.unmodelled
 
 
-def test_a_kept_field_whose_object_is_not_sent_is_left_out_with_a_warning():
+def test_a_kept_key_goes_with_its_object_even_when_nothing_else_is_set():
     with pytest.warns(UnmodelledFieldWarning):
         session = Session.from_event(
             {"type": "realtime", "audio": {"input": {"transcription": {"languages": ["en"]}}}}
