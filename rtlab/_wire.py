@@ -45,8 +45,14 @@ rtlab ``Session`` field          beta ``session`` key         GA ``session`` key
 ``session.update`` (dropped in both APIs).
 
 Reading keeps apart what rtlab models from what it does not: :func:`read` returns the
-fields and, separately, the keys of the GA shape it does not model (``Read.unmodelled``, in
-the GA shape), so that they can one day be sent back unchanged.
+fields and, separately, every key it does not model (``Read.unmodelled``: path in the
+payload's own shape -> value), so that :meth:`rtlab.Session.to_event` can send them back
+unchanged in that shape. :data:`PASSED` lists the keys of the installed ``openai``
+package's session types that rtlab knows and passes through without modelling them (a test
+walks those types and fails on any key that is neither modelled nor listed here);
+:data:`READ_ONLY` lists the keys that describe the server's object, not the configuration
+(never kept). A key with a ``null`` value that rtlab does not model is read as absent
+(server events list every key, ``null`` where there is no value).
 
 Examples
 --------
@@ -56,6 +62,8 @@ Examples
 ({'type': 'realtime', 'audio': {'input': {'format': {'type': 'audio/pcmu'}}}}, [('temperature', 0.7)])
 >>> _wire.read({"type": "session.update", "session": body}).fields
 {'input_audio_format': 'g711_ulaw'}
+>>> _wire.read({"type": "realtime", "include": ["item.input_audio_transcription.logprobs"]})
+Read(fields={}, unmodelled={('include',): ['item.input_audio_transcription.logprobs']}, api='ga')
 """  # noqa: E501
 
 from __future__ import annotations
@@ -98,6 +106,45 @@ GA_INPUT = {
     "turn_detection": "turn_detection",
 }
 GA_OUTPUT = {"voice": "voice", "speed": "speed"}
+#: rtlab field -> where it sits in each API's session (the objects whose own keys are read
+#: one by one: keys rtlab does not model are kept apart, at this path plus the key)
+NESTED_PATHS: dict[str, dict[str, tuple[str, ...]]] = {
+    "input_audio_transcription": {
+        "beta": ("input_audio_transcription",), "ga": ("audio", "input", "transcription"),
+    },
+    "input_audio_noise_reduction": {
+        "beta": ("input_audio_noise_reduction",), "ga": ("audio", "input", "noise_reduction"),
+    },
+    "turn_detection": {"beta": ("turn_detection",), "ga": ("audio", "input", "turn_detection")},
+    "tracing": {"beta": ("tracing",), "ga": ("tracing",)},
+}  # fmt: skip
+#: Keys of the ``openai`` package's session types that rtlab passes through unchanged
+#: without modelling them (in the path format of the drift test: ``[]`` is a list item,
+#: ``@tag`` the member of a union tagged by ``type``). Neither API has the other's
+#: counterpart of any of them, so they go back only in the shape they were read in.
+PASSED: dict[str, dict[str, str]] = {
+    "ga": {
+        "include": "extra output (transcription logprobs)",
+        "prompt": "a stored prompt template and its variables",
+        "truncation": "how the conversation is truncated",
+        "reasoning": "reasoning effort of reasoning models",
+        "parallel_tool_calls": "whether tools may be called in parallel",
+        "audio.input.transcription.delay": "latency/accuracy trade-off of the transcription",
+        "audio.input.transcription.keywords": "words the transcription should expect",
+        "audio.input.transcription.languages": "several expected input languages",
+        "audio.input.noise_reduction.strength": "strength of the noise reduction",
+        "audio.output.voice.id": "a custom voice ({'id': ...})",
+        "tools[]@mcp": "MCP tools (rtlab models function tools)",
+        "tool_choice@mcp": "forcing an MCP tool",
+    },
+    "beta": {},
+}
+#: Keys that describe the server's object rather than the configuration: read, never kept
+#: (``client_secret`` holds a secret, or the options for minting one).
+READ_ONLY = ("object", "expires_at", "client_secret")
+#: Deepest nesting rtlab reads in a JSON value (tracing metadata, tool parameters): far more
+#: than any JSON Schema or metadata needs, far less than Python's recursion limit.
+MAX_DEPTH = 100
 
 
 def unknown(
@@ -190,23 +237,28 @@ def to_ga(body: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, Any]
 
 
 class Read(NamedTuple):
-    """What :func:`read` found: rtlab's dict, and the GA keys rtlab does not model."""
+    """What :func:`read` found.
+
+    Attributes
+    ----------
+    fields : dict
+        rtlab's dict (beta-shaped field names), for :class:`rtlab.Session` to validate.
+    unmodelled : dict
+        Every key rtlab does not model: its path in the payload's shape (a tuple of keys and
+        list indices) -> its value. ``("tools",)`` holds the non-function tools (a list).
+    api : {"beta", "ga"}
+        The shape the payload was written in.
+    """
 
     fields: dict[str, Any]
-    unmodelled: dict[str, Any]
+    unmodelled: dict[tuple[str | int, ...], Any]
+    api: str
 
 
 def session_body(payload: Any) -> Mapping[str, Any]:
     """The session object inside an event, a client-secret response or a bare session."""
     if isinstance(payload, str | bytes | bytearray):
-        try:
-            payload = json.loads(payload)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(
-                "payload", payload, "a JSON object", owner="Session.from_event",
-                message=f"Session.from_event got text that is not JSON: {exc.msg} "
-                f"(line {exc.lineno}, column {exc.colno}).",
-            ) from exc  # fmt: skip
+        payload = parse_json(payload, owner="Session.from_event")
     if not isinstance(payload, Mapping):
         raise ConfigError(
             "payload", payload, "a session.update / session.created / session.updated "
@@ -230,15 +282,77 @@ def session_body(payload: Any) -> Mapping[str, Any]:
             "type", "transcription", "'realtime'", owner="Session.from_event",
             fix="Transcription sessions are not modelled by rtlab.",
         )  # fmt: skip
+    check_depth(body, "", owner="Session.from_event", limit=2 * MAX_DEPTH)
     return body
 
 
-def read(payload: Any, *, strict: bool = False) -> Read:
+def parse_json(text: str | bytes | bytearray, *, owner: str) -> Any:
+    """JSON text as Python data; text that is not JSON (or nests too deep) is a ConfigError."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            "payload", text, "a JSON object", owner=owner,
+            message=f"{owner} got text that is not JSON: {exc.msg} "
+            f"(line {exc.lineno}, column {exc.colno}).",
+        ) from exc  # fmt: skip
+    except RecursionError as exc:  # the standard reader recurses once per level
+        raise ConfigError(
+            "payload", f"<JSON text of {len(text)} characters>",
+            f"JSON nested at most {MAX_DEPTH} levels deep", owner=owner,
+        ) from exc  # fmt: skip
+    except ValueError as exc:  # an integer of more digits than Python converts
+        raise ConfigError(
+            "payload", f"<JSON text of {len(text)} characters>",
+            "JSON whose integers have at most 4300 digits", owner=owner, fix=str(exc),
+        ) from exc  # fmt: skip
+
+
+def dotted(path: tuple[str | int, ...]) -> str:
+    """A path as text: ``("tools", 0, "name")`` -> ``"tools[0].name"``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
+
+
+def check_depth(value: Any, where: str, *, owner: str, limit: int = MAX_DEPTH) -> None:
+    """Raise a ConfigError if ``value`` nests lists and objects more than ``limit`` deep.
+
+    Checked without recursion, so that no later step (validation, repr, JSON) recurses into
+    a value deeper than Python's recursion limit.
+    """
+    stack: list[tuple[Any, int, tuple[str | int, ...]]] = [(value, 0, ())]
+    while stack:
+        node, depth, path = stack.pop()
+        if isinstance(node, Mapping):
+            children: Any = node.items()
+        elif isinstance(node, list | tuple):
+            children = enumerate(node)
+        else:
+            continue
+        if depth > limit:
+            field = dotted((where, *path[:2])) if where else dotted(path[:2])
+            raise ConfigError(
+                field, f"<a JSON value nested more than {limit} levels deep>",
+                f"JSON nested at most {limit} levels deep", owner=owner,
+            )  # fmt: skip
+        stack.extend((child, depth + 1, (*path, key)) for key, child in children)
+
+
+def read(
+    payload: Any, *, strict: bool = False, known: Mapping[str, tuple[str, ...]] | None = None
+) -> Read:
     """rtlab's dict for an event or session of either API (JSON text is parsed first).
 
-    ``strict=False`` (server JSON) leaves out the GA keys rtlab does not model and the nulls
-    where GA allows none (``audio.input.format``, ``output_modalities``); ``strict=True``
-    rejects both. Keys of the beta shape are passed on as they are: the model judges them.
+    ``strict=False`` (server JSON) keeps every key rtlab does not model apart, in
+    ``Read.unmodelled`` (so nothing is lost), and leaves out the nulls where GA allows none
+    (``audio.input.format``, ``output_modalities``). ``known`` names the keys rtlab models
+    in the beta session (``"session"``) and in each nested object (``"server_vad"``,
+    ``"semantic_vad"``, ``"input_audio_transcription"``, ``"input_audio_noise_reduction"``,
+    ``"tracing"``, ``"tools"``); without it the beta keys and nested keys are all passed on
+    to the model, which judges them. ``strict=True`` passes everything on (the first key
+    rtlab does not model is then an error, with its own message) and rejects those nulls.
     """
     if strict and isinstance(payload, Mapping) and payload.get("type") in SESSION_EVENTS:
         check_keys("event", payload, ("type", "event_id", "session"))
@@ -246,20 +360,68 @@ def read(payload: Any, *, strict: bool = False) -> Read:
     is_ga = body.get("type") == "realtime" or any(
         key in body for key in ("audio", "output_modalities", "max_output_tokens")
     )
-    if not is_ga:
-        return Read(_function_tools({k: v for k, v in body.items()}), {})
-    return _read_ga(body, strict)
+    if is_ga:
+        found = _read_ga(body, strict)
+    else:
+        found = Read({k: v for k, v in body.items()}, {}, "beta")
+        if not strict and known is not None:
+            for key in list(found.fields):
+                value = found.fields.pop(key)
+                if key in known["session"]:
+                    found.fields[key] = value
+                elif key not in READ_ONLY and value is not None:
+                    found.unmodelled[(key,)] = value
+    if not strict and known is not None:
+        _nested_apart(found, known)
+    _function_tools(found, strict)
+    return found
 
 
-def _function_tools(fields: dict[str, Any]) -> dict[str, Any]:
-    """Reject tools that are not function tools (rtlab does not model MCP tools)."""
-    for item in fields.get("tools") or ():
+def _nested_apart(found: Read, known: Mapping[str, tuple[str, ...]]) -> None:
+    """Move the keys of nested objects that rtlab does not model to ``found.unmodelled``."""
+    fields, apart = found.fields, found.unmodelled
+    for name, paths in NESTED_PATHS.items():
+        value = fields.get(name)
+        if not isinstance(value, Mapping):
+            continue
+        kind = value.get("type")
+        if name == "turn_detection":
+            names = known.get(kind) if isinstance(kind, str) else None
+        else:
+            names = known.get(name)
+        if names is None:
+            continue  # an unknown kind of turn detection: the model reports it
+        fields[name] = {k: v for k, v in value.items() if k in names}
+        base = paths[found.api]
+        apart.update({(*base, k): v for k, v in value.items() if k not in names and v is not None})
+    tools = fields.get("tools")
+    if isinstance(tools, list | tuple):
+        kept: list[Any] = []
+        for item in tools:
+            if isinstance(item, Mapping) and item.get("type", "function") != "function":
+                apart.setdefault(("tools",), []).append(item)
+                continue
+            if isinstance(item, Mapping):
+                extra = {k: v for k, v in item.items() if k not in known["tools"]}
+                apart.update(
+                    {("tools", len(kept), k): v for k, v in extra.items() if v is not None}
+                )
+                item = {k: v for k, v in item.items() if k in known["tools"]}
+            kept.append(item)
+        if kept or not tools:
+            fields["tools"] = kept
+        else:  # only non-function tools: they are sent back, the modelled tools stay unset
+            del fields["tools"]
+
+
+def _function_tools(found: Read, strict: bool) -> None:
+    """Tools that are not function tools: an error when strict (rtlab models function tools)."""
+    for item in found.fields.get("tools") or ():
         if isinstance(item, Mapping) and item.get("type", "function") != "function":
             raise ConfigError(
                 "tools", item.get("type"), "function tools ({'type': 'function', 'name': ...})",
                 owner="Session", fix="rtlab models function tools only (no MCP tools).",
             )  # fmt: skip
-    return fields
 
 
 def _format_from_ga(where: str, value: Any) -> str:
@@ -288,10 +450,20 @@ def _part(body: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
 def _read_ga(body: Mapping[str, Any], strict: bool) -> Read:
     if strict:
         check_keys("the GA session", body, GA_KEYS)
-    unmodelled = {key: value for key, value in body.items() if key not in GA_KEYS}
-    fields: dict[str, Any] = {
-        key: body[key] for key in ("id", "model", "instructions", "tracing", "tools") if key in body
+    unmodelled: dict[tuple[str | int, ...], Any] = {
+        (key,): value
+        for key, value in body.items()
+        if key not in GA_KEYS and key not in READ_ONLY and value is not None
     }
+    found = Read({}, unmodelled, "ga")
+    fields = found.fields
+    fields.update(
+        {
+            key: body[key]
+            for key in ("id", "model", "instructions", "tracing", "tools")
+            if key in body
+        }
+    )
     if "output_modalities" in body:
         value = body["output_modalities"]
         if value is not None or strict:
@@ -304,7 +476,9 @@ def _read_ga(body: Mapping[str, Any], strict: bool) -> Read:
         fields["max_response_output_tokens"] = body["max_output_tokens"]
     if "tool_choice" in body:
         choice = body["tool_choice"]
-        if isinstance(choice, Mapping):
+        if isinstance(choice, Mapping) and choice.get("type") == "mcp" and not strict:
+            unmodelled[("tool_choice",)] = choice
+        elif isinstance(choice, Mapping):
             if strict:
                 check_keys("tool_choice", choice, ("type", "name"))
             if choice.get("type") != "function" or not isinstance(choice.get("name"), str):
@@ -313,11 +487,12 @@ def _read_ga(body: Mapping[str, Any], strict: bool) -> Read:
                     "{'type': 'function', 'name': ...}", owner="the GA session",
                     fix="rtlab models function tools only (no MCP tools).",
                 )  # fmt: skip
-            choice = choice["name"]
-        fields["tool_choice"] = choice
+            fields["tool_choice"] = choice["name"]
+        else:
+            fields["tool_choice"] = choice
     audio = body.get("audio")
     if audio is None:
-        return Read(_function_tools(fields), unmodelled)
+        return found
     if not isinstance(audio, Mapping):
         raise ConfigError("audio", audio, "an object with 'input' and 'output'", owner="GA session")
     if strict:
@@ -327,21 +502,96 @@ def _read_ga(body: Mapping[str, Any], strict: bool) -> Read:
     if strict:
         check_keys("audio.input", audio_in, GA_INPUT_KEYS)
         check_keys("audio.output", audio_out, GA_OUTPUT_KEYS)
-    extra_in = {k: v for k, v in audio_in.items() if k not in GA_INPUT_KEYS}
-    extra_out = {k: v for k, v in audio_out.items() if k not in GA_OUTPUT_KEYS}
-    if extra_in or extra_out:
-        unmodelled["audio"] = {
-            key: part for key, part in (("input", extra_in), ("output", extra_out)) if part
+    unmodelled.update(
+        {
+            ("audio", k): v
+            for k, v in audio.items()
+            if k not in ("input", "output") and v is not None
         }
+    )
+    for side, part, names in (
+        ("input", audio_in, GA_INPUT_KEYS),
+        ("output", audio_out, GA_OUTPUT_KEYS),
+    ):
+        unmodelled.update(
+            {("audio", side, k): v for k, v in part.items() if k not in names and v is not None}
+        )
     if audio_in.get("format") is not None or (strict and "format" in audio_in):
         fields["input_audio_format"] = _format_from_ga("audio.input.format", audio_in["format"])
     if audio_out.get("format") is not None or (strict and "format" in audio_out):
         fields["output_audio_format"] = _format_from_ga("audio.output.format", audio_out["format"])
     fields.update({name: audio_in[key] for name, key in GA_INPUT.items() if key in audio_in})
-    if isinstance(audio_out.get("voice"), Mapping):
+    voice = audio_out.get("voice")
+    if isinstance(voice, Mapping) and not strict:
+        unmodelled[("audio", "output", "voice")] = voice
+    elif isinstance(voice, Mapping):
         raise ConfigError(
-            "voice", audio_out["voice"], "a voice name", owner="the GA session",
+            "voice", voice, "a voice name", owner="the GA session",
             fix="Custom voice objects ({'id': ...}) are not modelled by rtlab.",
         )  # fmt: skip
     fields.update({name: audio_out[key] for name, key in GA_OUTPUT.items() if key in audio_out})
-    return Read(_function_tools(fields), unmodelled)
+    if isinstance(voice, Mapping):
+        del fields["voice"]
+    return found
+
+
+# ---------------------------------------------------------------------------------- writing back
+
+
+def put(body: dict[str, Any], path: tuple[str | int, ...], value: Any) -> bool:
+    """Put a kept value back at ``path`` in a session ``body`` of its own shape.
+
+    ``("tools",)`` (the non-function tools) extends the tools; the ``audio`` containers are
+    made when missing. Returns False (and changes nothing) where the value's parent is not
+    sent as an object (e.g. a transcription key when transcription is off or unset).
+    """
+    if path == ("tools",):
+        body["tools"] = [*body.get("tools", []), *value]
+        return True
+    node: Any = body
+    for depth, key in enumerate(path[:-1]):
+        if (
+            isinstance(node, dict)
+            and key not in node
+            and path[: depth + 1] in (("audio",), ("audio", "input"), ("audio", "output"))
+        ):
+            node[key] = {}
+        if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            node = node[key]
+            continue
+        if not (isinstance(node, dict) and isinstance(node.get(key), dict | list)):
+            return False
+        node = node[key]
+    if not isinstance(node, dict):
+        return False
+    node[path[-1]] = value
+    return True
+
+
+def owner_field(api: str, path: tuple[str | int, ...]) -> str | None:
+    """The rtlab field a kept key belongs to (replacing that field drops it), or None."""
+    for name, paths in NESTED_PATHS.items():
+        base = paths[api]
+        if path[: len(base)] == base and len(path) > len(base):
+            return name
+    if path[0] == "tools":
+        return "tools"
+    if path == ("tool_choice",):
+        return "tool_choice"
+    if path == ("audio", "output", "voice"):
+        return "voice"
+    return None
+
+
+def passed_key(path: tuple[str | int, ...], value: Any) -> str:
+    """The :data:`PASSED` key of a kept value (the drift test's path format)."""
+    if path == ("tools",):
+        kinds = {item.get("type") for item in value if isinstance(item, Mapping)}
+        return f"tools[]@{kinds.pop()}" if len(kinds) == 1 else "tools[]"
+    if path == ("tool_choice",) and isinstance(value, Mapping):
+        return f"tool_choice@{value.get('type')}"
+    if path == ("audio", "output", "voice") and isinstance(value, Mapping):
+        return "audio.output.voice.id"
+    if path[0] == "tools" and len(path) > 2:
+        return "tools[]@function." + dotted(path[2:])
+    return dotted(path)

@@ -9,6 +9,8 @@ builtin exception a user would catch for the same mistake::
     ├── ModelNotFoundError(RtlabError, LookupError)  a model file is not installed
     └── ProtocolError(RtlabError)                  a realtime message breaks the protocol
 
+    UnmodelledFieldWarning(UserWarning)            kept a field rtlab does not model
+
 Each error carries ``field`` (what was wrong), ``value`` (what was given) and ``allowed``
 (what would have been accepted), and its message is written by :func:`describe`, so every
 message has the same shape::
@@ -36,6 +38,7 @@ __all__ = [
     "ModelNotFoundError",
     "ProtocolError",
     "RtlabError",
+    "UnmodelledFieldWarning",
     "describe",
     "mask_secrets",
 ]
@@ -173,3 +176,24 @@ class ModelNotFoundError(RtlabError, LookupError):
 
 class ProtocolError(RtlabError):
     """A realtime protocol message is malformed or not supported."""
+
+
+class UnmodelledFieldWarning(UserWarning):
+    """A session read from JSON holds fields rtlab does not model; they were kept.
+
+    :meth:`rtlab.Session.from_event` keeps them and :meth:`rtlab.Session.to_event` sends them
+    back unchanged in the API shape they were read in; ``strict=True`` raises a
+    :class:`ConfigError` instead.
+
+    Attributes
+    ----------
+    fields : tuple of str
+        Their dotted paths in the payload's shape, e.g. ``"audio.input.transcription.languages"``.
+    api : {"beta", "ga"}
+        The shape they were read in.
+    """
+
+    def __init__(self, fields: tuple[str, ...], api: str, message: str) -> None:
+        self.fields = fields
+        self.api = api
+        super().__init__(mask_secrets(message))

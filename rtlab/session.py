@@ -35,6 +35,13 @@ bare session, or a ``session.created`` / ``session.updated`` server event; the m
 between the two shapes is in :mod:`rtlab._wire`. A field that one API lacks is never dropped
 silently: :class:`FieldDroppedWarning` names it (``strict=True`` raises instead).
 
+Nothing read is dropped silently either: :meth:`Session.from_event` keeps the keys rtlab does
+not model (newer API parameters, misspelled keys) in :attr:`Session.unmodelled`, warns with
+:class:`rtlab.errors.UnmodelledFieldWarning` (``strict=True`` raises), and
+:meth:`Session.to_event` sends them back unchanged in the shape they were read in. Which keys
+of the installed ``openai`` package's session types rtlab models or passes through is
+:func:`known_paths`; a test walks those types so that an ``openai`` upgrade shows any drift.
+
 Examples
 --------
 >>> from rtlab.session import Session, ServerVad
@@ -55,6 +62,7 @@ True
 
 from __future__ import annotations
 
+import difflib
 import html
 import json
 import os
@@ -71,6 +79,7 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
+    PrivateAttr,
     SerializationInfo,
     SerializerFunctionWrapHandler,
     ValidationError,
@@ -85,7 +94,7 @@ from pydantic_core import PydanticUndefined
 from rtlab import _wire
 from rtlab._io import atomic_write
 from rtlab._wire import BETA_MODELS as BETA_MODELS  # the beta model names, re-exported
-from rtlab.errors import ConfigError
+from rtlab.errors import ConfigError, UnmodelledFieldWarning
 from rtlab.errors import mask_secrets as _mask
 
 __all__ = [
@@ -123,15 +132,23 @@ class FieldDroppedWarning(UserWarning):
         The API the event was written for.
     """
 
-    def __init__(self, field: str, value: Any, api: str) -> None:
+    def __init__(self, field: str, value: Any, api: str, reason: str | None = None) -> None:
         self.field = field
         self.value = value
         self.api = api
         other = "ga" if api == "beta" else "beta"
+        if isinstance(value, dict | list):  # a kept object can hold a token: name its size only
+            shown = f"<a {'JSON object' if isinstance(value, dict) else 'list'} of {len(value)}>"
+        else:
+            shown = _mask(repr(value))
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        why = reason or (
+            f"has no counterpart in the {api} Realtime API and was left out of the "
+            f"session.update event. Use api={other!r} to send it, unset it with "
+            f"session.unset({field!r})"
+        )
         super().__init__(
-            f"'{field}' (set to {_mask(repr(value))}) has no counterpart in the {api} Realtime API "
-            f"and was left out of the session.update event. Use api={other!r} to send it, "
-            f"unset it with session.unset({field!r}), or pass strict=True to make this an error."
+            f"'{field}' (set to {shown}) {why}, or pass strict=True to make this an error."
         )
 
 
@@ -148,15 +165,17 @@ def _field(
     api: Literal["beta", "ga"] | None = None,
     off: str | None = None,
     allowed: str | None = None,
+    bound: str | None = None,
     **constraints: Any,
 ) -> Any:
     """A pydantic ``Field`` with rtlab's metadata in ``json_schema_extra``.
 
     ``unit`` ("ms"), ``api`` (the only API that has the field), ``off`` (None is accepted
-    and means this) and ``allowed`` (what error messages say the field accepts, where its
-    type and range cannot say it).
+    and means this), ``allowed`` (what error messages say the field accepts, where its
+    type and range cannot say it) and ``bound`` (why a bound is rtlab's own, where the API
+    documents none).
     """
-    extra = {"unit": unit, "api": api, "off": off, "allowed": allowed}
+    extra = {"unit": unit, "api": api, "off": off, "allowed": allowed, "bound": bound}
     return Field(
         default,
         description=description,
@@ -166,7 +185,7 @@ def _field(
 
 
 def meta(cls: type[BaseModel], name: str) -> dict[str, Any]:
-    """rtlab's metadata of one field: ``unit``, ``api``, ``off``, ``allowed`` (when given)."""
+    """rtlab's metadata of one field: ``unit``, ``api``, ``off``, ``allowed``, ``bound``."""
     extra = cls.model_fields[name].json_schema_extra
     return dict(extra) if isinstance(extra, dict) else {}
 
@@ -187,7 +206,7 @@ def limits(cls: type[BaseModel], name: str) -> tuple[float | None, float | None]
     Examples
     --------
     >>> limits(ServerVad, "threshold"), limits(ServerVad, "silence_duration_ms")
-    ((0.0, 1.0), (0, None))
+    ((0.0, 1.0), (0, 600000))
     """
     info = cls.model_fields[name]
     low = high = None
@@ -257,6 +276,8 @@ def _parameters_section(cls: type[BaseModel]) -> str:
         text = info.description or ""
         if meta(cls, name).get("api"):
             text += f" Only the {meta(cls, name)['api']} API has it."
+        if meta(cls, name).get("bound"):
+            text += f" {meta(cls, name)['bound']}"
         lines.append(f"    {text.strip()}")
     return "\n    ".join(lines)
 
@@ -408,6 +429,14 @@ FunctionName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 JsonObject = dict[str, JsonValue]
 
 
+#: rtlab's upper bound of ``prefix_padding_ms`` and ``silence_duration_ms`` (10 minutes).
+MAX_MS = 600_000
+_MS_BOUND = (
+    "The API documents no maximum; rtlab's is 600000 ms (10 minutes), longer than any pause or "
+    "padding a turn detector can mean, so that no value from JSON overflows the emulator."
+)
+
+
 #: The serialization context that writes payloads (see ``_Config.payload``).
 PAYLOAD: dict[str, bool] = {"payload": True}
 
@@ -552,14 +581,21 @@ class ServerVad(_Config):
         le=1.0,
     )
     prefix_padding_ms: Whole = _field(
-        300, "Audio kept before the detected start of speech, ms.", unit="ms", ge=0
+        300,
+        "Audio kept before the detected start of speech, ms.",
+        unit="ms",
+        bound=_MS_BOUND,
+        ge=0,
+        le=MAX_MS,
     )
     silence_duration_ms: Whole = _field(
         500,
         "Silence that ends the turn, ms. Shorter answers faster but cuts users off in their "
         "pauses.",
         unit="ms",
+        bound=_MS_BOUND,
         ge=0,
+        le=MAX_MS,
     )
     create_response: Flag = _field(True, "Whether the server answers when speech stops.")
     interrupt_response: Flag = _field(
@@ -672,6 +708,12 @@ class Tracing(_Config):
         examples=[{"team": "voice"}],
     )
 
+    @field_validator("metadata", mode="before")
+    @classmethod
+    def _not_too_deep(cls, value: Any) -> Any:
+        _wire.check_depth(value, "metadata", owner=cls.__name__)  # before pydantic recurses
+        return value
+
 
 class Tool(_Config):
     """A function the model may call (only function tools are modelled).
@@ -693,6 +735,12 @@ class Tool(_Config):
     parameters: JsonObject | None = _field(
         None, "JSON Schema of the function's arguments.", allowed="a JSON Schema object (a dict)"
     )
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _not_too_deep(cls, value: Any) -> Any:
+        _wire.check_depth(value, "parameters", owner=cls.__name__)  # before pydantic recurses
+        return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -734,6 +782,9 @@ class Session(_Config):
     """  # noqa: E501
 
     _send_defaults: ClassVar[bool] = False
+    # what from_event kept and does not model: (path in the payload's shape, JSON text), sorted
+    _unmodelled: tuple[tuple[tuple[str | int, ...], str], ...] = PrivateAttr(default=())
+    _unmodelled_api: str | None = PrivateAttr(default=None)
 
     id: str | None = _field(
         None,
@@ -905,16 +956,38 @@ class Session(_Config):
             raise ConfigError("api", api, "'beta' or 'ga'", owner="Session.to_event")
         if event_id is not None and not isinstance(event_id, str):
             raise ConfigError("event_id", event_id, "a string", owner="Session.to_event")
-        body, dropped = (_wire.to_beta if api == "beta" else _wire.to_ga)(self.to_dict())
-        for field, value in dropped:
+        body, lost = (_wire.to_beta if api == "beta" else _wire.to_ga)(self.to_dict())
+        dropped: list[tuple[str, Any, str | None]] = [(field, value, None) for field, value in lost]
+        source = self._unmodelled_api
+        for path, text in self._unmodelled:
+            value = json.loads(text)
+            if source == api and _wire.put(body, path, value):
+                continue
+            name = _wire.dotted(path)
+            if source != api:
+                why = (
+                    f"was read from a {source} session and has no {api} counterpart that rtlab "
+                    f"knows, so it was left out of the session.update event. Use api={source!r} "
+                    "to send it"
+                )
+            else:
+                why = (
+                    "belongs to an object this session does not send (off or unset), so it was "
+                    "left out of the session.update event. Set that object to send it"
+                )
+            dropped.append((name, value, why))
+        for field, value, given in dropped:
             if strict:
+                reason = given or (
+                    f"has no counterpart in the {api} Realtime API; unset it "
+                    f"(session.unset({field!r}))"
+                )
                 raise ConfigError(
                     field, value, f"unset for api={api!r}", owner="Session.to_event",
-                    message=f"'{field}' (set to {_mask(repr(value))}) has no counterpart in the "
-                    f"{api} Realtime API; unset it (session.unset({field!r})) or pass strict=False "
-                    "to leave it out with a warning.",
+                    message=f"'{field}' {reason} or pass "
+                    "strict=False to leave it out with a warning.",
                 )  # fmt: skip
-            warnings.warn(FieldDroppedWarning(field, value, api), stacklevel=2)
+            warnings.warn(FieldDroppedWarning(field, value, api, given), stacklevel=2)
         event: dict[str, Any] = {"type": "session.update"}
         if event_id is not None:
             event["event_id"] = event_id
@@ -924,7 +997,7 @@ class Session(_Config):
     # ----------------------------------------------------------------------------- parsing
 
     @classmethod
-    def from_event(cls, payload: Any, *, strict: bool = False) -> Session:
+    def from_event(cls, payload: Any, *, strict: bool = False, warn: bool = True) -> Session:
         """Read a session from a ``session.update`` / ``session.created`` / ``session.updated``
         event of either API, or from a bare session dict (beta or GA shape).
 
@@ -935,20 +1008,36 @@ class Session(_Config):
             A client-secret response (``{"value", "expires_at", "session"}``) is read for its
             ``session``; the secret itself is never kept.
         strict : bool, default False
-            ``False`` (for server JSON) ignores keys rtlab does not model (``object``,
-            ``expires_at``, ``include``, GA-only parameters, ...) and ``null`` on keys that
-            cannot be null. ``True`` (used by :meth:`load`) rejects both.
+            ``False`` (for server JSON) keeps the keys rtlab does not model (GA ``include``,
+            ``prompt``, ``truncation``, transcription ``languages`` / ``keywords`` /
+            ``delay``, MCP tools, custom voices, unknown or misspelled keys of either shape)
+            in :attr:`unmodelled`, and :meth:`to_event` sends them back unchanged in that
+            shape; it reads ``null`` on keys that cannot be null as absent, and never keeps
+            what describes the server's object (``object``, ``expires_at``,
+            ``client_secret``). ``True`` (used by :meth:`load`) rejects all of these, in a
+            ConfigError naming every key rtlab does not model.
+        warn : bool, default True
+            Warn (:class:`rtlab.errors.UnmodelledFieldWarning`) when keys were kept. Code
+            that reports them itself (the local server) passes ``False`` and reads
+            :attr:`unmodelled`.
 
         Returns
         -------
         Session
-            With exactly the fields present in ``payload`` set.
+            With exactly the fields present in ``payload`` set, plus what was kept.
 
         Raises
         ------
         ConfigError
-            Not a session; a value out of range; an unsupported shape (transcription
-            sessions, MCP tools, custom voice objects).
+            Not a session; a value out of range, NaN or infinite; JSON nested deeper than
+            100 levels in a value; a transcription session; with ``strict=True``, any key
+            rtlab does not model.
+
+        Warns
+        -----
+        UnmodelledFieldWarning
+            Keys were kept that rtlab does not model (naming them, with "did you mean" for
+            keys that no API shape rtlab knows has).
 
         Examples
         --------
@@ -964,15 +1053,105 @@ class Session(_Config):
             return payload
         if isinstance(payload, BaseModel):
             payload = payload.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        fields = _wire.read(payload, strict=strict).fields
+        found = _wire.read(payload, known=_KNOWN)
         if strict:
-            return cls.model_validate(fields)
-        return cls.model_validate(fields, extra="ignore", context={"tolerant": True})
+            if found.unmodelled:
+                raise _unmodelled_error(cls, payload, found)
+            return cls.model_validate(_wire.read(payload, strict=True).fields)
+        session = cls.model_validate(found.fields, context={"tolerant": True})
+        if not found.unmodelled:
+            return session
+        session = session._keeping(found.api, found.unmodelled)
+        if warn:
+            warnings.warn(_unmodelled_warning(found), stacklevel=2)
+        return session
+
+    def _keeping(self, api: str, entries: Mapping[tuple[str | int, ...], Any]) -> Session:
+        """A copy of this session that also sends ``entries`` in the ``api`` shape."""
+        kept = []
+        for path, value in entries.items():
+            try:
+                text = json.dumps(value, ensure_ascii=False, allow_nan=False, sort_keys=True)
+            except ValueError as exc:  # NaN or an infinity
+                raise ConfigError(
+                    _wire.dotted(path), value, "finite JSON numbers", owner="Session.from_event"
+                ) from exc
+            kept.append((path, text))
+        copy = self.model_copy()
+        copy._unmodelled = tuple(sorted(kept, key=lambda item: _wire.dotted(item[0])))
+        copy._unmodelled_api = api if kept else None
+        return copy
+
+    def _carry(self, new: Session, replaced: set[str]) -> Session:
+        """``new`` keeping this session's unmodelled fields, except under ``replaced`` fields."""
+        api = self._unmodelled_api
+        if api is None:
+            return new
+        kept = {
+            path: json.loads(text)
+            for path, text in self._unmodelled
+            if _wire.owner_field(api, path) not in replaced
+        }
+        return new._keeping(api, kept)
+
+    @property
+    def unmodelled(self) -> dict[str, Any]:
+        """Fields :meth:`from_event` read and kept but rtlab does not model.
+
+        Dotted paths in the shape of :attr:`unmodelled_api` (``"include"``,
+        ``"audio.input.transcription.languages"``, ``"tools"`` for the non-function tools)
+        -> a fresh copy of each value. :meth:`to_event` sends them back unchanged in that
+        shape; :meth:`replace` / :meth:`unset` of the field they belong to drop them.
+
+        Examples
+        --------
+        >>> import warnings
+        >>> ga = {"type": "realtime", "audio": {"input": {"transcription": {
+        ...     "model": "gpt-4o-transcribe", "languages": ["en", "de"]}}}}
+        >>> with warnings.catch_warnings(record=True):
+        ...     warnings.simplefilter("always")
+        ...     s = Session.from_event(ga)
+        >>> s.unmodelled, s.unmodelled_api
+        ({'audio.input.transcription.languages': ['en', 'de']}, 'ga')
+        >>> s.to_event(api="ga")["session"]["audio"]["input"]["transcription"]
+        {'model': 'gpt-4o-transcribe', 'languages': ['en', 'de']}
+        """
+        return {_wire.dotted(path): json.loads(text) for path, text in self._unmodelled}
+
+    @property
+    def unmodelled_api(self) -> str | None:
+        """The API shape (``"beta"`` or ``"ga"``) of :attr:`unmodelled`; None when empty."""
+        return self._unmodelled_api
+
+    def __eq__(self, other: object) -> bool:
+        same = super().__eq__(other)
+        if same is not True:
+            return same
+        assert isinstance(other, Session)
+        return (self._unmodelled, self._unmodelled_api) == (
+            other._unmodelled,
+            other._unmodelled_api,
+        )
+
+    def __hash__(self) -> int:
+        return hash((super().__hash__(), self._unmodelled, self._unmodelled_api))
+
+    def __repr__(self) -> str:
+        text = super().__repr__()
+        if self._unmodelled:
+            names = ", ".join(_wire.dotted(path) for path, _ in self._unmodelled)
+            text += f"  # and {self._unmodelled_api} fields rtlab does not model: {names}"
+        return _mask(text)
+
+    __str__ = __repr__
 
     # ------------------------------------------------------------------------------- files
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`to_json` to ``path`` atomically (UTF-8, trailing newline).
+
+        The file holds the fields rtlab models; each kept field of :attr:`unmodelled` is
+        left out with a :class:`FieldDroppedWarning` (send those with :meth:`to_event`).
 
         Examples
         --------
@@ -982,6 +1161,14 @@ class Session(_Config):
         >>> Session.load(path).turn_detection.silence_duration_ms
         800
         """
+        for name, value in self.unmodelled.items():
+            why = (
+                "is not written by save (rtlab's session files hold the fields rtlab models); "
+                "send it with to_event"
+            )
+            warnings.warn(
+                FieldDroppedWarning(name, value, self._unmodelled_api or "beta", why), stacklevel=2
+            )
         with atomic_write(path, "w", encoding="utf-8") as handle:
             handle.write(self.to_json())
             handle.write("\n")
@@ -1006,12 +1193,17 @@ class Session(_Config):
                 message=f"Cannot read session file {where}: {reason}.",
             ) from exc  # fmt: skip
         try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
+            payload = _wire.parse_json(text, owner="Session.load")
+        except ConfigError as exc:
+            cause = exc.__cause__
+            detail = (
+                f"{cause.msg} (line {cause.lineno}, column {cause.colno})"
+                if isinstance(cause, json.JSONDecodeError)
+                else f"it must be {exc.allowed}"
+            )
             raise ConfigError(
                 "path", str(where), "a JSON session file", owner="Session.load",
-                message=f"Session file {where} is not valid JSON: {exc.msg} "
-                f"(line {exc.lineno}, column {exc.colno}).",
+                message=f"Session file {where} is not valid JSON: {detail}.",
             ) from exc  # fmt: skip
         try:
             return cls.from_event(payload, strict=True)
@@ -1074,7 +1266,10 @@ class Session(_Config):
         for head, sub in nested.items():
             current = data[head] if head in data else getattr(self, head)
             data[head] = _merge(head, current, sub)
-        return Session(**data)
+        replaced = {path.partition(".")[0] for path in changes if "." not in path}
+        if "turn_detection.type" in changes:
+            replaced.add("turn_detection")
+        return self._carry(Session(**data), replaced)
 
     def unset(self, *paths: str) -> Session:
         """A new Session with the given fields unset (not sent; read as the API default).
@@ -1111,7 +1306,7 @@ class Session(_Config):
                     raise _unknown(type(current), rest, None)
                 kept = {k: getattr(current, k) for k in current.model_fields_set if k != rest}
                 data[head] = type(current)(**kept)
-        return Session(**data)
+        return self._carry(Session(**data), {path for path in paths if "." not in path})
 
     # ------------------------------------------------------------------------------ display
 
@@ -1120,6 +1315,13 @@ class Session(_Config):
         for name in type(self).model_fields:
             if name in self.model_fields_set:
                 rows.extend(_html_rows(name, getattr(self, name)))
+        for name, value in self.unmodelled.items():  # objects named, not shown (tokens)
+            shown = (
+                f"{type(value).__name__} of {len(value)}, sent back unchanged"
+                if isinstance(value, dict | list)
+                else f"{_html_value(value)} (sent back unchanged)"
+            )
+            rows.append((f"{name} ({self._unmodelled_api}, not modelled)", shown))
         if rows:
             caption = (
                 f"rtlab.Session: {len(self.model_fields_set)} field(s) set; "
@@ -1139,6 +1341,128 @@ class Session(_Config):
             "<th style='text-align:left'>value</th></tr></thead>"
             f"<tbody>{body}</tbody></table>"
         )
+
+
+# The keys rtlab models, for _wire.read to keep the others apart.
+_KNOWN: dict[str, tuple[str, ...]] = {
+    "session": tuple(Session.model_fields),
+    **{tag: tuple(model.model_fields) for tag, model in _TURN_DETECTION_KINDS.items()},
+    **{name: tuple(model.model_fields) for name, model in _NESTED.items()},
+    "tools": tuple(Tool.model_fields),
+}
+
+
+def _unmodelled_text(found: _wire.Read) -> tuple[tuple[str, ...], str]:
+    """The names of what was kept apart, and a sentence on each kind (passed through / unknown)."""
+    names = tuple(_wire.dotted(path) for path in found.unmodelled)
+    passed = _wire.PASSED[found.api]
+    known = [
+        _wire.dotted(p) for p, v in found.unmodelled.items() if _wire.passed_key(p, v) in passed
+    ]
+    unknown = [name for name in names if name not in known]
+    label = "GA" if found.api == "ga" else "beta"
+    parts = []
+    if known:
+        parts.append(
+            f"parameters of the {label} API that rtlab passes through without modelling "
+            f"(the emulator ignores them): {', '.join(map(repr, known))}"
+        )
+    if unknown:
+        hints = []
+        vocabulary = {name for names in _KNOWN.values() for name in names} | set(_wire.GA_KEYS)
+        for name in unknown:
+            last = name.rpartition(".")[2]
+            match = difflib.get_close_matches(last, sorted(vocabulary), n=1, cutoff=0.6)
+            hints.append(f"{name!r}" + (f" (did you mean {match[0]!r}?)" if match else ""))
+        parts.append(
+            f"keys rtlab does not know as {label} parameters (a typo, or newer than rtlab): "
+            + ", ".join(hints)
+        )
+    return names, "; ".join(parts)
+
+
+def _unmodelled_warning(found: _wire.Read) -> UnmodelledFieldWarning:
+    names, text = _unmodelled_text(found)
+    return UnmodelledFieldWarning(
+        names, found.api,
+        f"Session.from_event kept {len(names)} field(s) it does not model, {text}. "
+        f"to_event(api={found.api!r}) sends them back unchanged (Session.unmodelled lists "
+        "them); pass strict=True to make this an error.",
+    )  # fmt: skip
+
+
+def _unmodelled_error(cls: type[Session], payload: Any, found: _wire.Read) -> ConfigError:
+    names, text = _unmodelled_text(found)
+    first: ConfigError | None = None
+    try:  # the first one, with its own message ("did you mean ...")
+        cls.model_validate(_wire.read(payload, strict=True).fields)
+    except ConfigError as exc:
+        first = exc
+    head = f"{first} " if first is not None else ""
+    error = ConfigError(
+        first.field if first is not None else names[0],
+        first.value if first is not None else found.unmodelled[next(iter(found.unmodelled))],
+        "only the parameters rtlab models (strict=True)", owner="Session.from_event",
+        message=f"{head}The session holds {len(names)} field(s) rtlab does not model, {text}. "
+        "Pass strict=False to keep them (with a warning) and send them back unchanged.",
+    )  # fmt: skip
+    error.__cause__ = first
+    return error
+
+
+def known_paths(api: Literal["beta", "ga"]) -> dict[str, str]:
+    """Every session key rtlab knows in one API's shape: path -> how rtlab treats it.
+
+    ``"modelled"`` (a field of :class:`Session` or of its parts), ``"passed through"``
+    (:data:`rtlab._wire.PASSED`: kept and sent back unchanged, with everything under it) or
+    ``"read only"`` (describes the server's object; never kept). Paths are dotted; ``[]`` is
+    a list item and ``@tag`` the member of a union tagged by ``type``. The drift test walks
+    the ``openai`` package's session types and fails on any key not covered here.
+
+    Examples
+    --------
+    >>> known_paths("ga")["audio.input.turn_detection@server_vad.silence_duration_ms"]
+    'modelled'
+    >>> known_paths("ga")["audio.input.transcription.languages"]
+    'passed through'
+    >>> known_paths("beta")["turn_detection.eagerness"]
+    'modelled'
+    """
+    if api not in ("beta", "ga"):
+        raise ConfigError("api", api, "'beta' or 'ga'", owner="known_paths")
+    out: dict[str, str] = {}
+
+    def add(base: str, model: type[BaseModel]) -> None:
+        out[base] = "modelled"
+        out.update({f"{base}.{name}": "modelled" for name in model.model_fields})
+
+    if api == "beta":
+        out.update({name: "modelled" for name in Session.model_fields})
+        for model in _TURN_DETECTION_KINDS.values():
+            add("turn_detection", model)
+        for name, model in _NESTED.items():
+            add(name, model)
+        add("tools[]", Tool)
+    else:
+        top = ("type", "id", "model", "instructions", "output_modalities", "max_output_tokens")
+        out.update({name: "modelled" for name in top})
+        for side in ("input", "output"):
+            out[f"audio.{side}.format"] = "modelled"
+            for spec in _wire.GA_FORMATS.values():
+                out.update(
+                    {f"audio.{side}.format@{spec['type']}.{key}": "modelled" for key in spec}
+                )
+        for tag, model in _TURN_DETECTION_KINDS.items():
+            add(f"audio.input.turn_detection@{tag}", model)
+        for name, model in _NESTED.items():
+            add(".".join(_wire.NESTED_PATHS[name]["ga"]), model)
+        out.update({f"audio.output.{key}": "modelled" for key in _wire.GA_OUTPUT.values()})
+        add("tools[]@function", Tool)
+        out.update({"tool_choice": "modelled", "tool_choice@function.type": "modelled"})
+        out["tool_choice@function.name"] = "modelled"
+    out.update(dict.fromkeys(_wire.PASSED[api], "passed through"))
+    out.update(dict.fromkeys(_wire.READ_ONLY, "read only"))
+    return out
 
 
 # GA and shorthand names users reach for, mapped to the Session field (for "did you mean"),

@@ -5,16 +5,19 @@ Payload validity against the ``openai`` package's types is in test_session_opena
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import os
 import pickle
+import warnings
 
 import numpy as np
 import pydantic
 import pytest
 
 import rtlab
-from rtlab.errors import ConfigError
+from rtlab.errors import ConfigError, UnmodelledFieldWarning
 from rtlab.session import (
     FieldDroppedWarning,
     FrozenConfigError,
@@ -380,6 +383,14 @@ def test_from_event_rejects_what_is_not_a_session():
             },
             "audio.input.format",
         ),
+        ({"type": "realtime", "audio": {"input": [1]}}, "'audio.input' parameter"),
+        ({"type": "realtime", "tool_choice": {"type": "function"}}, "'tool_choice' parameter"),
+    ]:
+        with pytest.raises(ConfigError, match=pattern) as info:
+            Session.from_event(payload)
+        assert "tok" not in str(info.value)
+    # what rtlab does not model is an error only when strict (else it is kept: see below)
+    for payload, pattern in [
         (
             {
                 "type": "realtime",
@@ -391,11 +402,9 @@ def test_from_event_rejects_what_is_not_a_session():
             {"type": "realtime", "audio": {"output": {"voice": {"id": "voice_1234"}}}},
             "Custom voice",
         ),
-        ({"type": "realtime", "audio": {"input": [1]}}, "'audio.input' parameter"),
-        ({"type": "realtime", "tool_choice": {"type": "function"}}, "'tool_choice' parameter"),
     ]:
         with pytest.raises(ConfigError, match=pattern) as info:
-            Session.from_event(payload)
+            Session.from_event(payload, strict=True)
         assert "tok" not in str(info.value)
 
 
@@ -504,7 +513,7 @@ BAD = [
         "ServerVad",
         "prefix_padding_ms",
         -1,
-        "milliseconds >= 0",
+        "milliseconds in [0, 600000]",
     ),
     (
         lambda: ServerVad(silence_duration_ms=250.5),
@@ -865,12 +874,17 @@ def test_the_wire_keeps_apart_what_rtlab_does_not_model():
     }
     read = _wire.read(server)
     assert read.fields == {"input_audio_format": "g711_ulaw"}
-    assert read.unmodelled == {
-        "object": "realtime.session",
+    # by path in the payload's shape; 'object' describes the server's object: never kept
+    assert read.unmodelled == {("truncation",): "auto", ("audio", "input", "vad_mode"): "x"}
+    assert read.api == "ga"
+    with pytest.warns(UnmodelledFieldWarning):
+        session = Session.from_event(server)
+    assert session.unset("input_audio_format") != Session()  # the kept keys count
+    assert session.to_event(api="ga")["session"] == {
+        "type": "realtime",
         "truncation": "auto",
-        "audio": {"input": {"vad_mode": "x"}},
+        "audio": {"input": {"format": {"type": "audio/pcmu"}, "vad_mode": "x"}},
     }
-    assert Session.from_event(server) == Session(input_audio_format="g711_ulaw")
 
 
 def test_field_metadata_is_written_once_and_read_everywhere():
@@ -886,3 +900,268 @@ def test_field_metadata_is_written_once_and_read_everywhere():
     # the docstring's Parameters are written from the fields
     assert "threshold : a float in [0.0, 1.0], default 0.5" in ServerVad.__doc__
     assert "Only the beta API has it." in Session.__doc__
+
+
+# ------------------------------------------------- nothing read is dropped silently (#13)
+
+GA_WITH_NEWER_FIELDS = {
+    "type": "session.update",
+    "session": {
+        "type": "realtime",
+        "include": ["item.input_audio_transcription.logprobs"],
+        "truncation": {"type": "retention_ratio", "retention_ratio": 0.5},
+        "prompt": {"id": "pmpt_1", "variables": {"city": "Paris"}},
+        "audio": {
+            "input": {
+                "format": {"type": "audio/pcmu"},
+                "transcription": {
+                    "model": "gpt-4o-transcribe",
+                    "languages": ["en", "de"],
+                    "keywords": ["rtlab"],
+                    "delay": "low",
+                },
+                "noise_reduction": {"type": "far_field", "strength": 0.7},
+                "turn_detection": {"type": "server_vad", "silence_duration": 900},
+            },
+            "output": {"voice": {"id": "voice_1234"}},
+        },
+        "tools": [{"type": "mcp", "server_label": "crm", "server_url": "https://crm.example"}],
+        "tool_choice": {"type": "mcp", "server_label": "crm", "name": "lookup"},
+    },
+}
+GA_KEPT = {
+    "include",
+    "truncation",
+    "prompt",
+    "audio.input.transcription.languages",
+    "audio.input.transcription.keywords",
+    "audio.input.transcription.delay",
+    "audio.input.noise_reduction.strength",
+    "audio.input.turn_detection.silence_duration",
+    "audio.output.voice",
+    "tools",
+    "tool_choice",
+}
+
+
+def _ga_read(**kwargs):
+    with pytest.warns(UnmodelledFieldWarning) as caught:
+        session = Session.from_event(json.loads(json.dumps(GA_WITH_NEWER_FIELDS)), **kwargs)
+    assert len(caught) == 1
+    return session, caught[0].message
+
+
+def test_from_event_keeps_what_it_does_not_model_and_says_so():
+    session, warning = _ga_read()
+    assert isinstance(warning, UserWarning)
+    assert set(warning.fields) == GA_KEPT and warning.api == "ga"
+    text = str(warning)
+    for name in GA_KEPT:
+        assert repr(name) in text, name
+    # the typo is told apart from the newer API parameters, with the fix
+    assert "did you mean 'silence_duration_ms'?" in text
+    assert session.unmodelled_api == "ga" and set(session.unmodelled) == GA_KEPT
+    # what it models is read as usual
+    assert session.input_audio_format == "g711_ulaw"
+    assert session.input_audio_transcription == Transcription(model="gpt-4o-transcribe")
+    assert session.turn_detection == ServerVad()
+    assert "tools" not in session.model_fields_set and "voice" not in session.model_fields_set
+
+
+def test_to_event_sends_the_kept_fields_back_unchanged_in_their_shape():
+    session, _ = _ga_read()
+    sent = session.to_event(api="ga")["session"]
+    given = GA_WITH_NEWER_FIELDS["session"]
+    for key in ("include", "truncation", "prompt", "tools", "tool_choice"):
+        assert sent[key] == given[key], key
+    audio_in = sent["audio"]["input"]
+    assert audio_in["transcription"] == given["audio"]["input"]["transcription"]
+    assert audio_in["noise_reduction"] == given["audio"]["input"]["noise_reduction"]
+    assert audio_in["turn_detection"]["silence_duration"] == 900  # the typo goes back as typed
+    assert sent["audio"]["output"]["voice"] == {"id": "voice_1234"}
+    # and reads back to an equal session (warn=False: no warning, the same fields kept)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = Session.from_event(sent, warn=False)
+    assert again == session and hash(again) == hash(session)
+
+
+def test_beta_fields_it_does_not_model_are_kept_too():
+    beta = {
+        "turn_detection": {"type": "server_vad", "silence_duration": 900, "threshold": 0.6},
+        "input_audio_transcription": {"model": "whisper-1", "languages": ["en"]},
+        "tools": [{"type": "function", "name": "f", "strict": True}],
+        "speculative": {"depth": 2},
+        "object": "realtime.session",  # the server's object type: not configuration
+    }
+    with pytest.warns(UnmodelledFieldWarning, match="did you mean 'silence_duration_ms'") as info:
+        session = Session.from_event(beta)
+    assert set(info[0].message.fields) == {
+        "turn_detection.silence_duration",
+        "input_audio_transcription.languages",
+        "tools[0].strict",
+        "speculative",
+    }
+    assert session.turn_detection == ServerVad(threshold=0.6)
+    sent = session.to_event(api="beta")["session"]
+    assert sent["turn_detection"]["silence_duration"] == 900
+    assert sent["input_audio_transcription"] == {"model": "whisper-1", "languages": ["en"]}
+    assert sent["tools"] == [{"type": "function", "name": "f", "strict": True}]
+    assert sent["speculative"] == {"depth": 2} and "object" not in sent
+    # the other shape has no counterpart rtlab knows: left out, one warning each, or an error
+    with pytest.warns(FieldDroppedWarning) as caught:
+        ga = session.to_event(api="ga")
+    assert {w.message.field for w in caught} == set(session.unmodelled)
+    assert "was read from a beta session" in str(caught[0].message)
+    assert "speculative" not in json.dumps(ga) and 'silence_duration"' not in json.dumps(ga)
+    with pytest.raises(ConfigError, match="was read from a beta session"):
+        session.to_event(api="ga", strict=True)
+
+
+def test_strict_names_every_field_it_does_not_model():
+    with pytest.raises(ConfigError) as info:
+        Session.from_event(GA_WITH_NEWER_FIELDS, strict=True)
+    text = str(info.value)
+    for name in GA_KEPT:
+        assert repr(name) in text, name
+    assert "'include' parameter of the GA session is unknown" in text  # the first, as before
+    with pytest.raises(ConfigError, match="'speculative'"):
+        Session.from_event({"voice": "ash", "speculative": 1, "kept": 2}, strict=True)
+
+
+def test_kept_fields_are_frozen_hashable_and_part_of_equality(tmp_path):
+    session, _ = _ga_read()
+    plain = Session.from_event(
+        {"type": "realtime", "audio": {"input": {"format": {"type": "audio/pcmu"}}}}
+    )
+    assert session != plain and session.unset("input_audio_format") != Session()
+    assert len({session, plain, _ga_read()[0]}) == 2
+    copy = session.unmodelled
+    copy["include"].append("x")
+    assert session.unmodelled["include"] == ["item.input_audio_transcription.logprobs"]
+    with pytest.raises(AttributeError):
+        session.unmodelled = {}  # type: ignore[misc]
+    with pytest.warns(FieldDroppedWarning, match="not written by save") as caught:
+        session.save(tmp_path / "s.json")
+    assert {w.message.field for w in caught} == GA_KEPT
+    assert "crm" not in " ".join(str(w.message) for w in caught)  # objects: named, not shown
+    again = pickle.loads(pickle.dumps(session))
+    assert again == session and again.unmodelled == session.unmodelled
+    assert "include" in repr(session) and "does not model" in repr(session)
+    page = session._repr_html_()
+    assert "audio.input.transcription.delay (ga, not modelled)" in page and "crm" not in page
+
+
+def test_replacing_a_field_drops_what_was_kept_under_it():
+    session, _ = _ga_read()
+    kept = session.replace(voice="marin", **{"input_audio_transcription.language": "en"})
+    assert "audio.input.transcription.languages" in kept.unmodelled
+    assert "audio.output.voice" not in kept.unmodelled  # voice was replaced
+    assert kept.to_event(api="ga")["session"]["audio"]["output"]["voice"] == "marin"
+    new = session.replace(input_audio_transcription=Transcription(model="whisper-1"))
+    assert not any(k.startswith("audio.input.transcription.") for k in new.unmodelled)
+    assert "include" in new.unmodelled
+    off = session.replace(input_audio_noise_reduction=None).unset("tools", "tool_choice")
+    assert "audio.input.noise_reduction.strength" not in off.unmodelled
+    assert "tools" not in off.unmodelled and "tool_choice" not in off.unmodelled
+
+
+def test_a_kept_key_goes_with_its_object_even_when_nothing_else_is_set():
+    with pytest.warns(UnmodelledFieldWarning):
+        session = Session.from_event(
+            {"type": "realtime", "audio": {"input": {"transcription": {"languages": ["en"]}}}}
+        )
+    # transcription is set, to an empty configuration: the kept key goes with it
+    assert session.to_event(api="ga")["session"]["audio"]["input"]["transcription"] == {
+        "languages": ["en"]
+    }
+
+
+def test_null_on_a_field_it_does_not_model_is_absent():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        session = Session.from_event({"type": "realtime", "include": None, "prompt": None})
+    assert session == Session() and session.unmodelled == {}
+
+
+# ----------------------------------------------- JSON a user can write: no raw tracebacks
+
+
+HUGE = int("9" * 400)
+DEEP_OBJECT = functools.reduce(lambda inner, _: {"a": inner}, range(1200), {})
+DEEP_LIST = functools.reduce(lambda inner, _: [inner], range(1200), [])
+DEEP_TEXT = '{"tracing": {"metadata": ' + '{"a": ' * 1200 + "1" + "}" * 1200 + "}}"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "allowed"),
+    [
+        # a 400-digit integer (accepted before: silence_duration_ms had no upper bound)
+        ({"turn_detection": {"type": "server_vad", "silence_duration_ms": HUGE}},
+         "silence_duration_ms", "in [0, 600000]"),
+        ('{"turn_detection": {"type": "server_vad", "prefix_padding_ms": ' + "9" * 400 + "}}",
+         "prefix_padding_ms", "in [0, 600000]"),
+        # 1e30 ms (accepted before, then an OverflowError in detect)
+        ({"turn_detection": {"type": "server_vad", "silence_duration_ms": 1e30}},
+         "silence_duration_ms", "in [0, 600000]"),
+        ({"type": "realtime", "audio": {"input": {"turn_detection": {
+            "type": "server_vad", "prefix_padding_ms": 1e30}}}},
+         "prefix_padding_ms", "in [0, 600000]"),
+        ({"modalities": [["text"]]}, "modalities", "['text'] or ['text', 'audio']"),
+        ({"type": "realtime", "output_modalities": [["text"]]}, "output_modalities", "['audio']"),
+        # nesting deeper than Python's recursion limit (a RecursionError before)
+        ({"tracing": {"metadata": DEEP_OBJECT}}, "tracing.metadata", "nested at most"),
+        ({"tools": [{"type": "function", "name": "f", "parameters": {"p": DEEP_LIST}}]},
+         "tools[0]", "nested at most"),
+        ({"type": "realtime", "prompt": {"id": "p", "variables": DEEP_OBJECT}}, "prompt.variables",
+         "nested at most"),
+        (DEEP_TEXT, "payload", "nested at most"),
+        ('{"speed": ' + "9" * 5000 + "}", "payload", "at most 4300 digits"),
+        # NaN and infinities
+        ({"turn_detection": {"type": "server_vad", "threshold": math.nan}}, "threshold",
+         "[0.0, 1.0]"),
+        ('{"speed": Infinity}', "speed", "[0.25, 1.5]"),
+        ({"turn_detection": {"type": "server_vad", "silence_duration_ms": math.inf}},
+         "silence_duration_ms", "in [0, 600000]"),
+        ({"tracing": {"metadata": {"x": math.nan}}}, "metadata", "a JSON object"),
+        ({"type": "realtime", "audio": {"input": {"noise_reduction": {
+            "type": "near_field", "strength": math.nan}}}},
+         "audio.input.noise_reduction.strength", "finite JSON numbers"),
+    ],
+)  # fmt: skip
+def test_json_a_user_can_write_gives_a_config_error(payload, field, allowed):
+    with pytest.raises(ConfigError) as info, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnmodelledFieldWarning)
+        Session.from_event(payload)
+    assert info.value.field.startswith(field), (info.value.field, str(info.value))
+    assert allowed in str(info.value) and allowed in info.value.allowed
+    assert len(str(info.value)) < 600
+
+
+def test_python_values_out_of_bounds_give_a_config_error():
+    for kwargs in (
+        {"silence_duration_ms": HUGE},
+        {"silence_duration_ms": 1e30},
+        {"prefix_padding_ms": -HUGE},
+        {"silence_duration_ms": math.inf},
+    ):
+        with pytest.raises(ConfigError, match=r"in \[0, 600000\]"):
+            ServerVad(**kwargs)
+    with pytest.raises(ConfigError, match="nested at most 100 levels") as info:
+        Tracing(metadata=DEEP_OBJECT)
+    assert info.value.field.startswith("metadata")
+    with pytest.raises(ConfigError, match="nested at most 100 levels"):
+        Tool(name="f", parameters={"p": DEEP_LIST})
+    # the bound is written once, in the field, with its reason
+    from rtlab.session import limits, meta
+
+    assert limits(ServerVad, "silence_duration_ms") == (0, 600_000)
+    assert "documents no maximum" in meta(ServerVad, "prefix_padding_ms")["bound"]
+    ServerVad(silence_duration_ms=600_000, prefix_padding_ms=600_000)  # the bound itself is fine
+
+
+def test_a_deep_session_file_is_a_config_error(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text(DEEP_TEXT, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"deep\.json is not valid JSON: it must be JSON nested"):
+        Session.load(path)

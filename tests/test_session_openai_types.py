@@ -14,6 +14,7 @@ import inspect
 import json
 import math
 import re
+import types
 import typing
 import warnings
 from pathlib import Path
@@ -21,7 +22,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openai.types.beta.realtime import session as beta_session_model
 from openai.types.beta.realtime import session as beta_session_types
+from openai.types.beta.realtime import session_create_params as beta_create
+from openai.types.beta.realtime import session_create_response as beta_create_response
 from openai.types.beta.realtime import session_update_event_param as beta_param
 from openai.types.beta.realtime.session_created_event import SessionCreatedEvent as BetaCreated
 from openai.types.beta.realtime.session_update_event import SessionUpdateEvent as BetaEvent
@@ -32,18 +36,25 @@ from openai.types.realtime import (
     RealtimeAudioConfigOutput,
     RealtimeFunctionTool,
     RealtimeSessionCreateRequest,
+    RealtimeSessionCreateResponse,
     SessionCreatedEvent,
 )
 from openai.types.realtime import realtime_audio_config_input_param as ga_input_param
 from openai.types.realtime import realtime_audio_formats_param as ga_formats
 from openai.types.realtime import realtime_audio_input_turn_detection as ga_td
 from openai.types.realtime import realtime_session_create_request_param as ga_request_param
+from openai.types.realtime import (
+    realtime_transcription_session_create_request_param as ga_transcription_param,
+)
 from openai.types.realtime import session_update_event_param as ga_param
 from openai.types.realtime.realtime_tracing_config import TracingConfiguration
 from openai.types.realtime.session_update_event import SessionUpdateEvent as GaEvent
+from pydantic import BaseModel as PydanticModel
 from pydantic import TypeAdapter, ValidationError
+from typing_extensions import is_typeddict
 
-from rtlab.errors import ConfigError
+from rtlab import _wire
+from rtlab.errors import ConfigError, UnmodelledFieldWarning
 from rtlab.session import (
     BETA_MODELS,
     VOICES,
@@ -55,6 +66,7 @@ from rtlab.session import (
     Tool,
     Tracing,
     Transcription,
+    known_paths,
 )
 
 # ------------------------------------------------------------------------------ the oracle
@@ -490,7 +502,10 @@ def test_ga_server_event_with_extra_fields_parses_tolerantly():
     }
     typed = SessionCreatedEvent.model_validate(server)  # the package reads it
     assert isinstance(typed.session, RealtimeSessionCreateRequest)
-    session = Session.from_event(server)
+    with pytest.warns(UnmodelledFieldWarning, match="'truncation'") as caught:
+        session = Session.from_event(server)
+    assert [w.message.fields for w in caught] == [("truncation",)]
+    assert session.unmodelled == {"truncation": "auto"}  # nulls and 'object' are not kept
     assert session.id == "sess_C9x"
     assert session.turn_detection == ServerVad(silence_duration_ms=200, idle_timeout_ms=None)
     assert (
@@ -502,7 +517,8 @@ def test_ga_server_event_with_extra_fields_parses_tolerantly():
         and session.voice == "alloy"
         and session.modalities == ("text", "audio")
     )
-    assert Session.from_event(typed) == session
+    with pytest.warns(UnmodelledFieldWarning):
+        assert Session.from_event(typed) == session
     with pytest.raises(ConfigError, match="'object' parameter of the GA session is unknown"):
         Session.from_event(server, strict=True)
     # sending it back: the server's id has no place in session.update
@@ -758,3 +774,287 @@ def test_repr_evaluates_to_an_equal_session(session):
 def test_float_fields_are_json_exact():
     session = Session(speed=0.1 + 0.2, turn_detection=ServerVad(threshold=math.pi / 4))
     assert Session.from_event(json.loads(json.dumps(session.to_event(api="ga")))) == session
+
+
+# ------------------------------------------ drift: every key of the openai session types
+
+# The session types of the installed package, per API shape: the session.update params,
+# the session models of server events, and the session create / client-secret types.
+# (GA transcription sessions, the other member of the GA session.update union, are not
+# realtime sessions: Session.from_event rejects them with a ConfigError.)
+
+OPENAI_SESSION_TYPES = {
+    "ga": [
+        ga_request_param.RealtimeSessionCreateRequestParam,
+        RealtimeSessionCreateRequest,
+        RealtimeSessionCreateResponse,
+    ],
+    "beta": [
+        beta_param.Session,
+        beta_session_model.Session,
+        beta_create.SessionCreateParams,
+        beta_create_response.SessionCreateResponse,
+    ],
+}
+
+
+def _unwrap(tp):
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated or str(origin).endswith(("Required", "NotRequired")):
+            tp = typing.get_args(tp)[0]
+        else:
+            return tp
+
+
+def _fields(tp) -> dict:
+    """The keys of a TypedDict or an openai model (by their JSON names), else {}."""
+    if is_typeddict(tp):
+        return typing.get_type_hints(tp, include_extras=True)
+    if isinstance(tp, type) and issubclass(tp, PydanticModel):
+        return {info.alias or name: info.annotation for name, info in tp.model_fields.items()}
+    return {}
+
+
+def _tag(tp):
+    """The single ``type`` literal of an object type (its union tag), else None."""
+    hint = _fields(tp).get("type")
+    if hint is None:
+        return None
+    hint = _unwrap(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):  # Optional[Literal[...]]
+        members = [_unwrap(a) for a in typing.get_args(hint) if a is not type(None)]
+        hint = members[0] if len(members) == 1 else hint
+    args = typing.get_args(hint) if typing.get_origin(hint) is typing.Literal else ()
+    return args[0] if len(args) == 1 else None
+
+
+def walk(tp, prefix: str = "", out: dict | None = None, depth: int = 0) -> dict:
+    """Every key path under ``tp``: path -> annotation (``[]`` list item, ``@tag`` union member)."""
+    out = {} if out is None else out
+    assert depth < 30, prefix  # the session types are not recursive
+    tp = _unwrap(tp)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        members = [_unwrap(a) for a in args if a is not type(None)]
+        objects = [m for m in members if _fields(m)]
+        for member in members:
+            tag = _tag(member) if len(objects) > 1 and _fields(member) else None
+            if tag is not None:
+                out.setdefault(f"{prefix}@{tag}", member)
+                walk(member, f"{prefix}@{tag}", out, depth + 1)
+            else:
+                walk(member, prefix, out, depth + 1)
+        return out
+    if origin is not None and getattr(origin, "__name__", "") in (
+        "list", "List", "Iterable", "Sequence", "SequenceNotStr", "tuple",
+    ):  # fmt: skip
+        return walk(args[0], f"{prefix}[]", out, depth + 1)
+    for name, hint in _fields(tp).items():
+        path = f"{prefix}.{name}" if prefix else name
+        out.setdefault(path, hint)
+        walk(hint, path, out, depth + 1)
+    return out
+
+
+def _strip_tags(path: str) -> str:
+    return re.sub(r"@[^.\[\]]+", "", path)
+
+
+def uncovered(paths, known: dict[str, str]) -> list[str]:
+    """The paths rtlab neither models nor passes through (nor knows as read-only)."""
+    missing = []
+    for path in paths:
+        parts = path.split(".")
+        prefixes = [".".join(parts[:n]) for n in range(1, len(parts))]
+        if path in known or _strip_tags(path) in known:
+            continue
+        if any(known.get(p) in ("passed through", "read only") for p in prefixes):
+            continue
+        stripped_known = {_strip_tags(k) for k in known}
+        if any(k.startswith((path + ".", path + "[]", path + "@")) for k in known) or any(
+            k.startswith((_strip_tags(path) + ".", _strip_tags(path) + "[]"))
+            for k in stripped_known
+        ):
+            continue  # a container of known keys (audio, audio.input, tools[]@function, ...)
+        missing.append(path)
+    return sorted(missing)
+
+
+def openai_paths(api: str) -> dict:
+    out: dict = {}
+    for tp in OPENAI_SESSION_TYPES[api]:
+        walk(tp, "", out)
+    return out
+
+
+def test_the_walk_reaches_nested_keys():
+    ga = openai_paths("ga")
+    # nested objects, list items, tagged union members, the new transcription fields
+    for path in (
+        "audio.input.turn_detection@server_vad.idle_timeout_ms",
+        "audio.input.transcription.languages",
+        "audio.input.transcription.keywords",
+        "audio.input.transcription.delay",
+        "audio.input.noise_reduction.strength",
+        "tools[]@mcp.server_label",
+        "tools[]@function.parameters",
+        "tool_choice@function.name",
+        "truncation.token_limits.post_instructions",
+        "audio.output.voice.id",
+        "object",
+    ):
+        assert path in ga, path
+    beta = openai_paths("beta")
+    assert "turn_detection.eagerness" in beta and "client_secret.expires_after.seconds" in beta
+    assert len(ga) > 80 and len(beta) > 30
+
+
+@pytest.mark.parametrize("api", ["ga", "beta"])
+def test_every_key_of_the_openai_session_types_is_modelled_or_passed_through(api):
+    missing = uncovered(openai_paths(api), known_paths(api))
+    assert not missing, (
+        f"The installed openai package's {api} session types have keys rtlab neither models "
+        f"nor passes through: {missing}. Model them in rtlab.session, or list them in "
+        "rtlab._wire.PASSED (kept and sent back unchanged)."
+    )
+
+
+def test_the_drift_check_fails_when_rtlab_forgets_a_key(monkeypatch):
+    # a passed-through key forgotten
+    shrunk = {
+        k: v for k, v in _wire.PASSED["ga"].items() if k != "audio.input.transcription.keywords"
+    }
+    monkeypatch.setitem(_wire.PASSED, "ga", shrunk)
+    assert uncovered(openai_paths("ga"), known_paths("ga")) == [
+        "audio.input.transcription.keywords"
+    ]
+    monkeypatch.undo()
+    # a modelled field forgotten (Transcription without 'prompt')
+    fields = {k: v for k, v in Transcription.model_fields.items() if k != "prompt"}
+    monkeypatch.setattr(Transcription, "model_fields", fields)
+    assert uncovered(openai_paths("ga"), known_paths("ga")) == ["audio.input.transcription.prompt"]
+    assert uncovered(openai_paths("beta"), known_paths("beta")) == [
+        "input_audio_transcription.prompt"
+    ]
+    monkeypatch.undo()
+    assert uncovered(openai_paths("ga"), known_paths("ga")) == []
+
+
+def test_the_drift_check_fails_on_a_new_openai_field():
+    # an openai upgrade that adds a key deep inside the session (synthetic TypedDicts)
+    def grown(base, name, **new):
+        hints = typing.get_type_hints(base, include_extras=True)
+        return typing.TypedDict(name, {**hints, **new}, total=False)
+
+    transcription = grown(ga_input_param.AudioTranscriptionParam, "T", vocabulary_boost=float)
+    audio_input = grown(
+        ga_input_param.RealtimeAudioConfigInputParam, "I", transcription=transcription
+    )
+    audio = typing.TypedDict("A", {"input": audio_input}, total=False)  # noqa: UP013
+    session = grown(
+        ga_request_param.RealtimeSessionCreateRequestParam,
+        "S",
+        audio=audio,
+        speculative_decoding=bool,
+    )
+    paths = walk(session)
+    assert uncovered(paths, known_paths("ga")) == [
+        "audio.input.transcription.vocabulary_boost",
+        "speculative_decoding",
+    ]
+
+
+def test_the_ga_session_update_union_is_realtime_or_transcription():
+    members = set(
+        typing.get_args(typing.get_type_hints(ga_param.SessionUpdateEventParam)["session"])
+    )
+    assert members == {
+        ga_request_param.RealtimeSessionCreateRequestParam,
+        ga_transcription_param.RealtimeTranscriptionSessionCreateRequestParam,
+    }
+    with pytest.raises(ConfigError, match="Transcription sessions are not modelled"):
+        Session.from_event({"type": "session.update", "session": {"type": "transcription"}})
+
+
+def _sample(tp):
+    """A small valid-looking JSON value of an openai type (required keys of objects only)."""
+    tp = _unwrap(tp)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        members = [a for a in args if a is not type(None)]
+        return _sample(members[0])
+    if origin is typing.Literal:
+        return args[0]
+    if tp in (str, bool, int, float):
+        return {str: "x", bool: True, int: 1, float: 0.5}[tp]
+    if origin is not None and getattr(origin, "__name__", "") in (
+        "list", "List", "Iterable", "Sequence", "SequenceNotStr",
+    ):  # fmt: skip
+        return [_sample(args[0])]
+    if is_typeddict(tp):
+        hints = typing.get_type_hints(tp, include_extras=True)
+        required = [k for k, h in hints.items() if str(typing.get_origin(h)).endswith(".Required")]
+        return {k: _sample(hints[k]) for k in required}
+    return {"k": "v"}
+
+
+# a GA session where the objects holding passed-through keys are on
+GA_BASE = {
+    "type": "realtime",
+    "audio": {
+        "input": {
+            "transcription": {"model": "gpt-4o-transcribe"},
+            "noise_reduction": {"type": "near_field"},
+        },
+        "output": {},
+    },
+}
+
+
+def _put(body: dict, path: str, value) -> None:
+    *parents, last = path.split(".")
+    for key in parents:
+        body = body.setdefault(key, {})
+    if last.endswith("]@mcp"):
+        body[last.partition("[")[0]] = [value]
+    else:
+        body[last.partition("@")[0]] = value
+
+
+@pytest.mark.parametrize("path", sorted(_wire.PASSED["ga"]))
+def test_each_passed_through_key_goes_back_unchanged(path):
+    paths = openai_paths("ga")
+    value = _sample(paths[path])
+    if path == "audio.output.voice.id":
+        path, value = "audio.output.voice", {"id": "voice_1234"}
+    body = json.loads(json.dumps(GA_BASE))
+    _put(body, path, value)
+    with pytest.warns(UnmodelledFieldWarning) as caught:
+        session = Session.from_event({"type": "session.update", "session": body})
+    assert len(caught) == 1 and "does not know" not in str(caught[0].message)
+    sent = session.to_event(api="ga")["session"]
+    assert sent == json.loads(json.dumps(body)) or _drop_empty(sent) == _drop_empty(body)
+    check_ga({"type": "session.update", "session": sent})
+    assert Session.from_event(sent, warn=False) == session
+    # neither API has the other's counterpart: the beta event leaves it out, and says so
+    with pytest.warns(FieldDroppedWarning, match="was read from a ga session"):
+        beta = session.unset("model").to_event(api="beta")
+    assert json.dumps(value) not in json.dumps(beta) or value in (True, 1, 0.5, "x")
+
+
+def _drop_empty(body):
+    if isinstance(body, dict):
+        return {k: _drop_empty(v) for k, v in body.items() if v != {}}
+    return body
+
+
+def test_passed_through_keys_have_no_counterpart_in_the_other_shape():
+    beta = set(openai_paths("beta"))
+    for path in _wire.PASSED["ga"]:
+        counterpart = path
+        for name, where in _wire.NESTED_PATHS.items():
+            ga_base = ".".join(where["ga"])
+            if path.startswith(ga_base + "."):
+                counterpart = name + path[len(ga_base) :]
+        assert counterpart not in beta, path
