@@ -32,6 +32,7 @@ from rtlab.errors import (
     ModelNotFoundError,
     ProtocolError,
     RtlabError,
+    UnmodelledFieldWarning,
 )
 
 __version__ = "0.1.0"
@@ -108,6 +109,7 @@ __all__ = [
     "ModelNotFoundError",
     "ProtocolError",
     "RtlabError",
+    "UnmodelledFieldWarning",
     "__version__",
     *sorted(_ATTRIBUTES),
     *sorted(_SUBMODULES),

@@ -339,7 +339,7 @@ def _effective_session(log: EventLog, sent: Session) -> Session:
 
     for event in log.of_type("session.updated"):
         try:
-            return Session.from_event(event)
+            return Session.from_event(event, warn=False)
         except (ValueError, TypeError):  # an unexpected shape: fall back to what was sent
             break
     return sent
@@ -948,7 +948,7 @@ def _session_defaults(recordings: list[_Recording]) -> dict[str, Any]:
     for r in recordings:
         if r.created:
             try:
-                session = Session.from_event(r.created)
+                session = Session.from_event(r.created, warn=False)
             except (ValueError, TypeError):
                 continue
             td = session.turn_detection
@@ -1221,7 +1221,7 @@ def _report(
         if not r.created:
             continue
         try:
-            created.append(Session.from_event(r.created))
+            created.append(Session.from_event(r.created, warn=False))
         except (ValueError, TypeError):
             continue
     for path, value in checks:

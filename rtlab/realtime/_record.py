@@ -634,7 +634,7 @@ def record_file(
             raise ConfigError(
                 "session_path", str(session_path), "a JSON file with a session", owner="record_file"
             ) from exc
-        session = Session.from_event(payload)
+        session = Session.from_event(payload, warn=False)
     return record(
         path,
         session,
