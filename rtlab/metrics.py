@@ -137,6 +137,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from rtlab.annotation import Annotation
+    from rtlab.duplex import ConversationTruth
     from rtlab.events import EventLog
 
 __all__ = [
@@ -243,7 +244,7 @@ def _turns_matched(
 
 def score(
     log: EventLog,
-    truth: Annotation,
+    truth: Annotation | ConversationTruth,
     *,
     collar_ms: float = 0.0,
     hop_ms: float | None = None,
