@@ -477,3 +477,34 @@ def test_sweep_runner_runs_and_loads_a_row_into_a_tuner():
     assert runner.tuner is tuner  # the same Tuner, loaded with the new row
     assert tuner.value == runner.session_for(last)
     assert tuner.image.value != image
+
+
+def test_sweep_runner_axes_show_short_names_and_pareto_labels_do_not_overlap():
+    runner = SweepRunner(["ami-debug/trn04", "ami-debug/trn05"], progress=False)
+    runner.threshold_values.value = "0.3, 0.4, 0.5, 0.6, 0.7"
+    runner.silence_duration_ms_values.value = "200:1400:200"
+    runner.use_prefix_padding_ms.value = True
+    runner.run()
+    # short names shown, the full columns as values
+    assert sorted(runner.x.options) == [
+        ("prefix_padding_ms", "param_turn_detection.prefix_padding_ms"),
+        ("silence_duration_ms", "param_turn_detection.silence_duration_ms"),
+        ("threshold", "param_turn_detection.threshold"),
+    ]
+    assert runner.x.value == "param_turn_detection.silence_duration_ms"
+    assert runner.y.value == "param_turn_detection.threshold"
+    assert runner.x.label == "silence_duration_ms"
+    # the front is numbered as in the rows list; no two numbers cover each other
+    front = rtlab.pareto(runner.summary)
+    labels = runner.pareto_labels
+    assert 2 <= len(labels) <= min(8, len(front))
+    ids = {int(text.get_text().split()[0].lstrip("#")) for text in labels}
+    assert ids <= set(front["config_id"])
+    row_ids = {value for _, value in runner.rows.options}
+    assert ids <= row_ids
+    fig = labels[0].figure
+    renderer = fig.canvas.get_renderer()
+    boxes = [text.get_window_extent(renderer) for text in labels]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
