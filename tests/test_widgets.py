@@ -508,3 +508,32 @@ def test_sweep_runner_axes_show_short_names_and_pareto_labels_do_not_overlap():
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), (a, b)
+
+
+def test_builder_sections_flag_errors_and_error_labels_take_no_room_when_empty():
+    builder = SessionBuilder(Session(turn_detection=ServerVad()))
+    titles = list(builder.sections.titles)
+    assert titles[0] == "Turn detection" and builder.sections.selected_index == 0
+    assert len(titles) == 6 and not any("⚠" in t for t in titles)
+    label = builder.error_labels["turn_detection.threshold"]
+    assert label.layout.display == "none"
+    # every field sits in a section
+    placed = [
+        child
+        for section in builder.sections.children
+        for box in section.children
+        for child in ([box, *box.children] if hasattr(box, "children") else [box])
+    ]
+    for path, widget in builder._fields.items():
+        holders = [c for c in placed if c is widget or widget in getattr(c, "children", ())]
+        assert holders, path
+
+    builder.threshold.value = 1.5
+    assert builder.sections.titles[0] == "⚠ Turn detection"
+    assert label.layout.display == "" and "Got 1.5" in label.value
+    builder.temperature.value = "9"
+    assert builder.sections.titles[3] == "⚠ Model and responses"
+    builder.threshold.value = 0.6
+    builder.temperature.value = ""
+    assert not any("⚠" in t for t in builder.sections.titles)
+    assert label.layout.display == "none" and label.value == ""

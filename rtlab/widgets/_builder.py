@@ -149,7 +149,7 @@ class SessionBuilder(w.VBox):
     """A form for every field of a :class:`rtlab.Session`, with a live ``session.update`` preview.
 
     The form is a view of :class:`~rtlab.Session`: every change builds a new session with the
-    core validation. A value the session rejects is shown next to its field (the
+    core validation. A value the session rejects is shown under its field (the
     :class:`~rtlab.errors.ConfigError` message, naming the value and what is allowed) and
     :attr:`value` keeps the last valid session. The preview shows the beta or GA
     ``session.update`` event (``api`` toggle), the fields one API drops, a button that copies
