@@ -345,6 +345,13 @@ def test_session_builder_preview_beside_the_fields(playwright_sync, tmp_path):
             threshold = page.locator(".rtlab-session-builder pre.rtlab-json").first
             assert '"threshold": 0.55' in (threshold.text_content() or "")
             assert page.locator(".rtlab-session-builder .widget-text input").first.is_visible()
+            # every section, opened, still fits (the tallest holds the instructions box)
+            sections = page.locator(".rtlab-session-builder .rtlab-sections").first
+            for title in ("Model and responses", "Tools and limits", "Audio"):
+                sections.get_by_text(title, exact=True).first.click()
+                page.wait_for_timeout(400)
+                assert_fits(page, builder, f"the SessionBuilder with {title} open")
+                page.screenshot(path=str(SCREENSHOTS / f"01_session_builder_{title[:5]}.png"))
         except BaseException:
             with contextlib.suppress(Exception):
                 page.screenshot(path=str(SCREENSHOTS / "01_failure.png"), full_page=True)

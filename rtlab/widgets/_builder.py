@@ -452,7 +452,7 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
             children=[w.VBox(sections[title]) for title, _paths in self._groups],
             titles=[title for title, _paths in self._groups],
             selected_index=0,
-            layout=w.Layout(width="100%"),
+            layout=w.Layout(width="calc(100% - 6px)"),
         )
         self.sections.add_class("rtlab-sections")
         form = w.VBox(

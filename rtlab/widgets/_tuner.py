@@ -137,7 +137,9 @@ class Tuner(w.VBox):
     options : EmulatorOptions, optional
         Passed to :func:`rtlab.detect`.
     figsize : (float, float), default (11, 5)
-        Size of the timeline, inches.
+        Size of the timeline, inches. In the browser the image shrinks (keeping its shape)
+        so that the whole Tuner, time axis and truth lanes included, fits the window: a
+        1280x800 JupyterLab window shows it without scrolling.
     dpi : float, default 80
         Resolution of the timeline image.
 
