@@ -119,6 +119,7 @@ __all__ = [
     "recommend",
     "sample_grid",
     "session_for",
+    "short_labels",
     "summarize",
     "sweep",
 ]
@@ -1182,6 +1183,64 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
     out = out.reset_index()
     out.attrs = dict(table.attrs)
     return out
+
+
+def short_labels(table: Any) -> Any:
+    """The table with short parameter names, for display (the data are not changed).
+
+    ``param_turn_detection.silence_duration_ms`` becomes ``silence_duration_ms`` (the
+    :data:`ALIASES` key), any other ``param_<path>`` becomes ``<path>``; a short name that
+    another column already has keeps its long name. A table of a sweep over the
+    ``turn_detection`` knobs then shows its metric columns beside the parameters instead of
+    behind long headers. Keep the long names for code (``session_for``, ``recommend`` and
+    the plots read them).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or pandas.Series
+        A :func:`sweep` or :func:`summarize` table (its columns are renamed), or one row of
+        one (its index is renamed).
+
+    Returns
+    -------
+    pandas.DataFrame or pandas.Series
+        A renamed copy.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"param_turn_detection.silence_duration_ms": [300, 800],
+    ...                       "param_input_audio_format": ["pcm16", "g711_ulaw"],
+    ...                       "false_cutoff_rate": [0.4, 0.1]})
+    >>> list(short_labels(table).columns)
+    ['silence_duration_ms', 'input_audio_format', 'false_cutoff_rate']
+    >>> list(short_labels(table.iloc[0]).index)
+    ['silence_duration_ms', 'input_audio_format', 'false_cutoff_rate']
+    """
+    import pandas as pd
+
+    if isinstance(table, pd.Series):
+        labels = list(table.index)
+    elif isinstance(table, pd.DataFrame):
+        labels = list(table.columns)
+    else:
+        raise ConfigError(
+            "table", table, "a pandas.DataFrame or Series from sweep()", owner="short_labels"
+        )
+    alias_of = {path: key for key, path in ALIASES.items()}
+    taken = set(labels)
+    rename: dict[Any, str] = {}
+    for label in labels:
+        if not (isinstance(label, str) and label.startswith(_PARAM)):
+            continue
+        path = label[len(_PARAM) :]
+        short = alias_of.get(path, path)
+        if short not in taken:
+            rename[label] = short
+            taken.add(short)
+    if isinstance(table, pd.Series):
+        return table.rename(index=rename)
+    return table.rename(columns=rename)
 
 
 def _check_table(table: Any, owner: str) -> None:

@@ -1,10 +1,20 @@
-"""The Tuner in a real browser: JupyterLab + headless Chromium driven by Playwright.
+"""The widgets in a real browser: JupyterLab + headless Chromium driven by Playwright.
 
 Starts JupyterLab (same Python environment) on a free loopback port with a random token
-on a copy of ``notebooks/``, opens notebook 03 in Debian's Chromium, runs every cell, waits
-for the Tuner to render (and checks that no widget failed to display), moves the threshold
-and silence sliders and checks that the timeline image and the metrics table change.
-Screenshots go to ``out/screenshots/``.
+on a copy of ``notebooks/``, in Debian's Chromium with a 1280x800 window (JupyterLab's
+file browser open, as a new user sees it):
+
+- notebook 03: runs every cell, waits for the Tuner to render (and checks that no widget
+  failed to display), checks that the whole Tuner, its timeline's time axis and truth lanes
+  included, fits the window without scrolling, moves the threshold and silence sliders and
+  checks that the timeline image and the metrics table change;
+- notebook 01: the SessionBuilder's JSON preview sits to the right of its fields and the
+  whole builder fits the window;
+- a one-cell notebook with a small SweepRunner run: the heatmap axis dropdowns show whole
+  parameter names, the heatmap and the Pareto front sit side by side, the Pareto labels
+  do not overlap.
+
+Screenshots of each widget go to ``out/screenshots/`` (look at them).
 
 Skipped (with the reason) when ``/usr/bin/chromium`` or the ``playwright`` package is
 missing; ``make test`` installs Chromium first (``make browser``).
@@ -32,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 NOTEBOOK = "03_turn_detection_tuning.ipynb"
 SCREENSHOTS = ROOT / "out" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -148,6 +159,80 @@ def _wait_change(page, before: tuple[str, str]) -> tuple[str, str]:
     return state
 
 
+def run_notebook(page, base: str, token: str, name: str, console: list[str]) -> None:
+    """Open ``name`` in JupyterLab, run every cell, wait until the last one has output."""
+    page.set_default_timeout(WAIT_S * 1000)
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.goto(f"{base}/lab/tree/{name}?token={token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+    # the kernel is up when the status bar says "Python 3 (ipykernel) | Idle"
+    page.get_by_text(re.compile(r"\(ipykernel\) \| Idle")).first.wait_for()
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    # every cell has run once the last code cell shows its output and the kernel idles
+    page.wait_for_function(
+        "() => { const cells = document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell');"
+        " const last = cells[cells.length - 1];"
+        " return last && last.querySelector('.jp-OutputArea-output') !== null; }"
+    )
+    page.get_by_text(re.compile(r"\(ipykernel\) \| Idle")).first.wait_for()
+
+
+def dismiss_toasts(page) -> None:
+    """Close JupyterLab's "news?" toast, if shown (it covers the bottom right corner)."""
+    with contextlib.suppress(Exception):
+        page.locator(".jp-toast-button", has_text="No").first.click(timeout=2000)
+
+
+def check_outputs(page) -> None:
+    """No widget failed to display, no traceback, nothing on stderr that says Error."""
+    text = page.locator(".jp-NotebookPanel").text_content() or ""
+    assert "Error displaying widget" not in text
+    assert "Traceback" not in text
+    stderr_mime = "application/vnd.jupyter.stderr"
+    stderr = page.locator(
+        f".jp-NotebookPanel .jp-OutputArea-output[data-mime-type='{stderr_mime}']"
+    ).all_text_contents()
+    assert not [t for t in stderr if "Error" in t], stderr
+
+
+def scroll_to_top(page, locator) -> dict[str, float]:
+    """Scroll the notebook so ``locator``'s top is at the top of the notebook's view."""
+    locator.scroll_into_view_if_needed()
+    top = notebook_view(page)["y"]
+    box = None
+    for _ in range(20):  # JupyterLab may still scroll to the active cell: settle first
+        locator.evaluate("element => element.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(500)
+        box = locator.bounding_box()
+        if box is not None and abs(box["y"] - top) < 30:
+            break
+    assert box is not None
+    return box
+
+
+def notebook_view(page) -> dict[str, float]:
+    """The part of the window the notebook's cells scroll in (below the toolbar)."""
+    box = page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer").first.bounding_box()
+    if box is None:  # older JupyterLab: the notebook itself scrolls
+        box = page.locator(".jp-NotebookPanel .jp-Notebook").first.bounding_box()
+    assert box is not None
+    return box
+
+
+def assert_fits(page, locator, what: str) -> dict[str, float]:
+    """``locator`` is seen whole in the notebook's view of the 1280x800 window."""
+    box = scroll_to_top(page, locator)
+    view = notebook_view(page)
+    bottom = view["y"] + view["height"]
+    assert box["height"] <= view["height"], (
+        f"{what} is {box['height']:.0f} px tall; the notebook shows {view['height']:.0f} px"
+    )
+    assert box["y"] + box["height"] <= bottom + 1, (what, box, view)
+    assert box["x"] + box["width"] <= VIEWPORT["width"], (what, box)
+    return box
+
+
 @pytest.fixture(scope="module")
 def playwright_sync():
     if not CHROMIUM.exists():
@@ -171,40 +256,24 @@ def test_tuner_in_jupyterlab(playwright_sync, tmp_path):
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1100})
-            page.set_default_timeout(WAIT_S * 1000)
-            page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-            page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}")
-            page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
-            # the kernel is up when the status bar says "Python 3 (ipykernel) | Idle"
-            page.get_by_text(re.compile(r"\(ipykernel\) \| Idle")).first.wait_for()
-
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-
-            # every cell has run once the last code cell shows its output and the kernel idles
-            page.wait_for_function(
-                "() => { const cells = document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell');"
-                " const last = cells[cells.length - 1];"
-                " return last && last.querySelector('.jp-OutputArea-output') !== null; }"
-            )
-            page.get_by_text(re.compile(r"\(ipykernel\) \| Idle")).first.wait_for()
+            page = browser.new_page(viewport=VIEWPORT)
+            run_notebook(page, base, token, NOTEBOOK, console)
             page.wait_for_selector(".rtlab-tuner img.rtlab-timeline[src]", state="attached")
             page.wait_for_selector(".rtlab-tuner .rtlab-metrics td.rtlab-now", state="attached")
-            with contextlib.suppress(Exception):  # JupyterLab's "news?" toast, if shown
-                page.get_by_role("button", name="No").click(timeout=2000)
+            dismiss_toasts(page)
             tuner = page.locator(".rtlab-tuner").first
-            tuner.scroll_into_view_if_needed()
-            page.wait_for_timeout(500)
+            check_outputs(page)
+
+            # the whole Tuner in the window: sliders, metrics and the timeline to its time axis
+            box = assert_fits(page, tuner, "the Tuner")
+            page.screenshot(path=str(SCREENSHOTS / "03_tuner_window.png"))
             tuner.screenshot(path=str(SCREENSHOTS / "03_tuner_before.png"))
-            text = page.locator(".jp-NotebookPanel").text_content()
-            assert "Error displaying widget" not in text
-            assert "Traceback" not in text
-            stderr_mime = "application/vnd.jupyter.stderr"
-            stderr = page.locator(
-                f".jp-NotebookPanel .jp-OutputArea-output[data-mime-type='{stderr_mime}']"
-            ).all_text_contents()
-            assert not [t for t in stderr if "Error" in t], stderr
+            image = page.locator(".rtlab-tuner img.rtlab-timeline").first.bounding_box()
+            assert image is not None and image["height"] > 250, image  # still readable
+            assert image["y"] + image["height"] <= box["y"] + box["height"]
+            for control in ("rtlab-threshold", "rtlab-silence"):
+                slider = page.locator(f".rtlab-tuner .{control}").first.bounding_box()
+                assert slider is not None and slider["y"] >= box["y"], control
             before = _tuner_state(page)
             assert before[0] and before[1], before
 
@@ -228,7 +297,6 @@ def test_tuner_in_jupyterlab(playwright_sync, tmp_path):
             page.wait_for_timeout(1500)  # let the last key's redraw arrive
             moved = _tuner_state(page)
             tuner.screenshot(path=str(SCREENSHOTS / "03_tuner_silence_moved.png"))
-            page.screenshot(path=str(SCREENSHOTS / "03_notebook_after.png"), full_page=True)
             assert moved[0] != after[0] and moved[1] != after[1]
             readout_text = page.locator(
                 ".rtlab-tuner .rtlab-silence .widget-readout"
@@ -238,6 +306,118 @@ def test_tuner_in_jupyterlab(playwright_sync, tmp_path):
         except BaseException:
             with contextlib.suppress(Exception):
                 page.screenshot(path=str(SCREENSHOTS / "03_failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    errors = [line for line in console if line.startswith("error") and "widget" in line.lower()]
+    assert not errors, errors
+
+
+def test_session_builder_preview_beside_the_fields(playwright_sync, tmp_path):
+    root = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    console: list[str] = []
+    with jupyter_lab(root, tmp_path / "jupyter") as (base, token):
+        browser = playwright_sync.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            run_notebook(page, base, token, "01_session_builder.ipynb", console)
+            page.wait_for_selector(".rtlab-session-builder pre.rtlab-json", state="attached")
+            dismiss_toasts(page)
+            check_outputs(page)
+            builder = page.locator(".rtlab-session-builder").first
+            box = assert_fits(page, builder, "the SessionBuilder")
+            dismiss_toasts(page)
+            page.screenshot(path=str(SCREENSHOTS / "01_session_builder.png"))
+            builder.screenshot(path=str(SCREENSHOTS / "01_session_builder_widget.png"))
+            fields = page.locator(".rtlab-session-builder .rtlab-fields").first.bounding_box()
+            preview = page.locator(".rtlab-session-builder pre.rtlab-json").first.bounding_box()
+            assert fields is not None and preview is not None
+            # beside, not below: the preview starts right of the fields, level with them
+            assert preview["x"] >= fields["x"] + fields["width"], (fields, preview)
+            assert preview["y"] < fields["y"] + fields["height"], (fields, preview)
+            assert preview["y"] + preview["height"] <= box["y"] + box["height"]
+            assert preview["width"] >= 280, preview  # the JSON is readable
+            # notebook 01 left the threshold at 0.55 after an error: the field and the JSON
+            threshold = page.locator(".rtlab-session-builder pre.rtlab-json").first
+            assert '"threshold": 0.55' in (threshold.text_content() or "")
+            assert page.locator(".rtlab-session-builder .widget-text input").first.is_visible()
+            # every section, opened, still fits (the tallest holds the instructions box)
+            sections = page.locator(".rtlab-session-builder .rtlab-sections").first
+            for title in ("Model and responses", "Tools and limits", "Audio"):
+                sections.get_by_text(title, exact=True).first.click()
+                page.wait_for_timeout(400)
+                assert_fits(page, builder, f"the SessionBuilder with {title} open")
+                page.screenshot(path=str(SCREENSHOTS / f"01_session_builder_{title[:5]}.png"))
+        except BaseException:
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(SCREENSHOTS / "01_failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    errors = [line for line in console if line.startswith("error") and "widget" in line.lower()]
+    assert not errors, errors
+
+
+SWEEP_CELL = """\
+import rtlab
+
+runner = rtlab.widgets.SweepRunner(["ami-debug/trn04", "ami-debug/trn05"], progress=False)
+runner.threshold_values.value = "0.3, 0.4, 0.5, 0.6, 0.7"
+runner.silence_duration_ms_values.value = "200:1400:200"
+runner.use_prefix_padding_ms.value = True
+runner.run()
+runner"""
+
+
+def test_sweep_runner_reads_at_1280x800(playwright_sync, tmp_path):
+    import nbformat
+
+    root = tmp_path / "lab"
+    root.mkdir()
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(SWEEP_CELL)]
+    notebook.metadata["kernelspec"] = {
+        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"
+    }  # fmt: skip
+    nbformat.write(notebook, root / "sweep.ipynb")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    console: list[str] = []
+    with jupyter_lab(root, tmp_path / "jupyter") as (base, token):
+        browser = playwright_sync.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            run_notebook(page, base, token, "sweep.ipynb", console)
+            page.wait_for_selector(".rtlab-sweep-runner img.rtlab-pareto[src]", state="attached")
+            dismiss_toasts(page)
+            check_outputs(page)
+            runner = page.locator(".rtlab-sweep-runner").first
+            results = page.locator(".rtlab-sweep-runner .rtlab-results").first
+            scroll_to_top(page, results)
+            page.screenshot(path=str(SCREENSHOTS / "sweep_runner.png"))
+            runner.screenshot(path=str(SCREENSHOTS / "sweep_runner_widget.png"))
+            # the axis dropdowns show whole parameter names, not "param_turn_detecti"
+            for axis in ("rtlab-x", "rtlab-y"):
+                select = page.locator(f".rtlab-sweep-runner .{axis} select").first
+                shown = select.evaluate("s => s.options[s.selectedIndex].text")
+                assert shown in ("threshold", "silence_duration_ms", "prefix_padding_ms"), shown
+                assert select.evaluate("s => s.scrollWidth <= s.clientWidth"), axis
+            # heatmap and Pareto front side by side, inside the window
+            heatmap = page.locator(".rtlab-sweep-runner img.rtlab-heatmap").first.bounding_box()
+            pareto = page.locator(".rtlab-sweep-runner img.rtlab-pareto").first.bounding_box()
+            assert heatmap is not None and pareto is not None
+            assert pareto["x"] >= heatmap["x"] + heatmap["width"] - 1, (heatmap, pareto)
+            assert abs(pareto["y"] - heatmap["y"]) < 40, (heatmap, pareto)
+            assert pareto["x"] + pareto["width"] <= VIEWPORT["width"]
+            assert_fits(page, results, "the sweep results")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(SCREENSHOTS / "sweep_failure.png"), full_page=True)
             raise
         finally:
             browser.close()

@@ -7,7 +7,9 @@ holding a one-cell notebook that shows an Annotator on the 6 s AMI excerpt
 speaker and text, clicks "Add turn"; types the second turn's start and an early end, moves
 the selection's end handle with the arrow keys to the true end, clicks "Add turn"; clicks
 "Save CSV". The CSV the kernel wrote is read back with :func:`rtlab.read_annotation` and
-must hold the clip's two hand-timed turns. Screenshots go to ``out/screenshots/``.
+must hold the clip's two hand-timed turns. The whole Annotator (picture, sliders, player,
+fields, turn list) must fit the 1280x800 window without scrolling. Screenshots go to
+``out/screenshots/``.
 
 Uses the JupyterLab / Chromium helpers of ``tests/test_browser.py``; skipped like it when
 Chromium or playwright is missing.
@@ -22,7 +24,15 @@ import time
 import nbformat
 import pytest
 from _helpers import ROOT
-from test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_S, jupyter_lab, playwright_sync
+from test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    WAIT_S,
+    assert_fits,
+    dismiss_toasts,
+    jupyter_lab,
+    playwright_sync,
+)
 
 import rtlab
 from rtlab.annotation import read_annotation
@@ -98,8 +108,7 @@ def test_annotator_marks_and_saves_turns_in_jupyterlab(playwright_sync, tmp_path
             with contextlib.suppress(Exception):  # JupyterLab's "news?" toast, if shown
                 page.get_by_role("button", name="No").click(timeout=2000)
             annotator = page.locator(".rtlab-annotator").first
-            annotator.scroll_into_view_if_needed()
-            page.wait_for_timeout(500)
+            assert_fits(page, annotator, "the Annotator")
             page.screenshot(path=str(SCREENSHOTS / "annotator_start.png"))
             text = page.locator(".jp-NotebookPanel").text_content() or ""
             assert "Error displaying widget" not in text and "Traceback" not in text
@@ -135,16 +144,13 @@ def test_annotator_marks_and_saves_turns_in_jupyterlab(playwright_sync, tmp_path
 
             page.locator(".rtlab-annotator button.rtlab-save").first.click()
             _wait_for(page, lambda: "saved 2 turns" in _status(page), "the saved status")
-            with contextlib.suppress(Exception):  # the news toast, if it came late
-                page.locator(".jp-toast-button", has_text="No").first.click(timeout=3000)
-            page.wait_for_timeout(500)
-            annotator.scroll_into_view_if_needed()
+            dismiss_toasts(page)  # the news toast, if it came late
+            box = assert_fits(page, annotator, "the Annotator with two turns")
             page.screenshot(path=str(SCREENSHOTS / "annotator.png"))
             annotator.screenshot(path=str(SCREENSHOTS / "annotator_widget.png"))
             end_field = page.locator(".rtlab-annotator .rtlab-end input").first
             assert end_field.input_value() == f"{second.end_s:g}"  # no float noise shown
-            box = annotator.bounding_box()
-            assert box is not None and box["width"] <= VIEWPORT["width"]
+            assert box["width"] <= VIEWPORT["width"]
         except BaseException:
             with contextlib.suppress(Exception):
                 page.screenshot(path=str(SCREENSHOTS / "annotator_failure.png"), full_page=True)

@@ -443,3 +443,42 @@ def test_table_that_is_not_a_dataframe_is_a_config_error(call, owner, table):
     with pytest.raises(ConfigError, match=f"'table' parameter of {owner}") as info:
         call(table)
     assert info.value.field == "table"
+
+
+# -- display -------------------------------------------------------------------------------
+
+
+def test_short_labels_shortens_parameter_columns_for_display(small_clips):
+    table = sweep(
+        small_clips[:2],
+        {
+            "silence_duration_ms": [300, 800],
+            "threshold": [0.5],
+            "input_audio_noise_reduction.type": ["near_field"],
+        },
+        progress=False,
+    )
+    summary = summarize(table)
+    shown = sweeps.short_labels(summary)
+    params = [c for c in summary.columns if c.startswith("param_")]
+    renamed = dict(zip(summary.columns, shown.columns, strict=True))
+    assert {long: short for long, short in renamed.items() if long != short} == {
+        "param_turn_detection.silence_duration_ms": "silence_duration_ms",
+        "param_turn_detection.threshold": "threshold",
+        "param_input_audio_noise_reduction.type": "input_audio_noise_reduction.type",
+    }
+    assert not [c for c in shown.columns if c.startswith("param_")]
+    # the data and the other columns are unchanged; the input is not modified
+    assert shown.to_numpy().tolist() == summary.to_numpy().tolist()
+    assert [c for c in shown.columns if c in summary.columns] == [
+        c for c in summary.columns if not c.startswith("param_")
+    ]
+    assert params and all(c in summary.columns for c in params)
+    # a row of the summary: its index is renamed
+    row = sweeps.short_labels(summary.iloc[0])
+    assert row["silence_duration_ms"] == 300 and row["threshold"] == 0.5
+    # a short name another column has already keeps its long name
+    clash = summary.assign(threshold=1.0)
+    assert "param_turn_detection.threshold" in sweeps.short_labels(clash).columns
+    with pytest.raises(ConfigError, match="short_labels"):
+        sweeps.short_labels([1, 2])

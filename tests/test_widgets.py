@@ -477,3 +477,63 @@ def test_sweep_runner_runs_and_loads_a_row_into_a_tuner():
     assert runner.tuner is tuner  # the same Tuner, loaded with the new row
     assert tuner.value == runner.session_for(last)
     assert tuner.image.value != image
+
+
+def test_sweep_runner_axes_show_short_names_and_pareto_labels_do_not_overlap():
+    runner = SweepRunner(["ami-debug/trn04", "ami-debug/trn05"], progress=False)
+    runner.threshold_values.value = "0.3, 0.4, 0.5, 0.6, 0.7"
+    runner.silence_duration_ms_values.value = "200:1400:200"
+    runner.use_prefix_padding_ms.value = True
+    runner.run()
+    # short names shown, the full columns as values
+    assert sorted(runner.x.options) == [
+        ("prefix_padding_ms", "param_turn_detection.prefix_padding_ms"),
+        ("silence_duration_ms", "param_turn_detection.silence_duration_ms"),
+        ("threshold", "param_turn_detection.threshold"),
+    ]
+    assert runner.x.value == "param_turn_detection.silence_duration_ms"
+    assert runner.y.value == "param_turn_detection.threshold"
+    assert runner.x.label == "silence_duration_ms"
+    # the front is numbered as in the rows list; no two numbers cover each other
+    front = rtlab.pareto(runner.summary)
+    labels = runner.pareto_labels
+    assert 2 <= len(labels) <= min(8, len(front))
+    ids = {int(text.get_text().split()[0].lstrip("#")) for text in labels}
+    assert ids <= set(front["config_id"])
+    row_ids = {value for _, value in runner.rows.options}
+    assert ids <= row_ids
+    fig = labels[0].figure
+    renderer = fig.canvas.get_renderer()
+    boxes = [text.get_window_extent(renderer) for text in labels]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+
+
+def test_builder_sections_flag_errors_and_error_labels_take_no_room_when_empty():
+    builder = SessionBuilder(Session(turn_detection=ServerVad()))
+    titles = list(builder.sections.titles)
+    assert titles[0] == "Turn detection" and builder.sections.selected_index == 0
+    assert len(titles) == 6 and not any("⚠" in t for t in titles)
+    label = builder.error_labels["turn_detection.threshold"]
+    assert label.layout.display == "none"
+    # every field sits in a section
+    placed = [
+        child
+        for section in builder.sections.children
+        for box in section.children
+        for child in ([box, *box.children] if hasattr(box, "children") else [box])
+    ]
+    for path, widget in builder._fields.items():
+        holders = [c for c in placed if c is widget or widget in getattr(c, "children", ())]
+        assert holders, path
+
+    builder.threshold.value = 1.5
+    assert builder.sections.titles[0] == "⚠ Turn detection"
+    assert label.layout.display == "" and "Got 1.5" in label.value
+    builder.temperature.value = "9"
+    assert builder.sections.titles[3] == "⚠ Model and responses"
+    builder.threshold.value = 0.6
+    builder.temperature.value = ""
+    assert not any("⚠" in t for t in builder.sections.titles)
+    assert label.layout.display == "none" and label.value == ""

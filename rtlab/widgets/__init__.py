@@ -1,7 +1,8 @@
 """Jupyter widgets for rtlab (ipywidgets 8): thin views over the core functions.
 
-- :class:`SessionBuilder`: every field of a :class:`rtlab.Session` as a form, errors shown
-  next to the field, a live beta / GA ``session.update`` preview, copy and save.
+- :class:`SessionBuilder`: every field of a :class:`rtlab.Session` as a form in sections,
+  errors shown under the field, a live beta / GA ``session.update`` preview beside it,
+  copy and save.
 - :class:`Tuner`: sliders for turn detection on one clip; the timeline and the metrics
   against the ground truth follow every change (cached scores, < 100 ms per change).
 - :class:`Annotator`: mark, play and adjust the true turns of a recording; save a truth CSV.
@@ -10,6 +11,8 @@
 
 Every widget is an :class:`ipywidgets.VBox`; its controls are attributes (set their
 ``.value`` to drive it from code) and ``.value`` is the current :class:`rtlab.Session`.
+Each fits a 1280x800 JupyterLab window with the file browser open (checked with
+screenshots in ``tests/test_browser.py``).
 Every callback builds a Session or calls a core function, so all logic is tested without a
 browser. Importing this module imports ipywidgets (``import rtlab`` alone does not).
 

@@ -30,7 +30,6 @@ from rtlab.widgets._common import (
     json_block,
     note_html,
     parse_text,
-    row,
     show_error,
     text_of,
 )
@@ -38,10 +37,18 @@ from rtlab.widgets._common import (
 __all__ = ["SessionBuilder"]
 
 _STYLE = {"description_width": "170px"}
+_MODEL_FIELDS = ("model", "modalities", "instructions", "voice", "speed", "temperature")
 
 
 def _wide() -> w.Layout:
-    return w.Layout(width="430px")
+    return w.Layout(width="calc(100% - 8px)", max_width="440px")
+
+
+def _field_row(widget: w.Widget, label: w.HTML) -> w.VBox:
+    """A field with its error label under it (the label takes no room while empty)."""
+    label.layout.display = "none"
+    label.layout.margin = "0 0 4px 174px"
+    return w.VBox([widget, label])
 
 
 def _tip(cls: type[BaseModel], name: str) -> str:
@@ -66,7 +73,8 @@ def _text(
     }
     if area:
         height = f"{1.6 * rows + 0.6:.1f}em"
-        return w.Textarea(**common, layout=w.Layout(width="430px", height=height))
+        layout = w.Layout(width="calc(100% - 8px)", max_width="440px", height=height)
+        return w.Textarea(**common, layout=layout)
     return w.Text(**common, layout=_wide())
 
 
@@ -141,7 +149,7 @@ class SessionBuilder(w.VBox):
     """A form for every field of a :class:`rtlab.Session`, with a live ``session.update`` preview.
 
     The form is a view of :class:`~rtlab.Session`: every change builds a new session with the
-    core validation. A value the session rejects is shown next to its field (the
+    core validation. A value the session rejects is shown under its field (the
     :class:`~rtlab.errors.ConfigError` message, naming the value and what is allowed) and
     :attr:`value` keeps the last valid session. The preview shows the beta or GA
     ``session.update`` event (``api`` toggle), the fields one API drops, a button that copies
@@ -175,8 +183,12 @@ tracing_workflow_name, tracing_group_id, tracing_metadata, tools, tool_choice, t
 max_response_output_tokens, api, save_path : ipywidgets.Widget
         The fields (set their ``.value`` to drive the form from code).
     error_labels : dict of str to ipywidgets.HTML
-        The error label next to each field, by field path (``"session"``: errors that
-        involve several fields).
+        The error label under each field, by field path (``"session"``: errors that
+        involve several fields); shown only while it holds an error.
+    sections : ipywidgets.Accordion
+        The fields in one section per group (turn detection first and open); a section
+        whose fields hold an error has ⚠ in its title. The preview sits beside them, so
+        the builder fits a 1280x800 JupyterLab window.
     preview, notes, copy_button, save_button, save_status : ipywidgets.Widget
         The JSON preview, notes about dropped fields, the copy button (an HTML button that
         copies in the browser), the save button and its status line.
@@ -251,8 +263,8 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
                 "a turn-end model decides; tuned by eagerness",
                 "no turn detection: the client commits the audio",
             ],
-            description="turn_detection",
-            style={**_STYLE, "button_width": "105px"},
+            description="",
+            style={"button_width": "auto"},
         )
         defaults = ServerVad()
         self.threshold = w.FloatText(
@@ -315,12 +327,12 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         self.api = w.ToggleButtons(
             options=[("beta", "beta"), ("GA", "ga")],
             value="beta",
-            description="API",
+            description="",
             tooltips=[
                 "the beta Realtime API's session.update",
                 "the generally available Realtime API's session.update",
             ],
-            style={"button_width": "70px", "description_width": "40px"},
+            style={"button_width": "56px"},
         )
         self.preview = w.HTML()
         self.notes = w.HTML()
@@ -366,7 +378,13 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         }
         self.error_labels: dict[str, w.HTML] = {path: error_label() for path in self._fields}
         self.error_labels["session"] = error_label()
-        rows = {path: row(widget, self.error_labels[path]) for path, widget in self._fields.items()}
+        for label in self.error_labels.values():
+            label.layout.flex = "0 0 auto"
+            label.layout.display = "none"
+        rows = {
+            path: _field_row(widget, self.error_labels[path])
+            for path, widget in self._fields.items()
+        }
 
         self._server_box = w.VBox(
             [
@@ -399,50 +417,71 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         self._tracing_box = w.VBox(
             [rows[f"tracing.{name}"] for name in ("workflow_name", "group_id", "metadata")]
         )
-        form = w.VBox(
-            [
-                _heading("Model and responses"),
-                rows["model"],
-                rows["modalities"],
-                rows["instructions"],
-                rows["voice"],
-                rows["speed"],
-                rows["temperature"],
-                _heading("Audio"),
-                rows["input_audio_format"],
-                rows["output_audio_format"],
-                rows["input_audio_noise_reduction"],
-                _heading("Turn detection"),
+        # the fields in one section per group (one open at a time), the preview beside them:
+        # the whole builder fits a 1280x800 JupyterLab window
+        self._groups: tuple[tuple[str, tuple[str, ...]], ...] = (
+            ("Turn detection", ("turn_detection",)),
+            ("Audio", ("input_audio_format", "output_audio_format", "input_audio_noise_reduction")),
+            ("Input transcription", ("input_audio_transcription",)),
+            ("Model and responses", _MODEL_FIELDS),
+            ("Tools and limits", ("tools", "tool_choice", "max_response_output_tokens")),
+            ("Tracing", ("tracing",)),
+        )
+        sections = {
+            "Turn detection": [
                 rows["turn_detection"],
                 self._server_box,
                 self._semantic_box,
                 self._response_box,
-                _heading("Input transcription"),
-                rows["input_audio_transcription"],
-                self._transcription_box,
-                _heading("Tracing"),
-                rows["tracing"],
-                self._tracing_box,
-                _heading("Tools and limits"),
+            ],
+            "Audio": [
+                rows["input_audio_format"],
+                rows["output_audio_format"],
+                rows["input_audio_noise_reduction"],
+            ],
+            "Input transcription": [rows["input_audio_transcription"], self._transcription_box],
+            "Model and responses": [rows[name] for name in _MODEL_FIELDS],
+            "Tools and limits": [
                 rows["tools"],
                 rows["tool_choice"],
                 rows["max_response_output_tokens"],
-                self.error_labels["session"],
             ],
-            layout=w.Layout(flex="1 1 55%", min_width="480px"),
+            "Tracing": [rows["tracing"], self._tracing_box],
+        }
+        self.sections = w.Accordion(
+            children=[w.VBox(sections[title]) for title, _paths in self._groups],
+            titles=[title for title, _paths in self._groups],
+            selected_index=0,
+            layout=w.Layout(width="calc(100% - 6px)"),
         )
+        self.sections.add_class("rtlab-sections")
+        form = w.VBox(
+            [self.sections, self.error_labels["session"]],
+            layout=w.Layout(flex="1 1 52%", min_width="400px", max_width="560px"),
+        )
+        form.add_class("rtlab-fields")
         side = w.VBox(
             [
-                _heading("session.update preview"),
-                w.HBox([self.api, self.copy_button], layout=w.Layout(align_items="center")),
+                w.HBox(
+                    [
+                        w.HTML("<b>session.update</b>", layout=w.Layout(margin="0 8px 0 0")),
+                        self.api,
+                        self.copy_button,
+                    ],
+                    layout=w.Layout(align_items="center", flex_flow="row wrap"),
+                ),
                 self.notes,
                 self.preview,
                 w.HBox([self.save_path, self.save_button]),
                 self.save_status,
             ],
-            layout=w.Layout(flex="1 1 45%", min_width="320px", margin="0 0 0 16px"),
+            layout=w.Layout(flex="1 1 48%", min_width="300px", margin="0 0 0 12px"),
         )
-        super().__init__([w.HBox([form, side], layout=w.Layout(flex_flow="row wrap"))], **kwargs)
+        side.add_class("rtlab-preview")
+        super().__init__(
+            [w.HBox([form, side], layout=w.Layout(flex_flow="row nowrap", width="100%"))],
+            **kwargs,
+        )
         self.add_class("rtlab-session-builder")
 
         for widget in self._fields.values():
@@ -545,6 +584,8 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         self.errors = errors
         for path, label in self.error_labels.items():
             show_error(label, errors.get(path))
+            label.layout.display = "" if path in errors else "none"
+        self._update_titles()
         if session is not None:
             self._syncing = True
             try:
@@ -753,6 +794,12 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
         put(self.tracing_metadata, json.dumps(metadata, ensure_ascii=False) if metadata else "")
         self._update_visibility()
 
+    def _update_titles(self) -> None:
+        """Each section's title: its name, ⚠ when one of its fields has an error."""
+        for index, (title, heads) in enumerate(self._groups):
+            bad = any(path.split(".")[0] in heads for path in self.errors)
+            self.sections.set_title(index, f"⚠ {title}" if bad else title)
+
     def _update_visibility(self) -> None:
         def shown(box: w.Box, visible: bool) -> None:
             box.layout.display = "" if visible else "none"
@@ -787,7 +834,8 @@ max_response_output_tokens, api, save_path : ipywidgets.Widget
             return
         text = json_block(event)
         self.preview.value = (
-            "<pre class='rtlab-json' style='font-size:0.85em;line-height:1.35;max-height:560px;"
+            "<pre class='rtlab-json' style='font-size:0.85em;line-height:1.35;"
+            "max-height:max(200px, calc(100vh - 390px));"
             "overflow:auto;background:#f6f8fa;padding:8px;border-radius:4px;margin:4px 0'>"
             f"{html.escape(text)}</pre>"
         )

@@ -38,6 +38,8 @@ _METRICS = (
     "detection_error_rate",
 )
 _STYLE = {"description_width": "150px"}
+_AXIS = {"description_width": "52px"}
+_MAX_PARETO_LABELS = 8
 
 
 def parse_values(text: str, *, field: str = "values") -> list[Any]:
@@ -184,7 +186,12 @@ ipywidgets.Widget
     run_button, x, y, metric, max_latency_ms, rows, clip, load_button : ipywidgets.Widget
         The other controls.
     size, status, progress, heatmap, pareto, recommendation : ipywidgets.Widget
-        What is shown.
+        What is shown. The heatmap's axis dropdowns show short parameter names
+        (``silence_duration_ms``, from :func:`rtlab.sweeps.short_labels`); their values are
+        the table's columns.
+    pareto_labels : list of matplotlib.text.Annotation
+        The numbers (``#12``, as in ``rows``) on the Pareto front's points: at most eight,
+        none covering another.
     error_labels : dict of str to ipywidgets.HTML
         The error label of each parameter's values.
 
@@ -221,6 +228,7 @@ ipywidgets.Widget
         self.options = options
         self.tuner = tuner
         self.show_progress = progress
+        self.pareto_labels: list[Any] = []  # the front's numbers drawn on the Pareto plot
         self.table: pd.DataFrame | None = None  # the last sweep's table, and its summary
         self.summary: pd.DataFrame | None = None
         self.grid: list[dict[str, list[Any]]] = []
@@ -243,19 +251,29 @@ ipywidgets.Widget
         self.run_button = w.Button(description="Run sweep", icon="play", button_style="primary")
         self.status = w.HTML()
         self.progress = w.Output()
-        self.x = w.Dropdown(description="heatmap x", style=_STYLE)
-        self.y = w.Dropdown(description="heatmap y", style=_STYLE)
+        # the axes offer short names ("silence_duration_ms"); their values are the columns
+        axis = {"style": _AXIS, "layout": w.Layout(width="240px")}
+        self.x = w.Dropdown(description="x axis", tooltip="the heatmap's x axis", **axis)
+        self.y = w.Dropdown(description="y axis", tooltip="the heatmap's y axis", **axis)
         self.metric = w.Dropdown(
-            options=list(_METRICS), value="false_cutoff_rate", description="metric", style=_STYLE
+            options=list(_METRICS), value="false_cutoff_rate", description="metric", **axis
         )
-        self.heatmap = w.Image(format="png", layout=w.Layout(max_width="640px"))
-        self.pareto = w.Image(format="png", layout=w.Layout(max_width="560px"))
+        # heatmap and Pareto front side by side at any width
+        picture = {"width": "auto", "height": "auto"}
+        self.heatmap = w.Image(format="png", layout=w.Layout(**picture, max_width="57%"))
+        self.pareto = w.Image(
+            format="png",
+            layout=w.Layout(**picture, max_width="calc(43% - 8px)", margin="0 0 0 8px"),
+        )
         self.max_latency_ms = w.IntText(
             value=int(LATENCY_BUDGET_MS), step=100, description="latency budget (ms)", style=_STYLE
         )
         self.recommendation = w.HTML()
         self.rows = w.Select(
-            description="Pareto rows", rows=8, style=_STYLE, layout=w.Layout(width="720px")
+            description="Pareto rows",
+            rows=7,
+            style=_STYLE,
+            layout=w.Layout(width="calc(100% - 8px)", max_width="760px"),
         )
         self.clip = w.Dropdown(
             options=[c.name for c in self.clips], description="tune on", style=_STYLE
@@ -271,17 +289,32 @@ ipywidgets.Widget
             control.observe(lambda _c: self._draw(), names="value")
         self.max_latency_ms.observe(lambda _c: self._recommend(), names="value")
 
+        for widget, name in (
+            (self.x, "rtlab-x"),
+            (self.y, "rtlab-y"),
+            (self.metric, "rtlab-metric"),
+            (self.heatmap, "rtlab-heatmap"),
+            (self.pareto, "rtlab-pareto"),
+            (self.rows, "rtlab-rows"),
+        ):
+            widget.add_class(name)
         self._results = w.VBox(
             [
                 w.HBox([self.x, self.y, self.metric], layout=w.Layout(flex_flow="row wrap")),
-                w.HBox([self.heatmap, self.pareto], layout=w.Layout(flex_flow="row wrap")),
-                self.max_latency_ms,
-                self.recommendation,
+                w.HBox(
+                    [self.heatmap, self.pareto],
+                    layout=w.Layout(flex_flow="row nowrap", align_items="flex-start"),
+                ),
+                w.HBox(
+                    [self.max_latency_ms, self.recommendation],
+                    layout=w.Layout(flex_flow="row wrap", align_items="center"),
+                ),
                 self.rows,
                 w.HBox([self.clip, self.load_button]),
             ],
             layout=w.Layout(display="none"),
         )
+        self._results.add_class("rtlab-results")
         names = ", ".join(c.name for c in self.clips[:6]) + (" …" if len(self.clips) > 6 else "")
         super().__init__(
             [
@@ -343,12 +376,17 @@ ipywidgets.Widget
         notes += [str(item.message) for item in caught]
         self.status.value = "<br>".join(note_html(n) for n in notes)
         params = _varying(summary)
-        self.x.options = params
-        self.y.options = params
+        from rtlab.sweeps import short_labels
+
+        labels = list(short_labels(summary[params]).columns)
+        self.x.options = list(zip(labels, params, strict=True))
+        self.y.options = list(zip(labels, params, strict=True))
         if params:
             silence = [p for p in params if p.endswith("silence_duration_ms")]
             self.x.value = silence[0] if silence else params[0]
             others = [p for p in params if p != self.x.value]
+            # threshold before the rest: prefix padding does not move turn ends
+            others.sort(key=lambda p: not p.endswith("threshold"))
             self.y.value = others[0] if others else params[0]
         self._results.layout.display = ""
         self._draw()
@@ -449,7 +487,7 @@ ipywidgets.Widget
 
         from rtlab import plot
 
-        fig = Figure(figsize=(7.0, 4.6), dpi=80, layout="constrained")
+        fig = Figure(figsize=(7.0, 4.2), dpi=80, layout="constrained")
         ax = fig.add_subplot()
         try:
             x, y = self.x.value, self.y.value
@@ -461,8 +499,9 @@ ipywidgets.Widget
             show_error(self.status, exc)
             return
         self.heatmap.value = figure_png(fig)
-        fig = Figure(figsize=(6.4, 4.6), dpi=80, layout="constrained")
-        plot.pareto(self.summary, ax=fig.add_subplot())
+        fig = Figure(figsize=(5.2, 4.2), dpi=80, layout="constrained")
+        ax = plot.pareto(self.summary, label_front=False, ax=fig.add_subplot())
+        self.pareto_labels = _label_front(ax, self.summary)
         self.pareto.value = figure_png(fig)
 
     def _recommend(self) -> None:
@@ -493,6 +532,54 @@ ipywidgets.Widget
         if options:
             self.rows.value = best_id if best_id is not None else options[0][1]
         self.load_button.disabled = not options
+
+
+def _label_front(ax: Any, summary: pd.DataFrame) -> list[Any]:
+    """Number the Pareto front's points ("#12", as in the rows list) without overlaps.
+
+    Configurations at the same point share one label (``#19 +2``: #19 and two more).
+    Labels alternate above and below the line; at most ``_MAX_PARETO_LABELS`` are drawn,
+    spread over the front (both ends included), and a label that would cover one already
+    placed is left out. Returns the labels drawn.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    import rtlab
+
+    xy = ["latency_ms_median", "false_cutoff_rate"]
+    front = rtlab.pareto(summary).dropna(subset=xy).sort_values([*xy, "config_id"])
+    if front.empty:
+        return []
+    # configurations at the same point share one label: "#19 +2"
+    more = front.groupby(xy)["config_id"].transform("size") - 1
+    front = front.assign(_more=more).drop_duplicates(subset=xy)
+    order = list(range(len(front)))
+    if len(order) > _MAX_PARETO_LABELS:  # spread over the front: both ends, then between
+        step = (len(order) - 1) / (_MAX_PARETO_LABELS - 1)
+        order = sorted({round(i * step) for i in range(_MAX_PARETO_LABELS)})
+    renderer = FigureCanvasAgg(ax.figure).get_renderer()
+    ax.figure.draw_without_rendering()  # settle the layout before measuring
+    kept: list[Any] = []
+    boxes: list[Any] = []
+    for n, i in enumerate(order):
+        row_ = front.iloc[i]
+        above = n % 2 == 0
+        more = int(row_["_more"])
+        text = ax.annotate(
+            f"#{int(row_['config_id'])}" + (f" +{more}" if more else ""),
+            (row_["latency_ms_median"], row_["false_cutoff_rate"]),
+            xytext=(5, 5) if above else (5, -11),
+            textcoords="offset points",
+            fontsize=8,
+            color="#333",
+        )
+        box = text.get_window_extent(renderer).expanded(1.1, 1.2)
+        if any(box.overlaps(other) for other in boxes):
+            text.remove()
+            continue
+        boxes.append(box)
+        kept.append(text)
+    return kept
 
 
 def _varying(summary: pd.DataFrame) -> list[str]:

@@ -40,7 +40,8 @@ _LOWER_IS_BETTER = {
     "latency_ms_p90",
     "onset_clipping_ms_mean",
 }
-_SLIDER = {"description_width": "150px"}
+_SLIDER = {"description_width": "140px"}
+_CELL = "padding:0 6px;line-height:1.35"
 
 
 def _fmt(value: float, kind: str) -> str:
@@ -58,9 +59,9 @@ def _fmt(value: float, kind: str) -> str:
 def _metrics_html(now, start) -> str:
     """A small table: each metric now and for the session the Tuner started with."""
     head = (
-        "<tr><th style='text-align:left;padding:1px 8px'>metric</th>"
-        "<th style='text-align:right;padding:1px 8px'>now</th>"
-        "<th style='text-align:right;padding:1px 8px'>start</th></tr>"
+        f"<tr><th style='text-align:left;{_CELL}'>metric</th>"
+        f"<th style='text-align:right;{_CELL}'>now</th>"
+        f"<th style='text-align:right;{_CELL}'>start</th></tr>"
     )
     body = []
     for name, label, kind in _SHOWN:
@@ -70,14 +71,15 @@ def _metrics_html(now, start) -> str:
             colour = "color:#007a3d;" if a < b else "color:#b00020;"
         body.append(
             f"<tr data-metric='{name}'>"
-            f"<td style='text-align:left;padding:1px 8px'>{html.escape(label)}</td>"
+            f"<td style='text-align:left;{_CELL}'>{html.escape(label)}</td>"
             "<td class='rtlab-now' "
-            f"style='text-align:right;padding:1px 8px;font-weight:bold;{colour}'>"
+            f"style='text-align:right;{_CELL};font-weight:bold;{colour}'>"
             f"{_fmt(a, kind)}</td>"
-            f"<td style='text-align:right;padding:1px 8px;color:#666'>{_fmt(b, kind)}</td></tr>"
+            f"<td style='text-align:right;{_CELL};color:#666'>{_fmt(b, kind)}</td></tr>"
         )
     return (
-        "<table class='rtlab-metrics' style='border-collapse:collapse;font-size:0.92em'>"
+        "<table class='rtlab-metrics' style='border-collapse:collapse;font-size:0.88em;"
+        "margin:0'>"
         f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
     )
 
@@ -135,7 +137,9 @@ class Tuner(w.VBox):
     options : EmulatorOptions, optional
         Passed to :func:`rtlab.detect`.
     figsize : (float, float), default (11, 5)
-        Size of the timeline, inches.
+        Size of the timeline, inches. In the browser the image shrinks (keeping its shape)
+        so that the whole Tuner, time axis and truth lanes included, fits the window: a
+        1280x800 JupyterLab window shows it without scrolling.
     dpi : float, default 80
         Resolution of the timeline image.
 
@@ -214,7 +218,7 @@ eagerness : ipywidgets.Widget
                 ("off", "off"),
             ],
             description="turn_detection",
-            style={**_SLIDER, "button_width": "118px"},
+            style={**_SLIDER, "button_width": "auto"},
             tooltips=[
                 "voice activity: threshold, padding, silence",
                 "a turn-end model decides; tuned by eagerness",
@@ -231,7 +235,7 @@ eagerness : ipywidgets.Widget
             step=0.01,
             readout_format=".2f",
             description="threshold",
-            layout=w.Layout(width="460px"),
+            layout=w.Layout(width="420px"),
             **common,
         )
         self.prefix_padding_ms = w.IntSlider(
@@ -240,7 +244,7 @@ eagerness : ipywidgets.Widget
             max=1500,
             step=20,
             description="prefix_padding_ms",
-            layout=w.Layout(width="460px"),
+            layout=w.Layout(width="420px"),
             **common,
         )
         self.silence_duration_ms = w.IntSlider(
@@ -249,7 +253,7 @@ eagerness : ipywidgets.Widget
             max=3000,
             step=20,
             description="silence_duration_ms",
-            layout=w.Layout(width="460px"),
+            layout=w.Layout(width="420px"),
             **common,
         )
         self.idle_timeout = w.Checkbox(
@@ -263,7 +267,7 @@ eagerness : ipywidgets.Widget
             step=500,
             description="idle_timeout_ms",
             disabled=True,
-            layout=w.Layout(width="350px"),
+            layout=w.Layout(width="306px"),
             **common,
         )
         self.eagerness = w.ToggleButtons(
@@ -272,8 +276,16 @@ eagerness : ipywidgets.Widget
             description="eagerness",
             style={**_SLIDER, "button_width": "70px"},
         )
+        # the timeline shrinks (keeping its shape) to leave the controls above it in view:
+        # the whole Tuner fits a 1280x800 JupyterLab window
         self.image = w.Image(
-            format="png", layout=w.Layout(width="100%", max_width=f"{figsize[0] * dpi:.0f}px")
+            format="png",
+            layout=w.Layout(
+                width="auto",
+                height="auto",
+                max_width=f"min(100%, {figsize[0] * dpi:.0f}px)",
+                max_height="max(240px, calc(100vh - 390px))",
+            ),
         )
         self.metrics = w.HTML()
         self.error = w.HTML()
