@@ -221,7 +221,9 @@ def _cmd_detect(args: argparse.Namespace) -> int:
         if timed:
             print(f"  scored against {clip.truth.source}: {_score_text(score(log, clip.truth))}")
         else:
-            print("  not scored: no timed truth (a .csv, .rttm, .lab or .json beside it, or --truth)")
+            print(
+                "  not scored: no timed truth (a .csv, .rttm, .lab or .json beside it, or --truth)"
+            )
         if args.out:
             log.to_jsonl(_target(args.out, clip.name, ".jsonl", many))
         if args.plot:
@@ -261,16 +263,16 @@ def _sweep_grid(args: argparse.Namespace) -> list[dict[str, list[Any]]]:
                 "--grid", args.grid, "a readable JSON file: a dict of path to list, or a list "
                 "of such dicts", owner=owner,
             ) from exc  # fmt: skip
-        grids = loaded if isinstance(loaded, list) else [loaded]
-        if not grids or not all(isinstance(g, dict) for g in grids):
+        given_grids = loaded if isinstance(loaded, list) else [loaded]
+        if not given_grids or not all(isinstance(g, dict) for g in given_grids):
             raise ConfigError(
                 "--grid", args.grid, "a dict of dotted path to list of values, or a list of "
                 "such dicts", owner=owner,
             )  # fmt: skip
-        out = [dict(g) for g in grids]
+        out = [dict(g) for g in given_grids]
         for path, values in params:
-            for grid in out:
-                grid[path] = values
+            for sub in out:
+                sub[path] = values
         return out
     types = (args.type or "server_vad").split(",")
     for kind in types:
