@@ -699,11 +699,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_probe_command(sub)
 
     record = sub.add_parser("record", help="record the live API's events for an audio file")
-    record.add_argument("file")
-    record.add_argument("--session", required=True)
-    record.add_argument("--out", required=True)
-    record.add_argument("--api", choices=["beta", "ga"], default="ga")
-    record.add_argument("--model", default=None)
+    record.add_argument("file", help="audio file to stream")
+    record.add_argument("--session", required=True, help="session JSON to send")
+    record.add_argument("--out", required=True, help="event log to write (JSONL)")
+    record.add_argument(
+        "--api", choices=["beta", "ga"], default="ga", help="API shape (default ga)"
+    )
+    record.add_argument(
+        "--model",
+        default=None,
+        help="realtime model (default gpt-realtime for ga, gpt-4o-realtime-preview for beta)",
+    )
     record.add_argument("--fast", action="store_true", help="stream faster than real time")
     record.add_argument(
         "--base-url", default=None, help="websocket base URL, e.g. of `rtlab serve`"

@@ -172,6 +172,12 @@ def test_session_show_turns_a_session_file_into_either_api(tmp_path, capsys):
     assert cli.main(["session", "show", str(ga), "--api", "beta"]) == 0
     assert json.loads(capsys.readouterr().out) == session.to_event(api="beta")
     assert cli.main(["session", "show", str(ga), "--preset", "patient"]) == 1
+    capsys.readouterr()
+    # GA is the current interface: the default of the command and of Session.to_event
+    assert cli.main(["session", "show", str(path)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown == session.to_event() == session.to_event(api="ga") != session.to_event("beta")
+    assert shown["session"]["type"] == "realtime"
 
 
 def test_help_is_plain_text_and_every_option_explains_itself(capsys):
@@ -181,11 +187,16 @@ def test_help_is_plain_text_and_every_option_explains_itself(capsys):
     for markup in ("``", ":func:", ":class:", "::"):
         assert markup not in text
     assert "rtlab detect call.wav" in text
-    parser = cli.build_parser()
-    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    for name in ("detect", "sweep", "session"):
-        sub = commands.choices[name]
-        for action in sub._actions:
+    missing = []
+
+    def walk(parser, path):
+        for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
-                continue
-            assert action.help, f"rtlab {name} {action.dest} has no help text"
+                for name, sub in action.choices.items():
+                    if name != "probe":  # defined (and documented) in rtlab/probe.py
+                        walk(sub, [*path, name])
+            elif not action.help:
+                missing.append(" ".join([*path, action.dest]))
+
+    walk(cli.build_parser(), ["rtlab"])
+    assert missing == []
