@@ -90,8 +90,9 @@ def _window(duration_s: float, start_s: float | None, end_s: float | None, owner
     return start, end
 
 
-def _lane_axes(heights: list[float], *, ax, kwargs: dict[str, Any]):
-    """Create stacked lanes sharing x: a new Figure, or in the place of ``ax``."""
+def _lane_axes(heights: list[float], *, ax, kwargs: dict[str, Any], hspace: float = 0.08):
+    """Create stacked lanes sharing x: a new Figure, or in the place of ``ax`` (lanes
+    ``hspace`` of the mean lane height apart)."""
     if ax is None:
         from matplotlib.figure import Figure
 
@@ -104,7 +105,7 @@ def _lane_axes(heights: list[float], *, ax, kwargs: dict[str, Any]):
         )
         return fig, list(grid[:, 0])
     fig = ax.figure
-    spec = ax.get_subplotspec().subgridspec(len(heights), 1, height_ratios=heights, hspace=0.08)
+    spec = ax.get_subplotspec().subgridspec(len(heights), 1, height_ratios=heights, hspace=hspace)
     ax.remove()
     axes: list[Axes] = []
     for i in range(len(heights)):
@@ -402,7 +403,8 @@ def compare(
     names += config_names
     heights += [0.8] * len(config_names)
     owns = ax is None
-    fig, axes = _lane_axes(heights, ax=ax, kwargs=kwargs)
+    # room between lanes for the counts written above each configuration's lane
+    fig, axes = _lane_axes(heights, ax=ax, kwargs=kwargs, hspace=0.35)
     lane = dict(zip(names, axes, strict=True))
     width_in = fig.get_figwidth() * 0.85
     lanes.draw_waveform(lane["audio"], audio, start, end)
