@@ -391,18 +391,22 @@ def sweep_heatmap(
     name = METRIC_LABELS.get(mcol, (mcol,))[0]
     ax.set_title(name, fontsize=FONTSIZE["title"], loc="left", pad=16 if pooled else 6)
     if pooled:  # a subtitle under the title: what each cell pools and averages over
-        # a figure text placed in axes coordinates: it moves with the Axes and stays out
-        # of ``ax.texts``, which hold the cells' values and notes only
-        ax.figure.text(
-            0.0,
-            1.01,
+        # an anchored box above the Axes' top-left corner: it belongs to the Axes (cleared
+        # with it, counted in its layout) and stays out of ``ax.texts``, the cells' values
+        from matplotlib.offsetbox import AnchoredText
+
+        note = AnchoredText(
             "; ".join(pooled),
-            transform=ax.transAxes,
-            ha="left",
-            va="bottom",
-            fontsize=FONTSIZE["annotation"],
-            label="_averaged over",
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.0),
+            bbox_transform=ax.transAxes,
+            frameon=False,
+            pad=0.1,
+            borderpad=0.0,
+            prop={"fontsize": FONTSIZE["annotation"]},
         )
+        note.set_label("_averaged over")
+        ax.add_artist(note)
     return ax
 
 

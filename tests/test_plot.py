@@ -468,8 +468,8 @@ def test_sweep_heatmap_needs_only_the_table_and_says_what_it_averages(sweep_tabl
     )
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("silence duration (ms)", "threshold")
     assert [t.get_text() for t in ax.texts] == [t.get_text() for t in explicit.texts]
-    (note,) = [t for t in ax.figure.texts if t.get_label() == "_averaged over"]
-    assert note.get_text() == "pooled over 3 clips"
+    (note,) = [a for a in ax.artists if a.get_label() == "_averaged over"]
+    assert note.txt.get_text() == "pooled over 3 clips"
     # a third varied parameter: each cell is a mean over it, and the title says so
     clips = [datasets.load(f"ami-debug/trn0{i}") for i in (4, 6)]
     grid = {
@@ -479,8 +479,8 @@ def test_sweep_heatmap_needs_only_the_table_and_says_what_it_averages(sweep_tabl
     }
     table = rtlab.sweep(clips, grid, progress=False)
     ax = plot.sweep_heatmap(table, ax=Figure().add_subplot())
-    (note,) = [t for t in ax.figure.texts if t.get_label() == "_averaged over"]
-    assert note.get_text() == "pooled over 2 clips; mean over prefix_padding_ms 100–500"
+    (note,) = [a for a in ax.artists if a.get_label() == "_averaged over"]
+    assert note.txt.get_text() == "pooled over 2 clips; mean over prefix_padding_ms 100–500"
     summary = rtlab.summarize(table)
     cell = summary[
         np.isclose(summary["param_turn_detection.threshold"], 0.4)
