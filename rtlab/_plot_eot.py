@@ -55,6 +55,11 @@ def operating_points(
     >>> ax = operating_points(t, ax=Figure().add_subplot())
     >>> ax.get_xlabel(), [line.get_label() for line in ax.get_lines()][:2]
     ('mean end-of-turn latency (ms)', ['a', 'b'])
+
+    It returns the Axes: save it through its figure.
+
+    >>> import pathlib, tempfile
+    >>> ax.figure.savefig(pathlib.Path(tempfile.mkdtemp()) / "operating_points.png")
     """
     from rtlab.eot import frontier
 

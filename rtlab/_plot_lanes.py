@@ -167,8 +167,13 @@ def draw_probability(
     end_s: float,
     *,
     max_bins: int = MAX_BINS,
+    names: bool = True,
 ) -> None:
-    """The per-frame speech probability as a step curve, plus one line per threshold."""
+    """The per-frame speech probability as a step curve, plus one line per threshold.
+
+    ``thresholds`` maps a name to a threshold; each distinct value is drawn once (legend
+    ``threshold <value>``), and with ``names`` the names sharing it are written at its end.
+    """
     probs = np.asarray(scores.probabilities, dtype=np.float32)
     hop_s = float(scores.hop_ms) / 1000.0
     f0 = max(0, math.floor(start_s / hop_s))
@@ -195,12 +200,12 @@ def draw_probability(
             linewidth=1.2,
             label=f"threshold {value:g}",
         )
-        names = [name for name, v in thresholds.items() if v == value and name]
-        if names:
+        sharing = [name for name, v in thresholds.items() if v == value and name]
+        if names and sharing:
             ax.text(
                 end_s,
                 value,
-                ", ".join(names),
+                ", ".join(sharing),
                 ha="right",
                 va="bottom",
                 clip_on=True,

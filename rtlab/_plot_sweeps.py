@@ -173,11 +173,55 @@ def _default_rows(summary: pd.DataFrame) -> pd.DataFrame:
     return summary[summary["is_default"].fillna(False).astype(bool)]
 
 
+def _note_fontsize(ax, n_columns: int, n_chars: int) -> float:
+    """The small font size, shrunk (to 5 pt at least) so a note of ``n_chars`` fits a cell."""
+    # the colour bar will take about a sixth of the axes' width
+    width_pt = ax.get_position().width * ax.figure.get_figwidth() * 72.0 * 0.83
+    fits = 0.92 * width_pt / max(n_columns, 1) / (0.6 * n_chars)
+    return max(5.0, min(float(FONTSIZE["small"]), fits))
+
+
+def _default_axes(summary: pd.DataFrame, x: str | None, y: str | None) -> tuple[str, str]:
+    """``x`` and ``y`` as given, else the varied parameters (silence on x, threshold on y)."""
+    if x is not None and y is not None:
+        return x, y
+    varied = _varying_params(summary)
+    chosen = [resolve_column(summary, n, field="x/y", owner="sweep_heatmap") for n in (x, y) if n]
+    preferred = ("silence_duration_ms", "threshold")
+    order = [c for p in preferred for c in varied if c.endswith(p)]
+    order += [c for c in varied if c not in order]
+    free = [c for c in order if c not in chosen]
+    if len(chosen) + len(free) < 2:
+        raise ConfigError(
+            "x/y", (x, y), "two parameters that vary in the sweep", owner="sweep_heatmap",
+            fix=f"The table varies {len(varied)} parameter(s) ({', '.join(varied) or 'none'}); "
+            "draw one with plot.tradeoff or plot.pareto instead.",
+        )  # fmt: skip
+    picked = iter(free)
+    return (x if x is not None else next(picked)), (y if y is not None else next(picked))
+
+
+def _averaged_over(summary: pd.DataFrame, xcol: str, ycol: str, agg: str) -> str:
+    """``"mean over prefix_padding_ms 100–500"``: the other varied parameters of each cell."""
+    parts = []
+    for column in _varying_params(summary):
+        if column in (xcol, ycol):
+            continue
+        values = summary[column].dropna().unique()
+        leaf = column.removeprefix("param_").split(".")[-1]
+        if len(values) > 2 and all(isinstance(v, int | float | np.number) for v in values):
+            shown = f"{_fmt_value(min(values))}–{_fmt_value(max(values))}"
+        else:
+            shown = ", ".join(_fmt_value(v) for v in sorted(values, key=str))
+        parts.append(f"{leaf} {shown}")
+    return f"{agg} over {'; '.join(parts)}" if parts else ""
+
+
 def sweep_heatmap(
     table: pd.DataFrame,
-    x: str,
-    y: str,
-    metric: str,
+    x: str | None = None,
+    y: str | None = None,
+    metric: str = "false_cutoff_rate",
     *,
     agg: str = "mean",
     annotate: bool = True,
@@ -192,13 +236,16 @@ def sweep_heatmap(
     table : pandas.DataFrame
         A sweep table (:func:`rtlab.sweep`, summarised first so rates are pooled over
         clips) or a :func:`rtlab.summarize` table.
-    x, y : str
+    x, y : str, optional
         Parameters for the columns and rows: a full column (``"param_turn_detection.threshold"``),
-        the dotted path, or its last part (``"silence_duration_ms"``).
-    metric : str
+        the dotted path, or its last part (``"silence_duration_ms"``). Default: the
+        parameters that vary in the sweep, the silence duration on x and the threshold on y
+        when they do, else the first varied ones in column order.
+    metric : str, default "false_cutoff_rate"
         Metric column, e.g. ``"false_cutoff_rate"`` or ``"latency_ms_median"``.
     agg : {"mean", "median", "min", "max"}, default "mean"
-        How configurations sharing an (x, y) cell (other parameters varied) are combined.
+        How configurations sharing an (x, y) cell (other parameters varied) are combined;
+        the title then says over what ("mean over prefix_padding_ms 100–500").
     annotate : bool, default True
         Write each cell's value in it (``–`` for a configuration that failed, NaN), and,
         when the table has ``missed_end_rate``, the share of turn ends the configuration
@@ -219,10 +266,15 @@ def sweep_heatmap(
     Raises
     ------
     ConfigError
-        If a column is unknown or ambiguous, or ``agg`` is not allowed.
+        If a column is unknown or ambiguous, ``agg`` is not allowed, or ``x`` / ``y`` are
+        not given and fewer than two parameters vary.
 
     Examples
     --------
+    With no ``x``, ``y`` or ``metric``: the two varied parameters and the false cut-off rate.
+    The plot is drawn on an Axes (here of a new Figure); save it through its figure:
+
+    >>> import pathlib, tempfile
     >>> import pandas as pd
     >>> from matplotlib.figure import Figure
     >>> from rtlab.plot import sweep_heatmap
@@ -230,13 +282,16 @@ def sweep_heatmap(
     ...     "param_turn_detection.threshold": [0.3, 0.3, 0.7, 0.7],
     ...     "param_turn_detection.silence_duration_ms": [200, 800, 200, 800],
     ...     "false_cutoff_rate": [0.4, 0.1, 0.3, 0.05]})
-    >>> ax = sweep_heatmap(table, x="silence_duration_ms", y="threshold",
-    ...                    metric="false_cutoff_rate", ax=Figure().add_subplot())
-    >>> ax.get_xlabel(), [t.get_text() for t in ax.texts]
-    ('silence duration (ms)', ['0.40', '0.10', '0.30', '0.05'])
+    >>> ax = sweep_heatmap(table, ax=Figure().add_subplot())
+    >>> ax.get_xlabel(), ax.get_ylabel(), [t.get_text() for t in ax.texts]
+    ('silence duration (ms)', 'threshold', ['0.40', '0.10', '0.30', '0.05'])
+    >>> ax.figure.savefig(pathlib.Path(tempfile.mkdtemp()) / "heatmap.png")
     """
     if agg not in ("mean", "median", "min", "max"):
         raise ConfigError("agg", agg, "'mean', 'median', 'min' or 'max'", owner="sweep_heatmap")
+    from rtlab.sweeps import as_summary
+
+    x, y = _default_axes(as_summary(table, "sweep_heatmap"), x, y)
     summary, xcol, ycol = _summary_columns(table, x, y, owner="sweep_heatmap")
     mcol = resolve_column(summary, metric, field="metric", owner="sweep_heatmap")
     values = summary[[xcol, ycol]].copy()
@@ -271,6 +326,7 @@ def sweep_heatmap(
     ax.tick_params(length=0)
     if annotate:
         norm, cmap = image.norm, image.get_cmap()
+        note_size = _note_fontsize(ax, len(xs), len("100% unended"))
         for i in range(len(ys)):
             for j in range(len(xs)):
                 value = data[i, j]
@@ -295,7 +351,7 @@ def sweep_heatmap(
                         ha="center",
                         va="center",
                         color=colour,
-                        fontsize=FONTSIZE["small"],
+                        fontsize=note_size,
                     )
     if mark_default:
         from matplotlib.patches import Rectangle
@@ -325,7 +381,32 @@ def sweep_heatmap(
                     bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "linewidth": 0},
                 )
     _colourbar(ax, image, metric_label(mcol))
-    ax.set_title(METRIC_LABELS.get(mcol, (mcol,))[0], fontsize=FONTSIZE["title"], loc="left")
+    pooled = []
+    if "n_clips" in summary.columns and len(summary):
+        n_clips = int(summary["n_clips"].max())
+        pooled.append(f"pooled over {n_clips} clip{'s' if n_clips != 1 else ''}")
+    over = _averaged_over(summary, xcol, ycol, agg)
+    if over:
+        pooled.append(over)
+    name = METRIC_LABELS.get(mcol, (mcol,))[0]
+    ax.set_title(name, fontsize=FONTSIZE["title"], loc="left", pad=16 if pooled else 6)
+    if pooled:  # a subtitle under the title: what each cell pools and averages over
+        # an anchored box above the Axes' top-left corner: it belongs to the Axes (cleared
+        # with it, counted in its layout) and stays out of ``ax.texts``, the cells' values
+        from matplotlib.offsetbox import AnchoredText
+
+        note = AnchoredText(
+            "; ".join(pooled),
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.0),
+            bbox_transform=ax.transAxes,
+            frameon=False,
+            pad=0.1,
+            borderpad=0.0,
+            prop={"fontsize": FONTSIZE["annotation"]},
+        )
+        note.set_label("_averaged over")
+        ax.add_artist(note)
     return ax
 
 
@@ -381,6 +462,11 @@ def pareto(
     >>> ax = pareto(table, ax=Figure().add_subplot())
     >>> [line.get_label() for line in ax.get_lines()]
     ['Pareto front', 'API default']
+
+    It returns the Axes: save it through its figure.
+
+    >>> import pathlib, tempfile
+    >>> ax.figure.savefig(pathlib.Path(tempfile.mkdtemp()) / "pareto.png")
     """
     summary, xcol, ycol = _summary_columns(table, x, y, owner="pareto")
     ax = axes_or_current(ax)
@@ -525,6 +611,11 @@ def tradeoff(
     >>> ax = tradeoff(table, recommended="c", ax=Figure().add_subplot())
     >>> ax.texts[0].get_text().splitlines()[:2]
     ['recommended', 'silence 900']
+
+    It returns the Axes, not a Figure: save it through its figure.
+
+    >>> import pathlib, tempfile
+    >>> ax.figure.savefig(pathlib.Path(tempfile.mkdtemp()) / "tradeoff.png")
     """
     summary, xcol, ycol = _summary_columns(table, x, y, owner="tradeoff")
     params = _varying_params(summary)

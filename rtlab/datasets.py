@@ -343,6 +343,22 @@ def utterances(
     return out
 
 
+def _composed_source(names: Sequence[str], most: int = 4) -> str:
+    """A readable audio source for a composed track: ``"composed of librivox/0870, 0880"``.
+
+    Names sharing a folder with the one before are shortened to their last part; past
+    ``most`` names the rest are counted.
+    """
+    shown: list[str] = []
+    folder = None
+    for name in names[:most]:
+        head, sep, tail = name.rpartition("/")
+        shown.append(tail if sep and head == folder else name)
+        folder = head if sep else None
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return f"composed of {', '.join(shown)}{more}"
+
+
 def compose(
     clips: Sequence[Clip | str],
     *,
@@ -392,7 +408,9 @@ def compose(
         Silence after the last turn; keep it longer than the longest ``silence_duration_ms``
         you test, so the last turn's end can be detected.
     name : str, optional
-        Default ``"composed/<12 hex digits>"``, a hash of the inputs.
+        Default ``"composed/<12 hex digits>"``, a hash of the inputs. The audio's
+        ``source`` is this name when given, else a readable list of the clips
+        (``"composed of librivox/0870, 0880, 0890"``), which plot titles show.
 
     Returns
     -------
@@ -479,6 +497,7 @@ def compose(
     noise_id: Any = None
     if noise is not None:
         noise_id = noise if isinstance(noise, str) else noise.fingerprint
+    source = name if name is not None else _composed_source([c.name for c in items])
     if name is None:
         key = json.dumps(
             {
@@ -493,7 +512,7 @@ def compose(
             sort_keys=True,
         )
         name = "composed/" + hashlib.sha1(key.encode()).hexdigest()[:12]
-    audio = Audio(samples, source=name)
+    audio = Audio(samples, source=source)
     if noise is not None:
         audio = _add_noise(audio, noise, float(snr_db), seed, owner)  # type: ignore[arg-type]
     all_speech = np.concatenate(speech) if speech else np.empty((0, 2))

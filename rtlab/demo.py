@@ -213,7 +213,14 @@ def run_demo(
     )
     _save_figure(plot.compare(audio, logs, truth=clip.truth), out / "compare.png")
     fig = Figure(figsize=(10, 3.5))
-    plot.events(logs["API defaults"], ax=fig.add_subplot())
+    vad = defaults.turn_detection
+    assert vad is not None and vad.type == "server_vad", vad
+    plot.events(
+        logs["API defaults"],
+        title=f"server events: {clip.name}, API defaults (threshold {vad.threshold:g}, "
+        f"silence {vad.silence_duration_ms} ms, padding {vad.prefix_padding_ms} ms)",
+        ax=fig.add_subplot(),
+    )
     _save_figure(fig, out / "events_swimlane.png")
     written += ["timeline_defaults.png", "compare.png", "events_swimlane.png"]
 
@@ -236,13 +243,8 @@ def run_demo(
     best = rtlab.recommend(table, max_latency_ms=LATENCY_BUDGET_MS)
     best.save(out / "recommended_session.json")
     heat = Figure(figsize=(8, 5))
-    plot.sweep_heatmap(
-        table,
-        x="silence_duration_ms",
-        y="threshold",
-        metric="false_cutoff_rate",
-        ax=heat.add_subplot(),
-    )
+    # silence duration x threshold, false cut-off rate; the title says what a cell averages
+    plot.sweep_heatmap(table, ax=heat.add_subplot())
     _save_figure(heat, out / "sweep_heatmap.png")
     front = Figure(figsize=(7, 5))
     plot.pareto(table, ax=front.add_subplot())

@@ -5,30 +5,42 @@ pyplot's ``show`` and never changes ``rcParams``: colours come from :data:`PALET
 Okabe–Ito colour-blind-safe set) and font sizes are passed to each text explicitly.
 
 - Single-axes plots (:func:`events`, :func:`sweep_heatmap`, :func:`pareto`,
-  :func:`tradeoff`) draw on ``ax`` or, when it is None, on ``plt.gca()``, and return the Axes.
+  :func:`tradeoff`, :func:`operating_points`) draw on ``ax`` or, when it is None, on
+  ``plt.gca()``, and return the **Axes**: save with ``ax.figure.savefig("plot.png")``.
 - Multi-lane plots (:func:`timeline`, :func:`compare`) return a
   :class:`matplotlib.figure.Figure` built without pyplot (so nothing is left open in
-  pyplot's state; a notebook shows the returned Figure, ``fig.savefig(...)`` writes it).
-  Given ``ax``, the lanes take that Axes' place in its figure instead.
+  pyplot's state; a notebook shows the returned Figure): save with
+  ``fig.savefig("plot.png")``. Given ``ax``, the lanes take that Axes' place in its figure
+  instead.
 
-The x axis of every time plot is in seconds.
+Only the data is required; every option has a default. The x axis of every time plot is
+in seconds.
 
 Examples
 --------
+>>> import pathlib, tempfile
 >>> import rtlab
 >>> from rtlab import plot
+>>> out = pathlib.Path(tempfile.mkdtemp())
 >>> clip = rtlab.datasets.load("librivox/0870")
 >>> scores = rtlab.vad.score(clip.audio)
 >>> log = rtlab.detect(scores, rtlab.Session())
 >>> fig = plot.timeline(clip.audio, log, scores=scores, truth=clip.truth)
 >>> [ax.get_ylabel() for ax in fig.axes]
 ['audio', 'VAD', 'detected', 'truth']
+>>> fig.savefig(out / "timeline.png")                 # a Figure: save it directly
+>>> table = rtlab.sweep([clip], {"threshold": [0.4, 0.6], "silence_duration_ms": [300, 800]},
+...                     progress=False)
+>>> from matplotlib.figure import Figure
+>>> ax = plot.sweep_heatmap(table, ax=Figure().add_subplot())
+>>> ax.figure.savefig(out / "heatmap.png")            # an Axes: save its figure
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -79,8 +91,9 @@ def _window(duration_s: float, start_s: float | None, end_s: float | None, owner
     return start, end
 
 
-def _lane_axes(heights: list[float], *, ax, kwargs: dict[str, Any]):
-    """Create stacked lanes sharing x: a new Figure, or in the place of ``ax``."""
+def _lane_axes(heights: list[float], *, ax, kwargs: dict[str, Any], hspace: float = 0.08):
+    """Create stacked lanes sharing x: a new Figure, or in the place of ``ax`` (lanes
+    ``hspace`` of the mean lane height apart)."""
     if ax is None:
         from matplotlib.figure import Figure
 
@@ -93,7 +106,7 @@ def _lane_axes(heights: list[float], *, ax, kwargs: dict[str, Any]):
         )
         return fig, list(grid[:, 0])
     fig = ax.figure
-    spec = ax.get_subplotspec().subgridspec(len(heights), 1, height_ratios=heights, hspace=0.08)
+    spec = ax.get_subplotspec().subgridspec(len(heights), 1, height_ratios=heights, hspace=hspace)
     ax.remove()
     axes: list[Axes] = []
     for i in range(len(heights)):
@@ -153,9 +166,18 @@ def _outcomes(log, truth):
     return turn_outcomes(log, truth)
 
 
+_FILE_NAME = re.compile(r"[^/\\+|\[]+\.[A-Za-z0-9]{2,5}(?=$|[+|\[])")
+_NOISE_SUFFIX = re.compile(r"\+([^+@|]+)@(-?[0-9.]+)dB")
+
+
 def _source_name(audio) -> str:
-    """The file name of the audio's source (no folders, so pictures do not depend on paths)."""
-    return os.path.basename(str(getattr(audio, "source", "") or ""))
+    """The audio's source for a title, readable: a file path without its folders (pictures
+    do not depend on paths), ``"+babble@5dB"`` as ``" + babble noise at 5 dB SNR"``."""
+    source = str(getattr(audio, "source", "") or "")
+    _, sep, tail = source.replace(os.sep, "/").rpartition("/")
+    if sep and _FILE_NAME.match(tail):
+        source = tail
+    return _NOISE_SUFFIX.sub(r" + \1 noise at \2 dB SNR", source)
 
 
 def _describe_session(log: EventLog) -> str:
@@ -263,6 +285,11 @@ def timeline(
     >>> fig = rtlab.plot.timeline(clip.audio, log, start_s=2.0, end_s=6.0)
     >>> [float(x) for x in fig.axes[-1].get_xlim()]
     [2.0, 6.0]
+
+    It is a Figure: save it directly.
+
+    >>> import pathlib, tempfile
+    >>> fig.savefig(pathlib.Path(tempfile.mkdtemp()) / "timeline.png", dpi=120)
     """
     start, end = _window(float(audio.duration_s), start_s, end_s, "timeline")
     names = ["audio"] + (["VAD"] if scores is not None else []) + ["detected"]
@@ -368,11 +395,12 @@ def compare(
     """Stack several configurations' detections against the same audio and truth.
 
     One lane for the audio, one for the speech probability (when ``scores`` is given, with
-    one threshold line per distinct threshold among the configurations), one for the truth
-    (when given), then one *detected* lane per configuration, drawn as in
+    one line per distinct threshold of the ``server_vad`` configurations), one for the
+    truth (when given), then one *detected* lane per configuration, drawn as in
     :func:`timeline` (padding, speech, silence tail, commits, timeouts, false cut-offs,
-    false turns) and labelled with its name and, with ``truth``, its count of false
-    cut-offs. Missed turns are marked on each configuration's own lane.
+    false turns) and labelled with its name and, with ``truth``, its counts of false
+    cut-offs, missed turns and missed ends just above the lane. Missed turns are marked on
+    each configuration's own lane.
 
     Parameters
     ----------
@@ -416,6 +444,11 @@ def compare(
     >>> fig = rtlab.plot.compare(clip.audio, logs, truth=clip.truth)
     >>> [ax.get_ylabel() for ax in fig.axes]
     ['audio', 'truth', 'silence 200 ms', 'silence 500 ms']
+
+    It is a Figure: save it directly.
+
+    >>> import pathlib, tempfile
+    >>> fig.savefig(pathlib.Path(tempfile.mkdtemp()) / "compare.png", dpi=120)
     """
     if not logs:
         raise ConfigError("logs", logs, "a non-empty mapping of name to EventLog", owner="compare")
@@ -429,16 +462,21 @@ def compare(
     names += config_names
     heights += [0.8] * len(config_names)
     owns = ax is None
-    fig, axes = _lane_axes(heights, ax=ax, kwargs=kwargs)
+    # room between lanes for the counts written above each configuration's lane
+    fig, axes = _lane_axes(heights, ax=ax, kwargs=kwargs, hspace=0.35)
     lane = dict(zip(names, axes, strict=True))
     width_in = fig.get_figwidth() * 0.85
     lanes.draw_waveform(lane["audio"], audio, start, end)
     if scores is not None:
+        # server_vad thresholds only (semantic_vad has none to tune), each value once
         thresholds = {
-            name: lanes.threshold_of(log)
-            for name, log in zip(config_names, logs.values(), strict=True)
+            f"threshold {lanes.threshold_of(log):g}": lanes.threshold_of(log)
+            for log in logs.values()
+            if log.session is not None
+            and log.session.turn_detection is not None
+            and log.session.turn_detection.type == "server_vad"
         }
-        lanes.draw_probability(lane["VAD"], scores, thresholds, start, end)
+        lanes.draw_probability(lane["VAD"], scores, thresholds, start, end, names=False)
     if truth is not None:
         lanes.draw_truth(
             lane["truth"], truth, start, end, max_labels=max_labels, axes_width_in=width_in
@@ -457,14 +495,15 @@ def compare(
             n_missed = int((outcomes["outcome"] == "missed").sum())
             row = score(log, truth)
             ends = f", {int(row['missed_ends'])} of {int(row['n_true_ends'])} ends missed"
+            # above the lane, right-aligned: never on the outcome markers inside it
             target.text(
                 1.0,
-                0.98,
+                1.02,
                 f"{n_cut} false cut-off{'s' if n_cut != 1 else ''}, {n_missed} missed turns"
                 + (ends if row["n_true_ends"] else ""),
                 transform=target.transAxes,
                 ha="right",
-                va="top",
+                va="bottom",
                 fontsize=FONTSIZE["small"],
                 color=PALETTE["false_cutoff"] if n_cut else PALETTE["black"],
                 label="_summary",
@@ -492,6 +531,7 @@ def events(
     start_s: float | None = None,
     end_s: float | None = None,
     max_labels: int = 60,
+    title: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -513,6 +553,9 @@ def events(
         Time window in seconds (default: all events, or the log's duration).
     max_labels : int, default 60
         Most item labels drawn.
+    title : str, optional
+        Axes title. Default: "server events" and the log's turn-detection settings (an
+        event log does not know its clip: name it here, e.g. ``f"{clip.name}: ..."``).
     ax : matplotlib Axes, optional
         Where to draw; default ``plt.gca()``.
     **kwargs
@@ -524,13 +567,19 @@ def events(
 
     Examples
     --------
+    The plot is drawn on an Axes (here of a new Figure); save it through its figure:
+
+    >>> import pathlib, tempfile
     >>> import rtlab
     >>> from matplotlib.figure import Figure
     >>> clip = rtlab.datasets.load("librivox/0870")
     >>> log = rtlab.detect(clip.audio, rtlab.Session())
-    >>> ax = rtlab.plot.events(log, ax=Figure().add_subplot())
+    >>> ax = rtlab.plot.events(log, ax=Figure(figsize=(10, 3.5)).add_subplot())
     >>> [t.get_text() for t in ax.get_yticklabels()][:3]
     ['speech_started', 'speech_stopped', 'committed']
+    >>> ax.get_title(loc="left")
+    'server events — server_vad: threshold 0.5, prefix_padding_ms 300, silence_duration_ms 500'
+    >>> ax.figure.savefig(pathlib.Path(tempfile.mkdtemp()) / "events.png")
     """
     ax = axes_or_current(ax)
     kwargs.setdefault("s", 60)
@@ -615,7 +664,9 @@ def events(
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlim(lo, hi)
     ax.set_xlabel("emitted at (s of audio)", fontsize=FONTSIZE["label"])
-    ax.set_title("server events", fontsize=FONTSIZE["title"], loc="left")
+    if title is None:
+        title = " — ".join(p for p in ("server events", _describe_session(log)) if p)
+    ax.set_title(title, fontsize=FONTSIZE["title"], loc="left")
     style_axes(ax, grid=True)
     ax.grid(False, axis="y")
     return ax

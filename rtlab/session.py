@@ -906,7 +906,7 @@ class Session(_Config):
 
     def to_event(
         self,
-        api: Literal["beta", "ga"] = "beta",
+        api: Literal["beta", "ga"] = "ga",
         *,
         strict: bool = False,
         event_id: str | None = None,
@@ -915,8 +915,9 @@ class Session(_Config):
 
         Parameters
         ----------
-        api : {"beta", "ga"}, default "beta"
-            Which Realtime API's shape to write (the mapping is in :mod:`rtlab._wire`).
+        api : {"ga", "beta"}, default "ga"
+            Which Realtime API's shape to write: GA (the current interface) or beta (the
+            mapping is in :mod:`rtlab._wire`).
         strict : bool, default False
             Raise :class:`ConfigError` instead of warning when a set field has no counterpart
             in ``api``.

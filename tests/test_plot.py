@@ -303,6 +303,48 @@ def test_compare_stacks_configurations_against_the_same_truth(trn09):
         plot.compare(clip.audio, {})
 
 
+def test_compare_keeps_counts_off_the_markers_and_shows_server_vad_thresholds_once(trn09):
+    clip, scores, logs = trn09
+    logs = {
+        **logs,
+        "same threshold": rtlab.detect(scores, rtlab.ServerVad(silence_duration_ms=800)),
+        "semantic_vad": rtlab.detect(scores, rtlab.SemanticVad()),
+    }
+    fig = plot.compare(clip.audio, logs, truth=clip.truth, scores=scores)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    for name in logs:
+        ax = lane(fig, name)
+        (summary,) = [t for t in ax.texts if t.get_label() == "_summary"]
+        box = summary.get_window_extent(renderer)
+        # the counts sit above the lane, so no marker or bar inside it can cover them
+        assert box.y0 >= ax.get_window_extent(renderer).y1 - 0.5
+        for marks in ax.get_lines():
+            for x, y in zip(marks.get_xdata(), marks.get_ydata(), strict=True):
+                px, py = ax.transData.transform((x, y))
+                half = marks.get_markersize() / 72 * fig.dpi / 2
+                assert not (box.x0 - half < px < box.x1 + half and box.y0 - half < py < box.y1)
+    vad = lane(fig, "VAD")
+    lines = [ln for ln in vad.get_lines() if ln.get_label().startswith("threshold")]
+    # server_vad thresholds only (0.5 shared by three configurations, 0.7), each once
+    assert sorted(ln.get_label() for ln in lines) == ["threshold 0.5", "threshold 0.7"]
+    assert not [t for t in vad.texts if t.get_label() == "_threshold names"]
+
+
+def test_titles_name_composed_and_noisy_audio_readably():
+    track = datasets.compose(["librivox/0870", "librivox/0880"], seed=1, tail_ms=2000)
+    noisy = rtlab.noise.mix(track.audio, "babble", snr_db=5, seed=7)
+    log = rtlab.detect(noisy, rtlab.Session())
+    fig = plot.compare(noisy, {"API defaults": log}, truth=track.truth)
+    title = fig.get_suptitle()
+    assert title == "composed of librivox/0870, 0880 + babble noise at 5 dB SNR"
+    assert track.name.removeprefix("composed/") not in title
+    # a file path loses its folders (pictures do not depend on where the file is)
+    audio = rtlab.Audio(track.audio.samples, source="/home/me/calls/monday.wav")
+    fig = plot.timeline(audio, rtlab.detect(audio, rtlab.Session()))
+    assert fig.get_suptitle().startswith("monday.wav — server_vad: threshold 0.5")
+
+
 # -- events ----------------------------------------------------------------------------------
 
 
@@ -326,6 +368,16 @@ def test_events_swimlane_places_each_event_at_its_emitted_time(trn04):
     # the lag back to the audio a speech_started refers to is drawn
     lags = [ln for ln in ax.get_lines() if ln.get_label() == "_audio time"]
     assert len(lags) == frame["audio_start_ms"].notna().sum() + frame["audio_end_ms"].notna().sum()
+
+
+def test_events_title_names_the_configuration_or_what_the_caller_says(trn04):
+    _, _, log = trn04
+    ax = plot.events(log, ax=Figure().add_subplot())
+    assert ax.get_title(loc="left") == (
+        "server events — server_vad: threshold 0.5, prefix_padding_ms 300, silence_duration_ms 500"
+    )
+    ax = plot.events(log, title="trn04, API defaults", ax=Figure().add_subplot())
+    assert ax.get_title(loc="left") == "trn04, API defaults"
 
 
 def test_single_axes_plots_default_to_the_current_axes(trn04, sweep_table):
@@ -403,6 +455,43 @@ def test_sweep_heatmap_cells_match_the_pooled_summary(sweep_table):
         ax=Figure().add_subplot(),
     )
     assert latency.figure.axes[-1].get_ylabel() == "end-of-turn latency, median (ms)"
+
+
+def test_sweep_heatmap_needs_only_the_table_and_says_what_it_averages(sweep_table):
+    ax = plot.sweep_heatmap(sweep_table, ax=Figure().add_subplot())
+    explicit = plot.sweep_heatmap(
+        sweep_table,
+        x="silence_duration_ms",
+        y="threshold",
+        metric="false_cutoff_rate",
+        ax=Figure().add_subplot(),
+    )
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("silence duration (ms)", "threshold")
+    assert [t.get_text() for t in ax.texts] == [t.get_text() for t in explicit.texts]
+    (note,) = [a for a in ax.artists if a.get_label() == "_averaged over"]
+    assert note.txt.get_text() == "pooled over 3 clips"
+    # a third varied parameter: each cell is a mean over it, and the title says so
+    clips = [datasets.load(f"ami-debug/trn0{i}") for i in (4, 6)]
+    grid = {
+        "threshold": [0.4, 0.6],
+        "silence_duration_ms": [300, 800],
+        "prefix_padding_ms": [100, 300, 500],
+    }
+    table = rtlab.sweep(clips, grid, progress=False)
+    ax = plot.sweep_heatmap(table, ax=Figure().add_subplot())
+    (note,) = [a for a in ax.artists if a.get_label() == "_averaged over"]
+    assert note.txt.get_text() == "pooled over 2 clips; mean over prefix_padding_ms 100–500"
+    summary = rtlab.summarize(table)
+    cell = summary[
+        np.isclose(summary["param_turn_detection.threshold"], 0.4)
+        & (summary["param_turn_detection.silence_duration_ms"] == 300)
+    ]["false_cutoff_rate"].mean()
+    (text,) = [t for t in ax.texts if t.get_position() == (0, 0)]
+    assert float(text.get_text()) == pytest.approx(cell, abs=0.0051)
+    # one varied parameter is not enough for a grid: a clear error
+    single = rtlab.sweep(clips, {"threshold": [0.4, 0.6]}, progress=False)
+    with pytest.raises(ConfigError, match="two parameters that vary"):
+        plot.sweep_heatmap(single, ax=Figure().add_subplot())
 
 
 def test_pareto_highlights_the_non_dominated_configurations(sweep_table):
