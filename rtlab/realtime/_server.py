@@ -819,9 +819,7 @@ class _Connection:
             client_event_id,
         )
         try:
-            update = Session.from_event(
-                {"type": "session.update", "session": payload}, warn=False
-            )
+            update = Session.from_event({"type": "session.update", "session": payload}, warn=False)
         except RtlabError as exc:
             field_name = getattr(exc, "field", None)
             raise proto.RequestError(
