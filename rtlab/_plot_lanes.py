@@ -413,6 +413,8 @@ def truth_rows(truth) -> list[str]:
     rows = ["speech"]
     if truth.turns:
         rows += speakers if 0 < len(speakers) <= 4 else ["turns"]
+        if "turns" not in rows and any(t.speaker is None for t in truth.turns):
+            rows.append("turns")  # unlabelled turns beside labelled ones (composed clips)
     return rows
 
 

@@ -537,3 +537,20 @@ def test_builder_sections_flag_errors_and_error_labels_take_no_room_when_empty()
     builder.temperature.value = ""
     assert not any("⚠" in t for t in builder.sections.titles)
     assert label.layout.display == "none" and label.value == ""
+
+
+def test_tuner_with_an_agent_has_echo_sliders_and_counts_self_interruptions():
+    clip = rtlab.datasets.conversation(0.5, seed=0)
+    tuner = Tuner(clip, agent=rtlab.Agent(), echo=rtlab.Echo(return_loss_db=0, suppression_db=0))
+    loud = tuner.metrics_row["self_interruptions"]
+    conv = rtlab.simulate(clip, rtlab.Session(), agent=rtlab.Agent(),
+                          echo=rtlab.Echo(return_loss_db=0, suppression_db=0))  # fmt: skip
+    assert loud == rtlab.metrics.score(conv.log, conv.truth)["self_interruptions"] > 0
+    before = tuner.image.value
+    tuner.suppression_db.value = 40  # a good echo canceller
+    assert tuner.metrics_row["self_interruptions"] < loud
+    assert tuner.image.value != before
+    assert "self-interruptions" in tuner.metrics.value
+    assert [ax.get_ylabel() for ax in rtlab.plot.conversation(tuner.conversation).axes][
+        2
+    ] == "agent"

@@ -13,7 +13,7 @@ import traitlets
 
 from rtlab.errors import ConfigError, RtlabError
 from rtlab.session import SemanticVad, ServerVad, Session, limits
-from rtlab.widgets._common import field_values, note_html, show_error
+from rtlab.widgets._common import field_values, figure_png, note_html, show_error
 from rtlab.widgets._timeline import LiveTimeline, describe
 
 __all__ = ["Tuner"]
@@ -23,6 +23,7 @@ _SHOWN = (
     ("false_cutoffs", "false cut-offs", "count"),
     ("false_cutoff_rate", "false cut-off rate (of true turns)", "rate"),
     ("missed_turns", "missed turns", "count"),
+    ("missed_ends", "missed turn ends", "count"),
     ("false_turns", "false turns (no speech)", "count"),
     ("n_detected_turns", "detected turns", "count"),
     ("n_true_turns", "true turns", "count"),
@@ -32,6 +33,11 @@ _SHOWN = (
     ("f1", "speech frame F1", "ratio"),
 )
 _LOWER_IS_BETTER = {
+    "missed_ends",
+    "self_interruptions",
+    "false_barge_ins",
+    "missed_barge_ins",
+    "response_latency_ms_median",
     "false_cutoffs",
     "false_cutoff_rate",
     "missed_turns",
@@ -56,6 +62,15 @@ def _fmt(value: float, kind: str) -> str:
     return f"{value:.2f}"
 
 
+#: With an agent (full duplex): what the agent's half of the conversation did.
+_DUPLEX_SHOWN = (
+    ("self_interruptions", "self-interruptions", "count"),
+    ("false_barge_ins", "false barge-ins", "count"),
+    ("missed_barge_ins", "missed barge-ins", "count"),
+    ("response_latency_ms_median", "response latency (ms)", "ms"),
+)
+
+
 def _metrics_html(now, start) -> str:
     """A small table: each metric now and for the session the Tuner started with."""
     head = (
@@ -64,7 +79,8 @@ def _metrics_html(now, start) -> str:
         f"<th style='text-align:right;{_CELL}'>start</th></tr>"
     )
     body = []
-    for name, label, kind in _SHOWN:
+    shown = _SHOWN + tuple(m for m in _DUPLEX_SHOWN if m[0] in now.index)
+    for name, label, kind in shown:
         a, b = float(now[name]), float(start[name])
         colour = ""
         if name in _LOWER_IS_BETTER and not (math.isnan(a) or math.isnan(b)) and a != b:
@@ -142,6 +158,13 @@ class Tuner(w.VBox):
         1280x800 JupyterLab window shows it without scrolling.
     dpi : float, default 80
         Resolution of the timeline image.
+    agent, echo : rtlab.Agent, rtlab.Echo, optional
+        Full duplex: with either, every change re-runs the closed-loop conversation
+        (:func:`rtlab.simulate`: the agent answers, its voice leaks back through the echo
+        path) instead of :func:`rtlab.detect`; the Tuner gains sliders for the echo return
+        loss, the canceller's suppression and the echo delay, the timeline shows the
+        agent's lane and the echo, and the metrics add self-interruptions, false and missed
+        barge-ins and the response latency.
 
     Attributes
     ----------
@@ -158,6 +181,10 @@ class Tuner(w.VBox):
     kind, threshold, prefix_padding_ms, silence_duration_ms, idle_timeout, idle_timeout_ms, \
 eagerness : ipywidgets.Widget
         The controls (set ``.value`` to drive the Tuner from code).
+    return_loss_db, suppression_db, echo_delay_ms : ipywidgets.FloatSlider or None
+        The echo path's controls (full duplex only).
+    conversation : rtlab.duplex.Conversation or None
+        The current simulated conversation (full duplex only).
     image, metrics, error, keep_button, kept_view, status : ipywidgets.Widget
         The timeline image (PNG bytes), the metrics table, the error line, the Keep button,
         the list of kept sessions and the timing line.
@@ -191,6 +218,8 @@ eagerness : ipywidgets.Widget
         options: Any = None,
         figsize: tuple[float, float] = (11.0, 5.0),
         dpi: float = 80.0,
+        agent: Any = None,
+        echo: Any = None,
         **kwargs: Any,
     ) -> None:
         from rtlab import vad
@@ -207,6 +236,14 @@ eagerness : ipywidgets.Widget
         self.scores = (
             scores if scores is not None else vad.score(self.audio, model=self.options.vad_model)
         )
+        self.agent, self.echo_path, self.conversation = None, None, None
+        self.return_loss_db = self.suppression_db = self.echo_delay_ms = None
+        if agent is not None or echo is not None:
+            from rtlab.duplex import Agent, Echo
+
+            self.agent = Agent() if agent is None else agent
+            self.echo_path = Echo() if echo is None else echo
+        self._figsize, self._dpi = figsize, dpi
         self._syncing = True
         self.kept: list[Session] = []
         self.last_redraw_ms = math.nan
@@ -312,11 +349,29 @@ eagerness : ipywidgets.Widget
             ]
         )
         self._semantic_box = w.VBox([self.eagerness])
+        echo_box: list[Any] = []
+        if self.echo_path is not None:
+            suppression = self.echo_path.suppression_db
+            self.return_loss_db = w.FloatSlider(
+                value=self.echo_path.return_loss_db, min=0, max=40, step=1,
+                description="echo return loss (dB)", layout=w.Layout(width="420px"), **common,
+            )  # fmt: skip
+            self.suppression_db = w.FloatSlider(
+                value=60.0 if suppression is None or math.isinf(suppression) else suppression,
+                min=0, max=60, step=1, description="canceller (dB)",
+                layout=w.Layout(width="420px"), **common,
+            )  # fmt: skip
+            self.echo_delay_ms = w.FloatSlider(
+                value=self.echo_path.delay_ms, min=0, max=500, step=10,
+                description="echo delay (ms)", layout=w.Layout(width="420px"), **common,
+            )  # fmt: skip
+            echo_box = [self.return_loss_db, self.suppression_db, self.echo_delay_ms]
         controls = w.VBox(
             [
                 self.kind,
                 self._server_box,
                 self._semantic_box,
+                *echo_box,
                 w.HBox([self.keep_button, self.status], layout=w.Layout(align_items="center")),
             ],
             layout=w.Layout(flex="0 0 auto", margin="0 24px 0 0"),
@@ -363,8 +418,12 @@ eagerness : ipywidgets.Widget
             self.idle_timeout,
             self.idle_timeout_ms,
             self.eagerness,
+            self.return_loss_db,
+            self.suppression_db,
+            self.echo_delay_ms,
         ):
-            control.observe(self._on_control, names="value")
+            if control is not None:
+                control.observe(self._on_control, names="value")
         self.keep_button.on_click(lambda _button: self.keep())
         self.observe(self._on_value, names="value")
 
@@ -473,6 +532,27 @@ eagerness : ipywidgets.Widget
         self.idle_timeout_ms.disabled = not self.idle_timeout.value
 
     def _detect(self, session: Session):
+        if self.agent is not None:
+            import dataclasses
+
+            from rtlab.duplex import simulate
+
+            assert self.return_loss_db is not None and self.suppression_db is not None
+            assert self.echo_delay_ms is not None
+            echo = dataclasses.replace(
+                self.echo_path,
+                return_loss_db=float(self.return_loss_db.value),
+                suppression_db=float(self.suppression_db.value),
+                delay_ms=float(self.echo_delay_ms.value),
+            )
+            from rtlab._clip import Clip
+            from rtlab.annotation import Annotation
+
+            user = Clip(self.name or "audio", self.audio, self.truth or Annotation([]))
+            self.conversation = simulate(
+                user, session, agent=self.agent, echo=echo, options=self.options
+            )
+            return self.conversation.log
         from rtlab.turns import detect
 
         return detect(self.scores, session, options=self.options)
@@ -482,6 +562,8 @@ eagerness : ipywidgets.Widget
             return None
         from rtlab import metrics
 
+        if self.conversation is not None:
+            return metrics.score(log, self.conversation.truth)
         return metrics.score(log, self.truth)
 
     def _redraw(self, started: float) -> None:
@@ -496,11 +578,24 @@ eagerness : ipywidgets.Widget
 
     def _render(self, log, row, started: float) -> None:
         outcomes = None
-        if self.truth is not None:
-            from rtlab import metrics
+        if self.conversation is not None:
+            from matplotlib.figure import Figure
 
-            outcomes = metrics.turn_outcomes(log, self.truth)
-        self.image.value = self.timeline.update(log, outcomes)
+            from rtlab import plot
+
+            fig = Figure(figsize=self._figsize, dpi=self._dpi, layout="constrained")
+            truth = self.conversation.truth if self.truth is not None else None
+            plot.timeline(
+                self.conversation.microphone, log, truth=truth,
+                echo=self.conversation.echo, title=self.name, ax=fig.add_subplot(),
+            )  # fmt: skip
+            self.image.value = figure_png(fig)
+        else:
+            if self.truth is not None:
+                from rtlab import metrics
+
+                outcomes = metrics.turn_outcomes(log, self.truth)
+            self.image.value = self.timeline.update(log, outcomes)
         if row is not None:
             self.metrics.value = _metrics_html(row, self.start_metrics)
         else:
