@@ -86,6 +86,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rtlab.errors import ConfigError
+from rtlab.realtime._record import is_loopback
 
 if TYPE_CHECKING:  # pragma: no cover
     from rtlab.audio import Audio
@@ -572,21 +573,6 @@ def _say(text: str) -> None:
     sys.stdout.flush()
 
 
-def _is_loopback(base_url: str | None) -> bool:
-    if not base_url:
-        return False
-    import ipaddress
-    from urllib.parse import urlsplit
-
-    host = urlsplit(base_url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def run_probe(
     out_dir: str | os.PathLike[str],
     *,
@@ -678,7 +664,7 @@ def run_probe(
         raise ConfigError(
             "cells", cells, "at least one session for a probe given", owner="run_probe"
         )
-    local = _is_loopback(base_url)
+    local = is_loopback(base_url)
     if realtime is None:
         realtime = not local
     if settle_s is None:

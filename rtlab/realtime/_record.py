@@ -34,7 +34,8 @@ CATCH_UP_TIMEOUT_S = 30.0
 LOCAL_PLACEHOLDER_KEY = "rtlab-local"
 
 
-def _is_loopback(base_url: str | None) -> bool:
+def is_loopback(base_url: str | None) -> bool:
+    """Whether a URL's host is this machine (``localhost`` or a loopback address)."""
     if not base_url:
         return False
     import ipaddress
@@ -72,7 +73,7 @@ def check_url(url: str, *, allow_insecure: bool) -> None:
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("ws", "wss", "http", "https"):
         raise ConfigError("base_url", url, "a ws:// or wss:// URL", owner="record")
-    if scheme in ("wss", "https") or allow_insecure or _is_loopback(url):
+    if scheme in ("wss", "https") or allow_insecure or is_loopback(url):
         return
     raise ConfigError(
         "base_url",
@@ -120,7 +121,7 @@ def _api_key(api_key: str | None, base_url: str | None = None) -> str:
     key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
     if key:
         return key
-    if _is_loopback(base_url):
+    if is_loopback(base_url):
         return LOCAL_PLACEHOLDER_KEY
     raise ConfigError(
         message=(
