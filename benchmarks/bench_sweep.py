@@ -144,7 +144,7 @@ def finding(table, label, out):
         fig = Figure(figsize=(13, 5), layout="constrained")
         left, right = fig.subplots(1, 2)
         plot.tradeoff(table, max_latency_ms=1000.0, ax=left)
-        plot.pareto(table, ax=right, label_front=False)
+        plot.pareto_front(table, ax=right, label_front=False)
         fig.suptitle(f"server_vad sweep, 1,000 configurations: {label}")
         path = out / f"finding_{label.split()[0]}.png"
         with atomic_write(path, "wb") as handle:

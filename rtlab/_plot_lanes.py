@@ -1,4 +1,4 @@
-"""Lane drawers shared by :func:`rtlab.plot.timeline` and :func:`rtlab.plot.compare`.
+"""Lane drawers shared by :func:`rtlab.plot.timeline` and :func:`rtlab.plot.side_by_side`.
 
 Each function draws one kind of information on one Axes whose x axis is time in seconds.
 Every artist it adds carries a ``label`` (``_``-prefixed ones stay out of legends), so

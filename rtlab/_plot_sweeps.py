@@ -195,7 +195,7 @@ def _default_axes(summary: pd.DataFrame, x: str | None, y: str | None) -> tuple[
         raise ConfigError(
             "x/y", (x, y), "two parameters that vary in the sweep", owner="sweep_heatmap",
             fix=f"The table varies {len(varied)} parameter(s) ({', '.join(varied) or 'none'}); "
-            "draw one with plot.tradeoff or plot.pareto instead.",
+            "draw one with plot.tradeoff or plot.pareto_front instead.",
         )  # fmt: skip
     picked = iter(free)
     return (x if x is not None else next(picked)), (y if y is not None else next(picked))
@@ -418,7 +418,7 @@ def _front(summary: pd.DataFrame, xcol: str, ycol: str) -> pd.DataFrame:
     return front.sort_values([xcol, ycol])
 
 
-def pareto(
+def pareto_front(
     table: pd.DataFrame,
     x: str = "latency_ms_median",
     y: str = "false_cutoff_rate",
@@ -454,12 +454,12 @@ def pareto(
     --------
     >>> import pandas as pd
     >>> from matplotlib.figure import Figure
-    >>> from rtlab.plot import pareto
+    >>> from rtlab.plot import pareto_front
     >>> table = pd.DataFrame({"config_id": range(4),
     ...     "param_turn_detection.silence_duration_ms": [200, 500, 800, 1200],
     ...     "latency_ms_median": [300.0, 600.0, 900.0, 800.0],
     ...     "false_cutoff_rate": [0.5, 0.2, 0.1, 0.3], "is_default": [False, True, False, False]})
-    >>> ax = pareto(table, ax=Figure().add_subplot())
+    >>> ax = pareto_front(table, ax=Figure().add_subplot())
     >>> [line.get_label() for line in ax.get_lines()]
     ['Pareto front', 'API default']
 
@@ -468,7 +468,7 @@ def pareto(
     >>> import pathlib, tempfile
     >>> ax.figure.savefig(pathlib.Path(tempfile.mkdtemp()) / "pareto.png")
     """
-    summary, xcol, ycol = _summary_columns(table, x, y, owner="pareto")
+    summary, xcol, ycol = _summary_columns(table, x, y, owner="pareto_front")
     ax = axes_or_current(ax)
     kwargs.setdefault("color", PALETTE["faint"])
     kwargs.setdefault("alpha", 0.35)

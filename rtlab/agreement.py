@@ -119,7 +119,7 @@ class Agreement:
         )
 
     def plot(self, audio: Audio, *, truth: Annotation | None = None, **kwargs: Any) -> Figure:
-        """Draw both logs one above the other with :func:`rtlab.plot.compare`.
+        """Draw both logs one above the other with :func:`rtlab.plot.side_by_side`.
 
         Parameters
         ----------
@@ -128,16 +128,16 @@ class Agreement:
         truth : Annotation, optional
             Ground truth to draw and mark outcomes against.
         **kwargs
-            Passed to :func:`rtlab.plot.compare` (``start_s``, ``end_s``, ``scores``, ...).
+            Passed to :func:`rtlab.plot.side_by_side` (``start_s``, ``end_s``, ``scores``, ...).
 
         Returns
         -------
         matplotlib.figure.Figure
         """
-        from rtlab.plot import compare as plot_compare
+        from rtlab.plot import side_by_side
 
         logs = {self.names[0]: self.reference, self.names[1]: self.emulated}
-        return plot_compare(audio, logs, truth=truth, **kwargs)
+        return side_by_side(audio, logs, truth=truth, **kwargs)
 
     def __repr__(self) -> str:
         return (

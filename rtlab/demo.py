@@ -211,7 +211,7 @@ def run_demo(
         plot.timeline(audio, logs["API defaults"], scores=scores, truth=clip.truth),
         out / "timeline_defaults.png",
     )
-    _save_figure(plot.compare(audio, logs, truth=clip.truth), out / "compare.png")
+    _save_figure(plot.side_by_side(audio, logs, truth=clip.truth), out / "compare.png")
     fig = Figure(figsize=(10, 3.5))
     vad = defaults.turn_detection
     assert vad is not None and vad.type == "server_vad", vad
@@ -247,7 +247,7 @@ def run_demo(
     plot.sweep_heatmap(table, ax=heat.add_subplot())
     _save_figure(heat, out / "sweep_heatmap.png")
     front = Figure(figsize=(7, 5))
-    plot.pareto(table, ax=front.add_subplot())
+    plot.pareto_front(table, ax=front.add_subplot())
     _save_figure(front, out / "sweep_pareto.png")
     trade = Figure(figsize=(7, 5))
     plot.tradeoff(table, max_latency_ms=LATENCY_BUDGET_MS, ax=trade.add_subplot())

@@ -7,7 +7,7 @@ Okabe–Ito colour-blind-safe set) and font sizes are passed to each text explic
 - Single-axes plots (:func:`events`, :func:`sweep_heatmap`, :func:`pareto`,
   :func:`tradeoff`, :func:`operating_points`) draw on ``ax`` or, when it is None, on
   ``plt.gca()``, and return the **Axes**: save with ``ax.figure.savefig("plot.png")``.
-- Multi-lane plots (:func:`timeline`, :func:`compare`) return a
+- Multi-lane plots (:func:`timeline`, :func:`side_by_side`) return a
   :class:`matplotlib.figure.Figure` built without pyplot (so nothing is left open in
   pyplot's state; a notebook shows the returned Figure): save with
   ``fig.savefig("plot.png")``. Given ``ax``, the lanes take that Axes' place in its figure
@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 from rtlab import _plot_lanes as lanes
 from rtlab._plot_eot import operating_points
 from rtlab._plot_style import FONTSIZE, PALETTE, axes_or_current, style_axes
-from rtlab._plot_sweeps import pareto, sweep_heatmap, tradeoff
+from rtlab._plot_sweeps import pareto_front, sweep_heatmap, tradeoff
 from rtlab.errors import ConfigError
 from rtlab.events import (
     COMMITTED,
@@ -65,11 +65,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "PALETTE",
-    "compare",
     "conversation",
     "events",
     "operating_points",
-    "pareto",
+    "pareto_front",
+    "side_by_side",
     "sweep_heatmap",
     "timeline",
     "tradeoff",
@@ -378,7 +378,7 @@ def conversation(conv, *, scores=None, **kwargs: Any) -> Figure:
     )
 
 
-def compare(
+def side_by_side(
     audio,
     logs: Mapping[str, Any],
     *,
@@ -441,7 +441,7 @@ def compare(
     >>> clip = rtlab.datasets.load("librivox/0870")
     >>> vads = {f"silence {ms} ms": rtlab.ServerVad(silence_duration_ms=ms) for ms in (200, 500)}
     >>> logs = {name: rtlab.detect(clip.audio, vad) for name, vad in vads.items()}
-    >>> fig = rtlab.plot.compare(clip.audio, logs, truth=clip.truth)
+    >>> fig = rtlab.plot.side_by_side(clip.audio, logs, truth=clip.truth)
     >>> [ax.get_ylabel() for ax in fig.axes]
     ['audio', 'truth', 'silence 200 ms', 'silence 500 ms']
 
@@ -451,8 +451,10 @@ def compare(
     >>> fig.savefig(pathlib.Path(tempfile.mkdtemp()) / "compare.png", dpi=120)
     """
     if not logs:
-        raise ConfigError("logs", logs, "a non-empty mapping of name to EventLog", owner="compare")
-    start, end = _window(float(audio.duration_s), start_s, end_s, "compare")
+        raise ConfigError(
+            "logs", logs, "a non-empty mapping of name to EventLog", owner="side_by_side"
+        )
+    start, end = _window(float(audio.duration_s), start_s, end_s, "side_by_side")
     names = ["audio"] + (["VAD"] if scores is not None else [])
     heights = [_LANE_HEIGHT_IN[n] for n in names]
     if truth is not None:
@@ -670,3 +672,23 @@ def events(
     style_axes(ax, grid=True)
     ax.grid(False, axis="y")
     return ax
+
+
+#: Old names: ``compare`` drew what ``rtlab.compare`` (an Agreement) does not, and ``pareto``
+#: drew what ``rtlab.pareto`` (a DataFrame) returns; each name now says one thing.
+_RENAMED = {"compare": "side_by_side", "pareto": "pareto_front"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RENAMED:
+        import warnings
+
+        new = _RENAMED[name]
+        warnings.warn(
+            f"rtlab.plot.{name} is now rtlab.plot.{new} (rtlab.{name} is another thing); "
+            f"the old name will be removed.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new]
+    raise AttributeError(f"module 'rtlab.plot' has no attribute {name!r}")

@@ -278,7 +278,7 @@ def test_timeline_in_a_given_axes_replaces_it(trn04):
 
 def test_compare_stacks_configurations_against_the_same_truth(trn09):
     clip, scores, logs = trn09
-    fig = plot.compare(clip.audio, logs, truth=clip.truth, scores=scores)
+    fig = plot.side_by_side(clip.audio, logs, truth=clip.truth, scores=scores)
     assert [ax.get_ylabel() for ax in fig.axes] == ["audio", "VAD", "truth", *logs]
     for name, log in logs.items():
         ax = lane(fig, name)
@@ -300,7 +300,7 @@ def test_compare_stacks_configurations_against_the_same_truth(trn09):
     )
     assert thresholds == pytest.approx([0.5, 0.7])
     with pytest.raises(ConfigError, match="logs"):
-        plot.compare(clip.audio, {})
+        plot.side_by_side(clip.audio, {})
 
 
 def test_compare_keeps_counts_off_the_markers_and_shows_server_vad_thresholds_once(trn09):
@@ -310,7 +310,7 @@ def test_compare_keeps_counts_off_the_markers_and_shows_server_vad_thresholds_on
         "same threshold": rtlab.detect(scores, rtlab.ServerVad(silence_duration_ms=800)),
         "semantic_vad": rtlab.detect(scores, rtlab.SemanticVad()),
     }
-    fig = plot.compare(clip.audio, logs, truth=clip.truth, scores=scores)
+    fig = plot.side_by_side(clip.audio, logs, truth=clip.truth, scores=scores)
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw(renderer)
     for name in logs:
@@ -335,7 +335,7 @@ def test_titles_name_composed_and_noisy_audio_readably():
     track = datasets.compose(["librivox/0870", "librivox/0880"], seed=1, tail_ms=2000)
     noisy = rtlab.noise.mix(track.audio, "babble", snr_db=5, seed=7)
     log = rtlab.detect(noisy, rtlab.Session())
-    fig = plot.compare(noisy, {"API defaults": log}, truth=track.truth)
+    fig = plot.side_by_side(noisy, {"API defaults": log}, truth=track.truth)
     title = fig.get_suptitle()
     assert title == "composed of librivox/0870, 0880 + babble noise at 5 dB SNR"
     assert track.name.removeprefix("composed/") not in title
@@ -388,7 +388,7 @@ def test_single_axes_plots_default_to_the_current_axes(trn04, sweep_table):
         assert plot.events(log) is current
         plt.clf()
         current = plt.gca()
-        assert plot.pareto(sweep_table) is current
+        assert plot.pareto_front(sweep_table) is current
     finally:
         plt.close(fig)
 
@@ -496,7 +496,7 @@ def test_sweep_heatmap_needs_only_the_table_and_says_what_it_averages(sweep_tabl
 
 def test_pareto_highlights_the_non_dominated_configurations(sweep_table):
     summary = rtlab.summarize(sweep_table)
-    ax = plot.pareto(sweep_table, ax=Figure().add_subplot())
+    ax = plot.pareto_front(sweep_table, ax=Figure().add_subplot())
     xy = summary[["latency_ms_median", "false_cutoff_rate"]].dropna().to_numpy()
 
     def dominated(p):
@@ -551,12 +551,12 @@ def test_plots_leave_rcparams_alone_and_never_show(trn04, trn09, sweep_table, mo
     monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(1))
     monkeypatch.setattr(Figure, "show", lambda *a, **k: shown.append(1))
     plot.timeline(clip.audio, log, scores=scores, truth=clip.truth)
-    plot.compare(trn09[0].audio, trn09[2], truth=trn09[0].truth)
+    plot.side_by_side(trn09[0].audio, trn09[2], truth=trn09[0].truth)
     plot.events(log, ax=Figure().add_subplot())
     plot.sweep_heatmap(
         sweep_table, "silence_duration_ms", "threshold", "f1", ax=Figure().add_subplot()
     )
-    plot.pareto(sweep_table, ax=Figure().add_subplot())
+    plot.pareto_front(sweep_table, ax=Figure().add_subplot())
     plot.tradeoff(sweep_table, ax=Figure().add_subplot())
     assert shown == []
     after = dict(matplotlib.rcParams)
@@ -620,7 +620,7 @@ def test_baseline_timeline(trn04, tmp_path):
 
 def test_baseline_compare(trn09, tmp_path):
     clip, scores, logs = trn09
-    fig = plot.compare(
+    fig = plot.side_by_side(
         clip.audio, logs, truth=clip.truth, scores=scores, title="trn09", figsize=(12, 7)
     )
     check_baseline(fig, "compare_trn09.png", tmp_path)
@@ -639,6 +639,13 @@ def test_baseline_sweep_plots(sweep_table, tmp_path):
     plot.sweep_heatmap(
         sweep_table, x="silence_duration_ms", y="threshold", metric="false_cutoff_rate", ax=left
     )
-    plot.pareto(sweep_table, ax=middle)
+    plot.pareto_front(sweep_table, ax=middle)
     plot.tradeoff(sweep_table, ax=right)
     check_baseline(fig, "sweeps.png", tmp_path)
+
+
+def test_the_old_plot_names_still_work_and_say_the_new_ones():
+    with pytest.warns(DeprecationWarning, match="side_by_side"):
+        assert plot.compare is plot.side_by_side
+    with pytest.warns(DeprecationWarning, match="pareto_front"):
+        assert plot.pareto is plot.pareto_front

@@ -152,7 +152,7 @@ class SweepRunner(w.VBox):
     ``200:1200:100``); the size of the grid and any value the session rejects are shown as
     you type. **Run** sweeps every configuration over every clip (progress bar), then shows
     the heatmap of a metric over two parameters (:func:`rtlab.plot.sweep_heatmap`), the
-    Pareto front of latency against false cut-offs (:func:`rtlab.plot.pareto`), the
+    Pareto front of latency against false cut-offs (:func:`rtlab.plot.pareto_front`), the
     recommended configuration within a latency budget (:func:`rtlab.recommend`) and the
     front's rows; **Load into Tuner** opens the chosen row in a :class:`Tuner` on the
     chosen clip (or updates the linked one).
@@ -500,7 +500,7 @@ ipywidgets.Widget
             return
         self.heatmap.value = figure_png(fig)
         fig = Figure(figsize=(5.2, 4.2), dpi=80, layout="constrained")
-        ax = plot.pareto(self.summary, label_front=False, ax=fig.add_subplot())
+        ax = plot.pareto_front(self.summary, label_front=False, ax=fig.add_subplot())
         self.pareto_labels = _label_front(ax, self.summary)
         self.pareto.value = figure_png(fig)
 
