@@ -236,8 +236,12 @@ eagerness : ipywidgets.Widget
         self.scores = (
             scores if scores is not None else vad.score(self.audio, model=self.options.vad_model)
         )
-        self.agent, self.echo_path, self.conversation = None, None, None
-        self.return_loss_db = self.suppression_db = self.echo_delay_ms = None
+        self.agent: Any = None
+        self.echo_path: Any = None
+        self.conversation: Any = None
+        self.return_loss_db: Any = None
+        self.suppression_db: Any = None
+        self.echo_delay_ms: Any = None
         if agent is not None or echo is not None:
             from rtlab.duplex import Agent, Echo
 
@@ -548,7 +552,8 @@ eagerness : ipywidgets.Widget
             from rtlab._clip import Clip
             from rtlab.annotation import Annotation
 
-            user = Clip(self.name or "audio", self.audio, self.truth or Annotation([]))
+            truth = self.truth if self.truth is not None else Annotation.from_segments([])
+            user = Clip(self.name or "audio", self.audio, truth)
             self.conversation = simulate(
                 user, session, agent=self.agent, echo=echo, options=self.options
             )
