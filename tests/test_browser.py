@@ -423,3 +423,29 @@ def test_sweep_runner_reads_at_1280x800(playwright_sync, tmp_path):
             browser.close()
     errors = [line for line in console if line.startswith("error") and "widget" in line.lower()]
     assert not errors, errors
+
+
+def test_barge_in_notebook_runs_in_jupyterlab(playwright_sync, tmp_path):
+    """Notebook 06 (full duplex) run as a user runs it: every cell, pictures, no error."""
+    root = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    console: list[str] = []
+    with jupyter_lab(root, tmp_path / "jupyter") as (base, token):
+        browser = playwright_sync.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            run_notebook(page, base, token, "06_barge_in_and_echo.ipynb", console)
+            dismiss_toasts(page)
+            check_outputs(page)
+            picture = page.locator(".jp-NotebookPanel .jp-OutputArea-output img").first
+            picture.wait_for()
+            box = scroll_to_top(page, picture)
+            assert box["width"] > 600, box  # the conversation's timeline, drawn
+            page.screenshot(path=str(SCREENSHOTS / "06_conversation.png"))
+            text = page.locator(".jp-NotebookPanel").text_content() or ""
+            assert "self_interruptions" in text and "self-interruptions" in text
+        finally:
+            browser.close()
