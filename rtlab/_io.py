@@ -7,7 +7,9 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+from rtlab.errors import StorageError
 
 
 @contextlib.contextmanager
@@ -28,8 +30,16 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kwargs: object
     '{}'
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise StorageError(
+            "path",
+            str(target),
+            "a file in a folder rtlab can create and write to",
+            fix=f"{exc.strerror or exc}.",
+        ) from exc
     try:
         os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, mode, **kwargs) as handle:  # type: ignore[call-overload]
@@ -63,3 +73,24 @@ def cache_dir() -> Path:
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "rtlab"
     )
     return Path(root)
+
+
+def write_cache(path: Path, write: Any) -> None:
+    """Write a cache file atomically with ``write(handle)``; warn instead of failing.
+
+    A cache only saves time: when its folder cannot be written (``$RTLAB_CACHE_DIR``
+    unwritable, a full disk) the value is still returned to the caller, and a
+    ``RuntimeWarning`` says the cache was not kept and how to choose another folder.
+    """
+    import warnings
+
+    try:
+        with atomic_write(path, "wb") as handle:
+            write(handle)
+    except StorageError as exc:
+        warnings.warn(
+            f"rtlab could not keep a cache file ({exc}); it will compute the value again next "
+            "time. Set RTLAB_CACHE_DIR to a writable folder, or pass cache=False.",
+            RuntimeWarning,
+            stacklevel=3,
+        )

@@ -7,7 +7,8 @@ builtin exception a user would catch for the same mistake::
     ├── ConfigError(RtlabError, ValueError)        a session / option value is not allowed
     ├── AudioFormatError(RtlabError, ValueError)   audio that cannot be read or is malformed
     ├── ModelNotFoundError(RtlabError, LookupError)  a model file is not installed
-    └── ProtocolError(RtlabError)                  a realtime message breaks the protocol
+    ├── ProtocolError(RtlabError)                  a realtime message breaks the protocol
+    └── StorageError(RtlabError, OSError)          a file or folder cannot be written
 
     UnmodelledFieldWarning(UserWarning)            kept a field rtlab does not model
 
@@ -38,6 +39,7 @@ __all__ = [
     "ModelNotFoundError",
     "ProtocolError",
     "RtlabError",
+    "StorageError",
     "UnmodelledFieldWarning",
     "describe",
     "mask_secrets",
@@ -197,3 +199,8 @@ class UnmodelledFieldWarning(UserWarning):
         self.fields = fields
         self.api = api
         super().__init__(mask_secrets(message))
+
+
+class StorageError(RtlabError, OSError):
+    """A file or folder rtlab must write cannot be created or written (permissions, a
+    missing parent it cannot create, a full disk)."""

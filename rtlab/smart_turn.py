@@ -214,15 +214,17 @@ def _read_cache(path: Path, fingerprint: str) -> dict[tuple[int, int], float]:
 def _write_cache(path: Path, fingerprint: str, table: dict[tuple[int, int], float]) -> None:
     keys = np.array(sorted(table), dtype=np.int64).reshape(-1, 2)
     probs = np.array([table[(int(s), int(e))] for s, e in keys], dtype=np.float32)
-    with _io.atomic_write(path, "wb") as handle:
-        np.savez(
+    _io.write_cache(
+        path,
+        lambda handle: np.savez(
             handle,
             keys=keys,
             probabilities=probs,
             fingerprint=np.array(fingerprint),
             version=np.array(SCORER_VERSION),
             sha1=np.array(_checksum(keys, probs)),
-        )
+        ),
+    )
 
 
 # -- public -----------------------------------------------------------------------------------

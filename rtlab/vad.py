@@ -364,8 +364,9 @@ def _read_cache(path: Path, *, fingerprint: str, model: str, n_frames: int) -> n
 
 
 def _write_cache(path: Path, probabilities: np.ndarray, *, fingerprint: str, model: str) -> None:
-    with _io.atomic_write(path, "wb") as handle:
-        np.savez(
+    _io.write_cache(
+        path,
+        lambda handle: np.savez(
             handle,
             probabilities=np.ascontiguousarray(probabilities, dtype="<f4"),
             model=np.array(model),
@@ -373,7 +374,8 @@ def _write_cache(path: Path, probabilities: np.ndarray, *, fingerprint: str, mod
             version=np.array(_MODEL_VERSIONS[model]),
             n_frames=np.array(probabilities.size, dtype=np.int64),
             sha1=np.array(_checksum(probabilities)),
-        )
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import rtlab
 from rtlab import load_audio
 from rtlab.annotation import read_annotation, read_audacity, read_csv, read_lhotse, read_rttm
 from rtlab.errors import AudioFormatError, ConfigError
@@ -164,3 +165,26 @@ def test_a_malformed_lhotse_cut_names_the_entry(tmp_path, cut, where):
     with pytest.raises(ConfigError) as info:
         read_lhotse(path)
     assert info.value.field == f"{path}:{where}" and str(path) in str(info.value)
+
+
+# -- folders rtlab cannot write (issue 13) ----------------------------------------------------
+
+UNWRITABLE = "/proc/rtlab-cannot-create-this/cache"  # not even root can create it
+
+
+def test_an_unwritable_cache_folder_warns_and_still_scores(monkeypatch):
+    from rtlab.vad import score
+
+    clip = rtlab.datasets.load("jfk")
+    monkeypatch.setenv("RTLAB_CACHE_DIR", UNWRITABLE)
+    with pytest.warns(RuntimeWarning, match="RTLAB_CACHE_DIR"):
+        scores = score(clip.audio)
+    assert scores.n_frames == len(clip.audio.samples) // 768
+
+
+def test_saving_into_a_folder_that_cannot_be_created_is_a_storage_error():
+    from rtlab.errors import StorageError
+
+    with pytest.raises(StorageError, match="rtlab-cannot-create-this") as info:
+        rtlab.Session().save(f"{UNWRITABLE}/session.json")
+    assert isinstance(info.value, OSError) and isinstance(info.value, rtlab.RtlabError)
