@@ -499,7 +499,7 @@ def pareto_front(
                 color=PALETTE["black"],
             )
     _mark_default(ax, summary, xcol, ycol)
-    _label_metric_axes(ax, xcol, ycol)
+    _label_metric_axes(ax, xcol, ycol, summary[xcol])
     ax.set_title("Pareto front", fontsize=FONTSIZE["title"], loc="left")
     ax.legend(fontsize=FONTSIZE["legend"], frameon=False)
     return ax
@@ -521,8 +521,15 @@ def _mark_default(ax, summary: pd.DataFrame, xcol: str, ycol: str) -> None:
         )
 
 
-def _label_metric_axes(ax, xcol: str, ycol: str) -> None:
-    ax.set_xlabel(metric_label(xcol), fontsize=FONTSIZE["label"])
+#: Why an end-of-turn latency can be below zero, said wherever one is drawn.
+NEGATIVE_LATENCY_NOTE = "below 0: stopped within the 200 ms tolerance before the annotated end"
+
+
+def _label_metric_axes(ax, xcol: str, ycol: str, xs: Any = None) -> None:
+    label = metric_label(xcol)
+    if xs is not None and xcol.startswith("latency") and bool((np.asarray(xs) < 0).any()):
+        label += "\n" + NEGATIVE_LATENCY_NOTE
+    ax.set_xlabel(label, fontsize=FONTSIZE["label"])
     ax.set_ylabel(metric_label(ycol), fontsize=FONTSIZE["label"])
     style_axes(ax, grid=True)
 
@@ -704,7 +711,7 @@ def tradeoff(
                 "edgecolor": PALETTE["recommended"],
             },
         )
-    _label_metric_axes(ax, xcol, ycol)
+    _label_metric_axes(ax, xcol, ycol, summary[xcol])
     ax.set_title("latency against cut-offs", fontsize=FONTSIZE["title"], loc="left")
     ax.legend(fontsize=FONTSIZE["legend"], frameon=False, loc="upper right")
     return ax

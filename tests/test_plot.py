@@ -649,3 +649,26 @@ def test_the_old_plot_names_still_work_and_say_the_new_ones():
         assert plot.compare is plot.side_by_side
     with pytest.warns(DeprecationWarning, match="pareto_front"):
         assert plot.pareto is plot.pareto_front
+
+
+def test_a_negative_latency_on_the_axis_is_explained():
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "config_id": [0, 1],
+            "param_turn_detection.silence_duration_ms": [200, 500],
+            "latency_ms_median": [-50.0, 400.0],
+            "false_cutoff_rate": [0.5, 0.2],
+        }
+    )
+    for draw in (plot.tradeoff, plot.pareto_front):
+        ax = draw(
+            table,
+            ax=Figure().add_subplot(),
+            **({"max_latency_ms": None} if draw is plot.tradeoff else {}),
+        )
+        assert "200 ms tolerance" in ax.get_xlabel()
+    positive = table.assign(latency_ms_median=[50.0, 400.0])
+    ax = plot.tradeoff(positive, ax=Figure().add_subplot(), max_latency_ms=None)
+    assert "tolerance" not in ax.get_xlabel()
