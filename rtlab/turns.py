@@ -578,6 +578,28 @@ class Detector:
             self._external_audio = audio
         return self._steps(values.tolist())
 
+    def feed_scored(self, samples: np.ndarray, probabilities: np.ndarray) -> list[dict[str, Any]]:
+        """Append audio whose frames were scored elsewhere; return the events they trigger.
+
+        For a server that scores many streams in one batch (:func:`rtlab.vad.score_streams`):
+        ``samples`` is the int16 chunk added to its own ``rtlab.vad.stream(model=
+        options.vad_model)`` and ``probabilities`` what that stream returned for it. The
+        events equal those of :meth:`feed` on the same chunks (``semantic_vad`` keeps the
+        audio for its turn-end model as :meth:`feed` does).
+        """
+        self._check_open()
+        if self.turn_detection is None:
+            self._samples_fed += samples.size
+            return []
+        if getattr(self.turn_detection, "type", None) == "semantic_vad":
+            self._keep_recent(samples)
+        self._samples_fed += samples.size
+        if self._params is None:
+            from rtlab.vad import HOP_MS
+
+            self._params = Params(self.turn_detection, HOP_MS, self.options)
+        return self._steps(probabilities)
+
     def flush(self) -> list[dict[str, Any]]:
         """End of audio: score a trailing partial frame the way :func:`rtlab.vad.score` does.
 

@@ -700,3 +700,52 @@ def test_the_old_names_still_start_the_server_with_a_deprecation_warning():
                 return handle.url
 
     assert asyncio.run(old_async_style()).startswith("ws://127.0.0.1:")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("batch_wait_ms", [2.0, None])
+def test_many_sessions_scored_together_get_exactly_detect_s_events(clips, batch_wait_ms):
+    """48 sessions at once: their frames share Silero batches, each gets its own events."""
+    audios = [*clips["librivox"], clips["track"]]
+    sessions = [
+        rtlab.Session(),
+        rtlab.Session(turn_detection=rtlab.ServerVad(silence_duration_ms=200, threshold=0.6)),
+        rtlab.Session(turn_detection=rtlab.ServerVad(prefix_padding_ms=0, threshold=0.3)),
+    ]
+    n = 48 if batch_wait_ms is not None else 6
+    jobs = [
+        (audios[i % len(audios)], sessions[i % len(sessions)], "ga" if i % 2 else "beta")
+        for i in range(n)
+    ]
+    expected = {}
+    for audio, session, _ in jobs:
+        key = (audio.fingerprint, repr(session))
+        if key not in expected:
+            expected[key] = vad_events(rtlab.detect(audio, session))
+
+    async def main():
+        async with Server(batch_wait_ms=batch_wait_ms) as server:
+            logs = await asyncio.gather(
+                *(
+                    rtlab.realtime.arecord(
+                        audio,
+                        session,
+                        api=api,
+                        base_url=server.url,
+                        api_key="local",
+                        realtime=False,
+                        settle_s=0.5,
+                    )
+                    for audio, session, api in jobs
+                )
+            )
+            return logs, server.batch_counts
+
+    logs, (n_batches, n_slices) = asyncio.run(main())
+    for log, (audio, session, _) in zip(logs, jobs, strict=True):
+        assert vad_events(log) == expected[(audio.fingerprint, repr(session))]
+    if batch_wait_ms is None:
+        assert (n_batches, n_slices) == (0, 0)
+    else:
+        assert n_slices >= n * 5  # every append of every session went through the batcher
+        assert n_slices / n_batches > 4, (n_batches, n_slices)  # ... many in each batch

@@ -47,6 +47,7 @@ from urllib.parse import urlsplit
 
 from rtlab.errors import ConfigError, RtlabError, mask_secrets
 from rtlab.realtime import _protocol as proto
+from rtlab.realtime._batcher import MAX_WAIT_MS, FrameBatcher
 from rtlab.realtime._schema import Schemas, check, session_shape
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -229,6 +230,7 @@ class FairPool:
 @dataclass(eq=False)
 class _ServerState:
     pool: FairPool
+    batcher: FrameBatcher | None
     transcriber: ThreadPoolExecutor
     options: EmulatorOptions | None
     limits: Limits
@@ -270,6 +272,12 @@ class Server:
         transcript.
     max_workers : int, optional
         Threads for decoding and scoring (default: the number of CPUs, at least 2).
+    batch_wait_ms : float or None, default 2
+        Silero scores the frames of all live sessions together, in batches (one model call
+        per frame step for every session with audio waiting): a batch starts at most this
+        long after the first audio waits (or at once when the previous batch ends with more
+        waiting). ``None`` scores each session on its own, one frame per model call (the
+        path before batching, kept for comparison). The events are the same either way.
 
     Notes
     -----
@@ -310,6 +318,7 @@ class Server:
         max_append_bytes: int = MAX_APPEND_BYTES,
         max_buffer_s: float = MAX_BUFFER_S,
         max_workers: int | None = None,
+        batch_wait_ms: float | None = MAX_WAIT_MS,
     ) -> None:
         from rtlab import _check
 
@@ -331,6 +340,13 @@ class Server:
             max(2, os.cpu_count() or 2)
             if max_workers is None
             else _check.integer(max_workers, "max_workers", owner="Server", low=1, high=256)
+        )
+        self._batch_wait_ms = (
+            None
+            if batch_wait_ms is None
+            else _check.number(
+                batch_wait_ms, "batch_wait_ms", owner="Server", low=0.0, high=1000.0, unit="ms"
+            )
         )
         self._options = options
         self._ws_server: Any = None
@@ -358,6 +374,15 @@ class Server:
     def n_connections(self) -> int:
         """How many clients are connected now."""
         return 0 if self._state is None else len(self._state.connections)
+
+    @property
+    def batch_counts(self) -> tuple[int, int]:
+        """Silero batches run so far and session slices they scored (``(0, 0)`` unbatched).
+
+        Their ratio is the mean number of sessions scored together.
+        """
+        batcher = None if self._state is None else self._state.batcher
+        return (0, 0) if batcher is None else (batcher.n_batches, batcher.n_scored)
 
     @property
     def running(self) -> bool:
@@ -396,6 +421,9 @@ class Server:
         schemas = await loop.run_in_executor(None, Schemas.from_openai)
         state = _ServerState(
             pool=FairPool(self._workers),
+            batcher=None
+            if self._batch_wait_ms is None
+            else FrameBatcher(min(self._workers, 2), max_wait_ms=self._batch_wait_ms),
             transcriber=ThreadPoolExecutor(1, thread_name_prefix="rtlab-serve-transcribe"),
             options=self._options,
             limits=self._limits,
@@ -503,6 +531,8 @@ class Server:
 
 def _shutdown(state: _ServerState) -> None:
     state.pool.shutdown()
+    if state.batcher is not None:
+        state.batcher.shutdown()
     state.transcriber.shutdown(wait=False, cancel_futures=True)
 
 
@@ -521,6 +551,7 @@ def serve(
     max_append_bytes: int = MAX_APPEND_BYTES,
     max_buffer_s: float = MAX_BUFFER_S,
     max_workers: int | None = None,
+    batch_wait_ms: float | None = MAX_WAIT_MS,
 ) -> Server:
     """Start the local Realtime server on a background thread and return it, listening.
 
@@ -530,7 +561,7 @@ def serve(
 
     Parameters
     ----------
-    host, port, allow_remote, options, max_message_bytes, max_append_bytes, max_buffer_s, max_workers
+    host, port, allow_remote, options, max_message_bytes, max_append_bytes, max_buffer_s, max_workers, batch_wait_ms
         As for :class:`Server`.
 
     Returns
@@ -560,6 +591,7 @@ def serve(
         max_append_bytes=max_append_bytes,
         max_buffer_s=max_buffer_s,
         max_workers=max_workers,
+        batch_wait_ms=batch_wait_ms,
     )._start_thread()
 
 
@@ -681,6 +713,7 @@ class _Connection:
         self.commit_start = 0  # first sample not yet committed or cleared
         # the streaming detector, fed from sample `detector_start` on
         self.detector: Any = None
+        self.scorer: Any = None  # the detector's ScoreStream when scoring is batched
         self.detector_start = 0
         self.detector_items: dict[str, str] = {}
         self.open_turn_start: int | None = None  # sample where the open turn's audio starts
@@ -907,8 +940,11 @@ class _Connection:
             self.detector_start = self.total - int(samples.size)
             self.detector_items = {}
             session, options = self.session, self.state.options
-            self.detector = await self.state.pool.run(self, _make_detector, session, options)
-        detector = self.detector
+            self.detector, self.scorer = await self.state.pool.run(
+                self, _make_detector, session, options
+            )
+        detector, scorer, batcher = self.detector, self.scorer, self.state.batcher
+        semantic = getattr(self.session.turn_detection, "type", None) == "semantic_vad"
         out: list[dict[str, Any]] = []
         # one short job at a time on the fair pool: a connection that sent a lot of audio
         # waits behind the connections that used less
@@ -916,7 +952,18 @@ class _Connection:
             if self.closed:
                 return []
             part = samples[start : start + SLICE_SAMPLES]
-            raw_events = await self.state.pool.run(self, detector.feed, part)
+            if batcher is None:
+                raw_events = await self.state.pool.run(self, detector.feed, part)
+            else:
+                probabilities = await batcher.score(self, scorer, part)
+                if self.closed or detector is not self.detector:
+                    return []
+                if semantic:  # the turn-end model may run: off the loop
+                    raw_events = await self.state.pool.run(
+                        self, detector.feed_scored, part, probabilities
+                    )
+                else:
+                    raw_events = detector.feed_scored(part, probabilities)
             for raw_event in raw_events:
                 out.extend(self.detector_event(raw_event))
         self.trim()
@@ -1001,6 +1048,7 @@ class _Connection:
 
     def restart_detector(self) -> None:
         self.detector = None
+        self.scorer = None
         self.detector_start = self.total
         self.open_turn_start = None
         self.turn_spans.clear()
@@ -1094,12 +1142,13 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a.model_dump() == b.model_dump()
 
 
-def _make_detector(session: Session, options: EmulatorOptions | None) -> Any:
+def _make_detector(session: Session, options: EmulatorOptions | None) -> tuple[Any, Any]:
+    """A streaming detector, and a score stream of its VAD model for batched scoring."""
+    from rtlab import vad
     from rtlab.turns import Detector
 
-    if options is None:
-        return Detector(session)
-    return Detector(session, options=options)
+    detector = Detector(session) if options is None else Detector(session, options=options)
+    return detector, vad.stream(model=detector.options.vad_model)
 
 
 def _transcribe_samples(samples: np.ndarray, session: Session) -> str:
