@@ -749,3 +749,222 @@ def test_many_sessions_scored_together_get_exactly_detect_s_events(clips, batch_
     else:
         assert n_slices >= n * 5  # every append of every session went through the batcher
         assert n_slices / n_batches > 4, (n_batches, n_slices)  # ... many in each batch
+
+
+# -- the agent talks back (issue 14) -----------------------------------------------------------
+
+
+async def _drain(ws, until: str | None = None, quiet_s: float = 2.0, limit_s: float = 60.0):
+    """Events until one of type ``until`` (or until the server is quiet for ``quiet_s``)."""
+    out = []
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        try:
+            event = json.loads(await asyncio.wait_for(ws.recv(), quiet_s))
+        except TimeoutError:
+            if until is None:
+                return out
+            raise AssertionError(f"no {until}; got {[e['type'] for e in out]}") from None
+        out.append(event)
+        if event["type"] == until:
+            return out
+    raise AssertionError("too long")
+
+
+def _response_types(api: str) -> dict[str, str]:
+    if api == "ga":
+        return {
+            "delta": "response.output_audio.delta",
+            "done": "response.output_audio.done",
+            "tdelta": "response.output_audio_transcript.delta",
+            "tdone": "response.output_audio_transcript.done",
+            "item": "conversation.item.added",
+        }
+    return {
+        "delta": "response.audio.delta",
+        "done": "response.audio.done",
+        "tdelta": "response.audio_transcript.delta",
+        "tdone": "response.audio_transcript.done",
+        "item": "conversation.item.created",
+    }
+
+
+@pytest.mark.parametrize("api", ["ga", "beta"])
+def test_a_committed_turn_is_answered_with_real_speech_in_the_api_s_events(clips, api):
+    from websockets.asyncio.client import connect
+
+    names = _response_types(api)
+    voice = rtlab.datasets.load("librivox/0870")
+
+    async def main():
+        async with (
+            Server(response_speed=None) as server,
+            connect(server.url + f"/realtime?api={api}") as ws,
+        ):
+            await ws.recv()
+            for event in clips["librivox"][1].append_events(chunk_ms=100):
+                await ws.send(json.dumps(event))
+            return await _drain(ws, until="response.done")
+
+    events = asyncio.run(main())
+    for event in events:
+        validate(event, api)
+    kinds = [e["type"] for e in events]
+    start = kinds.index("response.created")
+    assert kinds.index("input_audio_buffer.committed") < start
+    deltas = [e for e in events if e["type"] == names["delta"]]
+    tail = [k for k in kinds[start:] if k not in (names["delta"], names["tdelta"])]
+    assert tail == [
+        "response.created",
+        "response.output_item.added",
+        names["item"],
+        "response.content_part.added",
+        names["done"],
+        names["tdone"],
+        "response.content_part.done",
+        "response.output_item.done",
+        *(["conversation.item.done"] if api == "ga" else []),
+        "response.done",
+    ]
+    # the audio is the first shipped utterance, sample for sample, in 100 ms deltas
+    audio = np.concatenate([np.frombuffer(base64.b64decode(e["delta"]), "<i2") for e in deltas])
+    assert np.array_equal(audio, voice.audio.samples)
+    assert {len(base64.b64decode(e["delta"])) for e in deltas[:-1]} == {4800}
+    words = "".join(e["delta"] for e in events if e["type"] == names["tdelta"])
+    done = events[-1]["response"]
+    assert done["status"] == "completed"
+    assert words == done["output"][0]["content"][0]["transcript"]
+    assert words.startswith("and mister john dashwood") and words.endswith("for them")
+    assert all(e.get("response_id", done["id"]) == done["id"] for e in events[start:])
+
+
+@pytest.mark.parametrize("api", ["ga", "beta"])
+def test_barge_in_cancels_the_response_and_the_client_can_truncate_and_cancel(clips, api):
+    """Two turns: the second one's speech_started comes while the first answer still plays."""
+    from websockets.asyncio.client import connect
+
+    async def main():
+        async with (
+            Server(response_speed=1.0) as server,
+            connect(server.url + f"/realtime?api={api}") as ws,
+        ):
+            await ws.recv()
+            for event in clips["track"].append_events(chunk_ms=100):
+                await ws.send(json.dumps(event))
+                await asyncio.sleep(0.02)  # 5x real time: the answer (6 s) outlasts the pause
+            first = await _drain(ws, until="response.done")
+            rest = await _drain(ws, until="response.done")
+            item_id = first[-1]["response"]["output"][0]["id"]
+            sent_ms = sum(
+                len(base64.b64decode(e["delta"])) // 48
+                for e in first
+                if e["type"] == _response_types(api)["delta"]
+            )
+            truncate = {"type": "conversation.item.truncate", "item_id": item_id}
+            # the client stops playback half-way through what it got, then asks for more
+            # than the item holds
+            for end_ms in (sent_ms // 2, sent_ms + 500):
+                await ws.send(json.dumps({**truncate, "content_index": 0, "audio_end_ms": end_ms}))
+            truncated = await _drain(ws, until="conversation.item.truncated")
+            truncated += await _drain(ws, until="error")
+            await ws.send(json.dumps({"type": "response.cancel", "event_id": "c1"}))
+            not_active = await _drain(ws, until="error")
+            await ws.send(json.dumps({"type": "response.create"}))
+            await _drain(ws, until="response.content_part.added")
+            await ws.send(json.dumps({"type": "response.create", "event_id": "c2"}))
+            busy = await _drain(ws, until="error")
+            await ws.send(json.dumps({"type": "response.cancel"}))
+            cancelled = await _drain(ws, until="response.done")
+            return first, rest, truncated, not_active, busy, cancelled
+
+    first, rest, truncated, not_active, busy, cancelled = asyncio.run(main())
+    for event in first + rest + truncated + not_active + busy + cancelled:
+        validate(event, api)
+    kinds = [e["type"] for e in first]
+    barge = kinds.index("input_audio_buffer.speech_started", kinds.index("response.created"))
+    assert kinds[barge + 1 :][-1] == "response.done"
+    assert _response_types(api)["delta"] not in kinds[barge:]  # playback stopped at once
+    done = first[-1]["response"]
+    assert done["status"] == "cancelled"
+    assert done["status_details"] == {"type": "cancelled", "reason": "turn_detected"}
+    assert done["output"][0]["status"] == "incomplete"
+    # the second turn is committed and answered in full
+    assert rest[-1]["response"]["status"] == "completed"
+    assert truncated[-2]["audio_end_ms"] > 0
+    assert truncated[-1]["error"]["param"] == "audio_end_ms"
+    assert not_active[-1]["error"]["code"] == "response_cancel_not_active"
+    assert not_active[-1]["error"]["event_id"] == "c1"
+    assert busy[-1]["error"]["code"] == "conversation_already_has_active_response"
+    assert cancelled[-1]["response"]["status_details"]["reason"] == "client_cancelled"
+
+
+@pytest.mark.parametrize(
+    ("turn_detection", "n_responses", "n_cancelled"),
+    [
+        ({"type": "server_vad", "interrupt_response": False}, 1, 0),  # 2nd turn: answer busy
+        ({"type": "server_vad", "create_response": False}, 0, 0),
+        ({"type": "server_vad"}, 2, 1),
+    ],
+)
+def test_create_response_and_interrupt_response_flags(
+    clips, turn_detection, n_responses, n_cancelled
+):
+    from websockets.asyncio.client import connect
+
+    async def main():
+        async with Server(response_speed=1.0) as server, connect(server.url + "/realtime") as ws:
+            await ws.recv()
+            update = {
+                "type": "session.update",
+                "session": {
+                    "type": "realtime",
+                    "audio": {"input": {"turn_detection": turn_detection}},
+                },
+            }
+            await ws.send(json.dumps(update))
+            await _drain(ws, until="session.updated")
+            for event in clips["track"].append_events(chunk_ms=100):
+                await ws.send(json.dumps(event))
+                await asyncio.sleep(0.02)
+            return await _drain(ws, quiet_s=8.0)
+
+    events = asyncio.run(main())
+    done = [e["response"]["status"] for e in events if e["type"] == "response.done"]
+    assert len(done) == n_responses
+    assert done.count("cancelled") == n_cancelled
+    assert sum(e["type"] == "input_audio_buffer.committed" for e in events) == 2
+
+
+def test_conversation_items_are_created_retrieved_and_deleted():
+    from websockets.asyncio.client import connect
+
+    item = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}
+
+    async def main():
+        async with Server() as server, connect(server.url + "/realtime") as ws:
+            await ws.recv()
+            await ws.send(json.dumps({"type": "conversation.item.create", "item": item}))
+            added = await _drain(ws, until="conversation.item.done")
+            item_id = added[-1]["item"]["id"]
+            await ws.send(json.dumps({"type": "conversation.item.retrieve", "item_id": item_id}))
+            retrieved = await _drain(ws, until="conversation.item.retrieved")
+            await ws.send(json.dumps({"type": "conversation.item.delete", "item_id": item_id}))
+            deleted = await _drain(ws, until="conversation.item.deleted")
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "conversation.item.truncate",
+                        "item_id": item_id,
+                        "content_index": 0,
+                        "audio_end_ms": 0,
+                    }
+                )
+            )
+            missing = await _drain(ws, until="error")
+            return added + retrieved + deleted + missing
+
+    events = asyncio.run(main())
+    for event in events:
+        validate(event, "ga")
+    assert events[-2]["item_id"] == events[0]["item"]["id"]
+    assert events[-1]["error"]["param"] == "item_id"
