@@ -131,7 +131,7 @@ async def run(
     speed: float,
     session: rtlab.Session | None = None,
 ) -> dict:
-    session = session or rtlab.Session()
+    session = session or rtlab.Session(turn_detection=rtlab.ServerVad(create_response=False))
     started = time.perf_counter()
     results = await asyncio.gather(
         *(one_session(url, chunks, expected, speed, session) for _ in range(n))
@@ -270,12 +270,22 @@ def expected_events(audio: rtlab.Audio, session: rtlab.Session) -> list[dict]:
     ]
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU time a process has used (s)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(url, proc, n, chunks, expected, speed, session, repeats) -> dict:
+    cpu_before = cpu_s(proc.pid)
     with PeakRss(proc.pid) as rss:
         rows = [asyncio.run(run(url, n, chunks, expected, speed, session)) for _ in range(repeats)]
     med = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
     med["correct"] = min(r["correct"] for r in rows)
     med["peak_rss"] = rss.peak
+    audio_s = n * repeats * len(chunks) * CHUNK_MS / 1000.0
+    med["cpu_ms_per_audio_s"] = (cpu_s(proc.pid) - cpu_before) * 1000.0 / audio_s
     return med
 
 
@@ -284,7 +294,8 @@ def show(label: str, n: int, speed: float, med: dict) -> None:
         f"{label}: {n:3d} sessions at {speed:g}x ({n * speed:5.0f}x real time in total): "
         f"{med['events_per_s']:7.1f} events/s, latency p50 {med['p50_ms']:6.1f} ms, "
         f"p99 {med['p99_ms']:7.1f} ms, correct {int(med['correct'])}/{n}, "
-        f"peak RSS {med['peak_rss'] / 2**20:.0f} MiB",
+        f"peak RSS {med['peak_rss'] / 2**20:.0f} MiB, "
+        f"server CPU {med['cpu_ms_per_audio_s']:.1f} ms per s of audio",
         flush=True,
     )
 
@@ -292,7 +303,7 @@ def show(label: str, n: int, speed: float, med: dict) -> None:
 def most_sessions(url, proc, chunks, expected, session, label, args) -> None:
     """The most sessions at --speed whose p99 stays <= --p99-ms (steps of --step)."""
     best = 0
-    n = args.step
+    n = args.start or args.step
     while n <= args.max_sessions:
         med = measure(url, proc, n, chunks, expected, args.speed, session, args.repeats)
         show(label, n, args.speed, med)
@@ -323,12 +334,14 @@ def main() -> None:
     parser.add_argument("--step", type=int, default=10)
     parser.add_argument("--max-sessions", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--start", type=int, default=None, help="first N of --scenario most")
     args = parser.parse_args()
 
     clip = rtlab.datasets.conversation(0.5, seed=1)
     audio = clip.audio
-    plain = rtlab.Session()
-    semantic = rtlab.Session(turn_detection=rtlab.SemanticVad())
+    # no responses: the scenarios measure turn detection (the path issue 15 changed)
+    plain = rtlab.Session(turn_detection=rtlab.ServerVad(create_response=False))
+    semantic = rtlab.Session(turn_detection=rtlab.SemanticVad(create_response=False))
     expected = expected_events(audio, plain)
     expected_semantic = expected_events(audio, semantic)
     chunks = [e["audio"] for e in audio.append_events(chunk_ms=CHUNK_MS)]
