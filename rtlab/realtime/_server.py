@@ -831,6 +831,7 @@ class _Connection:
                 event = proto.parse_client_event(raw)
             client_event_id = event.get("event_id")
             kind = event["type"]
+            log.debug("client event %s", kind[:80])
             known = self.state.schemas.event_keys[self.api].get(kind, frozenset(event))
             for key in event:
                 if key not in known:
@@ -855,6 +856,7 @@ class _Connection:
             elif kind.startswith("conversation.item."):
                 out = self.item_request(kind, event)
             else:
+                log.info("unsupported client event %s answered with an error", kind[:80])
                 raise proto.RequestError(
                     "unsupported_event",
                     "rtlab serve emulates turn detection and spoken responses: the client "
@@ -1425,8 +1427,12 @@ class _Connection:
             ]
         item_id = event.get("item_id")
         if not isinstance(item_id, str) or item_id not in self.items:
+            # the API's codes: item_retrieve_invalid_item_id (pipecat relies on it), ...
+            verb = kind.rsplit(".", 1)[1]
             raise proto.RequestError(
-                "invalid_value" if isinstance(item_id, str) else "missing_required_parameter",
+                f"item_{verb}_invalid_item_id"
+                if isinstance(item_id, str)
+                else "missing_required_parameter",
                 f"Conversation item {str(item_id)[:80]!r} not found.",
                 param="item_id",
                 client_event_id=client_event_id,
