@@ -124,3 +124,64 @@ def test_openai_agents_realtime_runner(track, client_events):
     # its interruption handling: the played part of the cancelled answer is truncated
     assert "conversation.item.truncate" in client_events
     assert client_events.count("input_audio_buffer.append") >= len(_chunks(track))
+
+
+# -- pipecat: OpenAIRealtimeLLMService in a pipeline --------------------------------------------
+
+
+def test_pipecat_openai_realtime_llm_service(track, client_events):
+    pytest.importorskip("pipecat.services.openai.realtime")
+    from pipecat.frames.frames import (
+        ErrorFrame,
+        InputAudioRawFrame,
+        ProposedUserStartedSpeakingFrame,
+        TranscriptionFrame,
+        TTSAudioRawFrame,
+    )
+    from pipecat.pipeline.worker import PipelineParams
+    from pipecat.services.openai.realtime import events
+    from pipecat.services.openai.realtime.llm import OpenAIRealtimeLLMService
+    from pipecat.tests.utils import SleepFrame, run_test
+
+    async def main():
+        async with Server(response_speed=1.0) as server:
+            llm = OpenAIRealtimeLLMService(
+                api_key="sk-local",
+                base_url=server.url + "/realtime",
+                settings=OpenAIRealtimeLLMService.Settings(
+                    session_properties=events.SessionProperties(
+                        audio=events.AudioConfiguration(
+                            input=events.AudioInput(
+                                transcription=events.InputAudioTranscription(),
+                                turn_detection=events.TurnDetection(),
+                            )
+                        )
+                    )
+                ),
+            )
+            frames: list = [SleepFrame(sleep=1.0)]  # connected and configured
+            for chunk in _chunks(track):
+                frames += [
+                    InputAudioRawFrame(audio=chunk, sample_rate=24000, num_channels=1),
+                    SleepFrame(sleep=PACE_S),
+                ]
+            frames.append(SleepFrame(sleep=8.0))  # the second answer plays out
+            return await run_test(
+                llm,
+                frames_to_send=frames,
+                pipeline_params=PipelineParams(
+                    audio_in_sample_rate=24000, audio_out_sample_rate=24000
+                ),
+                start_timeout=10.0,
+            )
+
+    down, up = asyncio.run(main())
+    every = [*down, *up]
+    assert not [f for f in every if isinstance(f, ErrorFrame)]
+    audio = [f for f in down if isinstance(f, TTSAudioRawFrame)]
+    assert audio and audio[0].sample_rate == 24000
+    assert any(isinstance(f, ProposedUserStartedSpeakingFrame) for f in every)
+    transcripts = [f.text for f in up if isinstance(f, TranscriptionFrame)]
+    assert len(transcripts) == 2 and all(transcripts), transcripts
+    assert "session.update" in client_events
+    assert "conversation.item.truncate" in client_events  # its barge-in handling
