@@ -185,3 +185,69 @@ def test_pipecat_openai_realtime_llm_service(track, client_events):
     assert len(transcripts) == 2 and all(transcripts), transcripts
     assert "session.update" in client_events
     assert "conversation.item.truncate" in client_events  # its barge-in handling
+
+
+# -- livekit-plugins-openai: RealtimeModel and its session ------------------------------------
+
+
+def test_livekit_openai_realtime_model(track, client_events):
+    """LiveKit's RealtimeSession as an agent's session drives it (no room: the same calls)."""
+    pytest.importorskip("livekit.plugins.openai")
+    import aiohttp
+    from livekit import rtc
+    from livekit.plugins import openai as lk_openai
+    from openai.types.realtime import AudioTranscription
+    from openai.types.realtime.realtime_audio_input_turn_detection import ServerVad
+
+    async def main():
+        async with Server(response_speed=1.0) as server, aiohttp.ClientSession() as http:
+            model = lk_openai.realtime.RealtimeModel(
+                base_url=server.url,
+                api_key="sk-local",
+                http_session=http,
+                input_audio_transcription=AudioTranscription(model="whisper-1"),
+                turn_detection=ServerVad(type="server_vad", interrupt_response=True),
+            )
+            session = model.session()
+            raw: list[dict] = []
+            said: list[str] = []
+            session.on("openai_server_event_received", raw.append)
+            session.on("input_audio_transcription_completed", lambda ev: said.append(ev.transcript))
+
+            def barge_in(_ev) -> None:  # what AgentSession does when the user talks over it
+                played = [e for e in raw if e["type"] == "response.output_audio.delta"]
+                if played:
+                    session.truncate(
+                        message_id=played[-1]["item_id"],
+                        modalities=["audio"],
+                        audio_end_ms=50 * len(played),
+                    )
+
+            session.on("input_speech_started", barge_in)
+            await asyncio.sleep(0.5)
+            for chunk in _chunks(track):
+                session.push_audio(
+                    rtc.AudioFrame(
+                        data=chunk,
+                        sample_rate=24000,
+                        num_channels=1,
+                        samples_per_channel=len(chunk) // 2,
+                    )
+                )
+                await asyncio.sleep(PACE_S)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if sum(e["type"] == "response.done" for e in raw) >= 2:
+                    break
+                await asyncio.sleep(0.1)
+            await session.aclose()
+            await model.aclose()
+            return raw, said
+
+    raw, said = asyncio.run(main())
+    _server_events_ok([e["type"] for e in raw])
+    done = [e["response"] for e in raw if e["type"] == "response.done"]
+    assert [d["status"] for d in done] == ["cancelled", "completed"]
+    assert len(said) == 2 and all(said), said
+    assert "session.update" in client_events
+    assert "conversation.item.truncate" in client_events
