@@ -1237,7 +1237,6 @@ class _Connection:
             previous_item_id=self.previous_item_id,
         )
         self.response = response
-        self.previous_item_id = response.item_id
         if not self.state.utterances:
             loop = asyncio.get_running_loop()
             self.state.utterances = await loop.run_in_executor(None, resp.load_utterances)
