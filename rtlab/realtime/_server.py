@@ -12,14 +12,21 @@ any Realtime client (the official ``openai`` client included) can be pointed at 
   ``input_audio_transcription``, ``conversation.item.input_audio_transcription.completed``
   from the offline transcriber;
 - ``input_audio_buffer.clear`` -> ``input_audio_buffer.cleared``;
+- a committed turn with ``create_response`` on, or ``response.create`` -> a spoken response
+  (``response.created`` ... ``response.done``, see :class:`Server`), cancelled by a
+  ``speech_started`` when ``interrupt_response`` is on, or by ``response.cancel``;
+- ``conversation.item.create`` / ``truncate`` / ``delete`` / ``retrieve`` -> the API's
+  ``conversation.item.*`` answers;
 - anything else, or anything it cannot parse -> an ``error`` event; the connection stays open.
 
 CPU-bound work (decoding, Silero scoring, transcription) runs in thread pools, so one
 event loop serves many sessions at once, fairly (see :class:`Server`: limits per
 connection, scoring in short slices, work of a closed connection dropped at once).
 
-The events equal those of :func:`rtlab.detect` on the same audio, with two differences
-that come from streaming: positions (``audio_start_ms`` / ``audio_end_ms``) count all audio
+The events equal those of :func:`rtlab.detect` on the same audio (with answers on too: a
+committed turn's ``previous_item_id`` names the previous *user* item, as ``detect`` does,
+where the API would name the assistant's answer in between), with two differences that come
+from streaming: positions (``audio_start_ms`` / ``audio_end_ms``) count all audio
 appended on the connection (as the API's do), and a frame is scored only once the audio
 after it (the resampler's few ms of look-ahead) has arrived, so an event that ``detect``
 fires on the very last frame of a clip comes only when more audio follows. G.711 input is
