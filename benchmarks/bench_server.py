@@ -279,6 +279,7 @@ def cpu_s(pid: int) -> float:
 
 def measure(url, proc, n, chunks, expected, speed, session, repeats) -> dict:
     cpu_before = cpu_s(proc.pid)
+    client_before = cpu_s(os.getpid())
     with PeakRss(proc.pid) as rss:
         rows = [asyncio.run(run(url, n, chunks, expected, speed, session)) for _ in range(repeats)]
     med = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
@@ -286,6 +287,7 @@ def measure(url, proc, n, chunks, expected, speed, session, repeats) -> dict:
     med["peak_rss"] = rss.peak
     audio_s = n * repeats * len(chunks) * CHUNK_MS / 1000.0
     med["cpu_ms_per_audio_s"] = (cpu_s(proc.pid) - cpu_before) * 1000.0 / audio_s
+    med["client_cpu_ms_per_audio_s"] = (cpu_s(os.getpid()) - client_before) * 1000.0 / audio_s
     return med
 
 
@@ -295,7 +297,8 @@ def show(label: str, n: int, speed: float, med: dict) -> None:
         f"{med['events_per_s']:7.1f} events/s, latency p50 {med['p50_ms']:6.1f} ms, "
         f"p99 {med['p99_ms']:7.1f} ms, correct {int(med['correct'])}/{n}, "
         f"peak RSS {med['peak_rss'] / 2**20:.0f} MiB, "
-        f"server CPU {med['cpu_ms_per_audio_s']:.1f} ms per s of audio",
+        f"CPU per s of audio: server {med['cpu_ms_per_audio_s']:.1f} ms, "
+        f"clients {med['client_cpu_ms_per_audio_s']:.1f} ms; load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
 

@@ -31,6 +31,16 @@ Models
     frames). A 1–2 s warm-up alone cannot reproduce the never-reset stream: after a reset
     the state needs tens of seconds to converge to it (96–97 % agreement with 2 s).
 
+    Where the time goes (``benchmarks/bench_vad.py`` part 3, a 10-min clip on 2 cores): one
+    clip has only one stream per 32.768-s segment (19 for 10 min), so each of the two
+    threads steps a batch of about 10 rows, where a plain run of the model over 64 streams
+    steps 32 per thread (about 20 % more time per frame at 10 rows); the warm-up frames add
+    6 %, and resampling to 16 kHz (soxr HQ, part of the scores' definition) 13 % of the
+    total. Measured: ``score`` at 57 % of the plain run's rate (599x vs 1,059x real time);
+    none of the three can go without changing the scores. :func:`score_many` over many clips
+    fills the batches and closes most of the first gap; :func:`score_streams` batches live
+    streams the same way (the local server scores all its sessions together).
+
 ``"energy"``
     Needs no model: frame level in dBFS relative to a causal noise-floor estimate, through
     a logistic. For frame ``i`` with level ``L[i] = 10 log10(mean(x**2) + 1e-10)`` (``x`` in
