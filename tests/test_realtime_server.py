@@ -973,3 +973,35 @@ def test_conversation_items_are_created_retrieved_and_deleted():
         validate(event, "ga")
     assert events[-2]["item_id"] == events[0]["item"]["id"]
     assert events[-1]["error"]["param"] == "item_id"
+
+
+@pytest.mark.slow
+def test_semantic_vad_sessions_share_smart_turn_batches_and_keep_detect_s_events(clips):
+    audio = clips["ami"]
+    session = rtlab.Session(turn_detection=rtlab.SemanticVad(eagerness="high"))
+    expected = vad_events(rtlab.detect(audio, session))
+    assert sum(e["type"] == "input_audio_buffer.committed" for e in expected) >= 2
+
+    async def main():
+        async with Server() as server:
+            logs = await asyncio.gather(
+                *(
+                    rtlab.realtime.arecord(
+                        audio,
+                        session,
+                        api="ga",
+                        base_url=server.url,
+                        api_key="local",
+                        realtime=False,
+                        settle_s=0.5,
+                    )
+                    for _ in range(8)
+                )
+            )
+            return logs, server.turn_end_batch_counts
+
+    logs, (n_batches, n_windows) = asyncio.run(main())
+    for log in logs:
+        assert vad_events(log) == expected
+    assert n_windows >= 8 * 2  # every session's pauses went through the batcher ...
+    assert n_windows > n_batches  # ... and some shared a model call

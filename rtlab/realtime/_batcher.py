@@ -133,3 +133,90 @@ def _run_batch(batch: list[Request]) -> tuple[list[np.ndarray], float]:
         request.stream.add(request.samples)
     results = score_streams([request.stream for request in batch])
     return results, time.perf_counter() - started
+
+
+#: Longest wait for other sessions' Smart Turn windows before a batch runs (ms).
+TURN_END_WAIT_MS = 5.0
+
+#: Most windows in one Smart Turn batch.
+MAX_WINDOWS = 8
+
+
+class WindowBatcher:
+    """Smart Turn windows of many sessions' detectors in shared model calls.
+
+    A detector (``semantic_vad``) asks for a turn-end probability at a pause by calling
+    this object with its window(s); the call blocks on the caller's thread until a batch
+    holding them has run on the batcher's own thread, which waits at most
+    ``max_wait_ms`` for other sessions' windows first. Batching does not change the
+    probabilities (Smart Turn's rows do not interact), so events stay those of
+    :func:`rtlab.detect`. Each session has at most one window waiting (its detector
+    blocks), so a batch serves sessions in the order they paused.
+    """
+
+    def __init__(self, *, max_wait_ms: float = TURN_END_WAIT_MS) -> None:
+        import threading
+
+        self.max_wait_s = max_wait_ms / 1000.0
+        self.condition = threading.Condition()
+        self.waiting: list[tuple[Any, Any]] = []
+        self.thread: Any = None
+        self.stopped = False
+        self.n_batches = 0
+        self.n_windows = 0
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        import threading
+        from concurrent.futures import Future
+
+        import numpy as np
+
+        futures: list[Future[float]] = []
+        with self.condition:
+            if self.stopped:
+                raise RuntimeError("the server is stopping")
+            if self.thread is None:
+                self.thread = threading.Thread(
+                    target=self.run, name="rtlab-serve-smart-turn", daemon=True
+                )
+                self.thread.start()
+            for window in windows:
+                future: Future[float] = Future()
+                self.waiting.append((window, future))
+                futures.append(future)
+            self.condition.notify()
+        return np.array([f.result() for f in futures], np.float32)
+
+    def run(self) -> None:
+        import numpy as np
+
+        from rtlab import smart_turn
+
+        while True:
+            with self.condition:
+                while not self.waiting and not self.stopped:
+                    self.condition.wait()
+                if self.stopped:
+                    return
+            time.sleep(self.max_wait_s)  # let other sessions' windows join
+            with self.condition:
+                batch = self.waiting[:MAX_WINDOWS]
+                del self.waiting[:MAX_WINDOWS]
+            try:
+                probabilities = smart_turn.run_model(np.stack([w for w, _ in batch]))
+            except Exception as exc:  # handed to the callers, who report it
+                for _, future in batch:
+                    future.set_exception(exc)
+                continue
+            self.n_batches += 1
+            self.n_windows += len(batch)
+            for (_, future), p in zip(batch, probabilities.tolist(), strict=True):
+                future.set_result(p)
+
+    def shutdown(self) -> None:
+        with self.condition:
+            self.stopped = True
+            waiting, self.waiting = self.waiting, []
+            self.condition.notify_all()
+        for _, future in waiting:
+            future.set_exception(RuntimeError("the server is stopping"))

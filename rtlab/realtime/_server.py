@@ -55,7 +55,7 @@ from urllib.parse import urlsplit
 from rtlab.errors import ConfigError, RtlabError, mask_secrets
 from rtlab.realtime import _protocol as proto
 from rtlab.realtime import _responses as resp
-from rtlab.realtime._batcher import MAX_WAIT_MS, FrameBatcher
+from rtlab.realtime._batcher import MAX_WAIT_MS, FrameBatcher, WindowBatcher
 from rtlab.realtime._schema import Schemas, check, session_shape
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -239,6 +239,8 @@ class FairPool:
 class _ServerState:
     pool: FairPool
     batcher: FrameBatcher | None
+    turn_ends: WindowBatcher | None
+    detectors: ThreadPoolExecutor | None  # semantic_vad detectors block on turn_ends
     transcriber: ThreadPoolExecutor
     options: EmulatorOptions | None
     limits: Limits
@@ -286,8 +288,10 @@ class Server:
         Silero scores the frames of all live sessions together, in batches (one model call
         per frame step for every session with audio waiting): a batch starts at most this
         long after the first audio waits (or at once when the previous batch ends with more
-        waiting). ``None`` scores each session on its own, one frame per model call (the
-        path before batching, kept for comparison). The events are the same either way.
+        waiting). ``semantic_vad`` sessions share Smart Turn calls likewise (the windows of
+        sessions that pause within 5 ms of each other run as one batch, on a thread of its
+        own). ``None`` scores each session on its own, one frame per model call (the path
+        before batching, kept for comparison). The events are the same either way.
     response_speed : float or None, default 1.0
         How fast a response's audio deltas are sent, in times real time: 1.0 sends each
         100 ms delta 100 ms after the previous one (as if the client played it while it
@@ -428,6 +432,12 @@ class Server:
         return (0, 0) if batcher is None else (batcher.n_batches, batcher.n_scored)
 
     @property
+    def turn_end_batch_counts(self) -> tuple[int, int]:
+        """Smart Turn batches run so far and windows they scored (``semantic_vad``)."""
+        turn_ends = None if self._state is None else self._state.turn_ends
+        return (0, 0) if turn_ends is None else (turn_ends.n_batches, turn_ends.n_windows)
+
+    @property
     def running(self) -> bool:
         """True while the server listens."""
         return self._ws_server is not None
@@ -468,6 +478,10 @@ class Server:
             batcher=None
             if self._batch_wait_ms is None
             else FrameBatcher(min(self._workers, 2), max_wait_ms=self._batch_wait_ms),
+            turn_ends=None if self._batch_wait_ms is None else WindowBatcher(),
+            detectors=None
+            if self._batch_wait_ms is None
+            else ThreadPoolExecutor(64, thread_name_prefix="rtlab-serve-semantic"),
             transcriber=ThreadPoolExecutor(1, thread_name_prefix="rtlab-serve-transcribe"),
             options=self._options,
             limits=self._limits,
@@ -579,6 +593,10 @@ def _shutdown(state: _ServerState) -> None:
     state.pool.shutdown()
     if state.batcher is not None:
         state.batcher.shutdown()
+    if state.turn_ends is not None:
+        state.turn_ends.shutdown()
+    if state.detectors is not None:
+        state.detectors.shutdown(wait=False, cancel_futures=True)
     state.transcriber.shutdown(wait=False, cancel_futures=True)
 
 
@@ -1004,7 +1022,7 @@ class _Connection:
             self.detector_items = {}
             session, options = self.session, self.state.options
             self.detector, self.scorer = await self.state.pool.run(
-                self, _make_detector, session, options
+                self, _make_detector, session, options, self.state.turn_ends
             )
         detector, scorer, batcher = self.detector, self.scorer, self.state.batcher
         semantic = getattr(self.session.turn_detection, "type", None) == "semantic_vad"
@@ -1021,9 +1039,11 @@ class _Connection:
                 probabilities = await batcher.score(self, scorer, part)
                 if self.closed or detector is not self.detector:
                     return []
-                if semantic:  # the turn-end model may run: off the loop
-                    raw_events = await self.state.pool.run(
-                        self, detector.feed_scored, part, probabilities
+                if semantic and self.state.detectors is not None:
+                    # the turn-end model may run: off the loop, on a thread that waits for
+                    # the shared Smart Turn batch (which runs on the batcher's own thread)
+                    raw_events = await asyncio.get_running_loop().run_in_executor(
+                        self.state.detectors, detector.feed_scored, part, probabilities
                     )
                 else:
                     raw_events = detector.feed_scored(part, probabilities)
@@ -1543,12 +1563,14 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a.model_dump() == b.model_dump()
 
 
-def _make_detector(session: Session, options: EmulatorOptions | None) -> tuple[Any, Any]:
+def _make_detector(
+    session: Session, options: EmulatorOptions | None, turn_ends: WindowBatcher | None
+) -> tuple[Any, Any]:
     """A streaming detector, and a score stream of its VAD model for batched scoring."""
     from rtlab import vad
-    from rtlab.turns import Detector
+    from rtlab.turns import Detector, EmulatorOptions
 
-    detector = Detector(session) if options is None else Detector(session, options=options)
+    detector = Detector(session, options=options or EmulatorOptions(), turn_end_model=turn_ends)
     return detector, vad.stream(model=detector.options.vad_model)
 
 
