@@ -1005,3 +1005,38 @@ def test_semantic_vad_sessions_share_smart_turn_batches_and_keep_detect_s_events
         assert vad_events(log) == expected
     assert n_windows >= 8 * 2  # every session's pauses went through the batcher ...
     assert n_windows > n_batches  # ... and some shared a model call
+
+
+@pytest.mark.parametrize(
+    ("session", "kind"),
+    [
+        ({"modalities": ["text"]}, "response.text.delta"),
+        ({"output_audio_format": "g711_ulaw"}, "response.audio.delta"),
+    ],
+)
+def test_text_only_and_g711_answers(clips, session, kind):
+    from websockets.asyncio.client import connect
+
+    async def main():
+        async with (
+            Server(response_speed=None) as server,
+            connect(server.url + "/realtime?api=beta") as ws,
+        ):
+            await ws.recv()
+            await ws.send(json.dumps({"type": "session.update", "session": session}))
+            await _drain(ws, until="session.updated")
+            await ws.send(json.dumps({"type": "response.create"}))
+            return await _drain(ws, until="response.done")
+
+    events = asyncio.run(main())
+    for event in events:
+        validate(event, "beta")
+    deltas = [e["delta"] for e in events if e["type"] == kind]
+    voice = rtlab.datasets.load("librivox/0870").audio
+    if kind == "response.text.delta":
+        assert "".join(deltas).startswith("and mister john dashwood")
+        assert not any("audio" in e["type"] for e in events)
+        assert events[-1]["response"]["output"][0]["content"][0]["type"] == "text"
+    else:  # G.711 at 8 kHz: one byte per sample
+        n_bytes = sum(len(base64.b64decode(d)) for d in deltas)
+        assert abs(n_bytes - voice.n_samples / 3) <= len(deltas) * 2
