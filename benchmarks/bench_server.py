@@ -16,7 +16,13 @@ without 10 abusive clients beside them (four send one 14 MiB append, three an ap
 append limit, three flood the largest allowed appends; all then leave without closing), and
 the server's peak RSS in each case, printed as ratios.
 
-Run: ``.venv/bin/python benchmarks/bench_server.py [--sessions 10 20] [--speed 10] [--repeats 3]``.
+Scenarios (issue 15), for the batched path (Silero scored across sessions) and the path
+before it (``--path per-session``: one frame per model call per session), same run:
+``realtime``: 100 sessions at real time, p50 / p99 event latency; ``most``: the most
+sessions at 10x real time with p99 <= 100 ms (steps of 10); ``semantic``: the same with
+``semantic_vad`` sessions; peak RSS of the server process in each.
+
+Run: ``.venv/bin/python benchmarks/bench_server.py [--path both] [--scenario realtime most]``.
 Only loopback is used; every loop is bounded.
 """
 
@@ -27,6 +33,7 @@ import asyncio
 import base64
 import json
 import math
+import os
 import statistics
 import subprocess
 import sys
@@ -44,15 +51,19 @@ VAD_TYPES = (
 )
 CHUNK_MS = 100
 SERVER_CODE = (
+    "import sys\n"
     "from rtlab.realtime import serve\n"
-    "with serve('127.0.0.1', 0) as server:\n"
+    "wait = None if sys.argv[1] == 'per-session' else 2.0\n"
+    "with serve('127.0.0.1', 0, batch_wait_ms=wait) as server:\n"
     "    print(server.url, flush=True)\n"
     "    server.wait()\n"
 )
 
 
-def start_server_process() -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-c", SERVER_CODE], stdout=subprocess.PIPE, text=True)
+def start_server_process(path: str = "batched") -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER_CODE, path], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
     if not url.startswith("ws://127.0.0.1:"):
@@ -61,7 +72,9 @@ def start_server_process() -> tuple[subprocess.Popen, str]:
     return proc, url
 
 
-async def one_session(url: str, chunks: list[str], expected: list[dict], speed: float) -> dict:
+async def one_session(
+    url: str, chunks: list[str], expected: list[dict], speed: float, session: rtlab.Session
+) -> dict:
     import openai
 
     client = openai.AsyncOpenAI(api_key="local-bench", websocket_base_url=url)
@@ -70,7 +83,7 @@ async def one_session(url: str, chunks: list[str], expected: list[dict], speed: 
     n_vad_expected = len(expected)
     async with client.realtime.connect(model="gpt-realtime") as conn:
         json.loads(await conn.recv_bytes())  # session.created
-        await conn.send(rtlab.Session().to_event(api="ga"))
+        await conn.send(session.to_event(api="ga"))
         json.loads(await conn.recv_bytes())  # session.updated
 
         async def receive() -> None:
@@ -110,9 +123,19 @@ async def one_session(url: str, chunks: list[str], expected: list[dict], speed: 
     }
 
 
-async def run(url: str, n: int, chunks: list[str], expected: list[dict], speed: float) -> dict:
+async def run(
+    url: str,
+    n: int,
+    chunks: list[str],
+    expected: list[dict],
+    speed: float,
+    session: rtlab.Session | None = None,
+) -> dict:
+    session = session or rtlab.Session(turn_detection=rtlab.ServerVad(create_response=False))
     started = time.perf_counter()
-    results = await asyncio.gather(*(one_session(url, chunks, expected, speed) for _ in range(n)))
+    results = await asyncio.gather(
+        *(one_session(url, chunks, expected, speed, session) for _ in range(n))
+    )
     wall = time.perf_counter() - started
     latencies = [x for r in results for x in r["latencies_ms"]]
     return {
@@ -214,47 +237,145 @@ def abuse_scenario(proc, url, chunks, expected, speed: float, repeats: int) -> N
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, nargs="+", default=[10, 20])
-    parser.add_argument("--speed", type=float, default=10.0, help="times real time")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--abuse-only", action="store_true", help="only the abuse scenario")
-    args = parser.parse_args()
+class PeakRss:
+    """Samples a process's RSS every 10 ms on a thread."""
 
-    clip = rtlab.datasets.conversation(0.5, seed=1)
-    audio = clip.audio
-    log = rtlab.detect(audio, rtlab.Session())
-    expected = [
+    def __init__(self, pid: int) -> None:
+        import threading
+
+        self.pid, self.peak = pid, rss_bytes(pid)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+
+    def sample(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, rss_bytes(self.pid))
+            time.sleep(0.01)
+
+    def __enter__(self) -> PeakRss:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def expected_events(audio: rtlab.Audio, session: rtlab.Session) -> list[dict]:
+    log = rtlab.detect(audio, session)
+    return [
         {**e, "_emitted_ms": t}
         for e, t in zip(log, log.emitted_ms, strict=True)
         if e["type"] in VAD_TYPES
     ]
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU time a process has used (s)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(url, proc, n, chunks, expected, speed, session, repeats) -> dict:
+    cpu_before = cpu_s(proc.pid)
+    client_before = cpu_s(os.getpid())
+    with PeakRss(proc.pid) as rss:
+        rows = [asyncio.run(run(url, n, chunks, expected, speed, session)) for _ in range(repeats)]
+    med = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
+    med["correct"] = min(r["correct"] for r in rows)
+    med["peak_rss"] = rss.peak
+    audio_s = n * repeats * len(chunks) * CHUNK_MS / 1000.0
+    med["cpu_ms_per_audio_s"] = (cpu_s(proc.pid) - cpu_before) * 1000.0 / audio_s
+    med["client_cpu_ms_per_audio_s"] = (cpu_s(os.getpid()) - client_before) * 1000.0 / audio_s
+    return med
+
+
+def show(label: str, n: int, speed: float, med: dict) -> None:
+    print(
+        f"{label}: {n:3d} sessions at {speed:g}x ({n * speed:5.0f}x real time in total): "
+        f"{med['events_per_s']:7.1f} events/s, latency p50 {med['p50_ms']:6.1f} ms, "
+        f"p99 {med['p99_ms']:7.1f} ms, correct {int(med['correct'])}/{n}, "
+        f"peak RSS {med['peak_rss'] / 2**20:.0f} MiB, "
+        f"CPU per s of audio: server {med['cpu_ms_per_audio_s']:.1f} ms, "
+        f"clients {med['client_cpu_ms_per_audio_s']:.1f} ms; load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+
+
+def most_sessions(url, proc, chunks, expected, session, label, args) -> None:
+    """The most sessions at --speed whose p99 stays <= --p99-ms (steps of --step)."""
+    best = 0
+    n = args.start or args.step
+    while n <= args.max_sessions:
+        med = measure(url, proc, n, chunks, expected, args.speed, session, args.repeats)
+        show(label, n, args.speed, med)
+        if med["p99_ms"] > args.p99_ms or med["correct"] < n:
+            break
+        best = n
+        n += args.step
+    print(f"{label}: most sessions at {args.speed:g}x with p99 <= {args.p99_ms:g} ms: {best}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--path",
+        choices=["batched", "per-session", "both"],
+        default="both",
+        help="batched Silero across sessions (today) or one frame per call per session (before)",
+    )
+    parser.add_argument(
+        "--scenario",
+        nargs="+",
+        choices=["realtime", "most", "semantic", "abuse"],
+        default=["realtime", "most", "semantic", "abuse"],
+    )
+    parser.add_argument("--realtime-sessions", type=int, default=100)
+    parser.add_argument("--speed", type=float, default=10.0, help="times real time (most)")
+    parser.add_argument("--p99-ms", type=float, default=100.0)
+    parser.add_argument("--step", type=int, default=10)
+    parser.add_argument("--max-sessions", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--start", type=int, default=None, help="first N of --scenario most")
+    args = parser.parse_args()
+
+    clip = rtlab.datasets.conversation(0.5, seed=1)
+    audio = clip.audio
+    # no responses: the scenarios measure turn detection (the path issue 15 changed)
+    plain = rtlab.Session(turn_detection=rtlab.ServerVad(create_response=False))
+    semantic = rtlab.Session(turn_detection=rtlab.SemanticVad(create_response=False))
+    expected = expected_events(audio, plain)
+    expected_semantic = expected_events(audio, semantic)
     chunks = [e["audio"] for e in audio.append_events(chunk_ms=CHUNK_MS)]
     assert all(base64.b64decode(c) for c in chunks[:1])
     print(
-        f"clip {clip.name}: {audio.duration_s:.1f} s, {len(expected)} VAD events per session; "
-        f"streamed at {args.speed:g}x real time in {CHUNK_MS} ms appends; median of {args.repeats}"
+        f"clip {clip.name}: {audio.duration_s:.1f} s, {len(expected)} VAD events per session "
+        f"({len(expected_semantic)} with semantic_vad); {CHUNK_MS} ms appends; "
+        f"median of {args.repeats}; clients and server share this machine's "
+        f"{os.cpu_count()} cores"
     )
-    proc, url = start_server_process()
-    try:
-        asyncio.run(run(url, 1, chunks, expected, args.speed))  # warm up models
-        abuse_scenario(proc, url, chunks, expected, args.speed, args.repeats)
-        for n in [] if args.abuse_only else args.sessions:
-            rows = [
-                asyncio.run(run(url, n, chunks, expected, args.speed)) for _ in range(args.repeats)
-            ]
-            med = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
-            audio_rate = n * args.speed
-            print(
-                f"{n:3d} sessions ({audio_rate:5.0f}x real time in total): "
-                f"{med['events_per_s']:7.1f} events/s, latency p50 {med['p50_ms']:6.1f} ms, "
-                f"p99 {med['p99_ms']:7.1f} ms, correct {int(med['correct'])}/{n}, "
-                f"wall {med['wall_s']:.1f} s"
-            )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    paths = ["batched", "per-session"] if args.path == "both" else [args.path]
+    for path in paths:
+        proc, url = start_server_process(path)
+        try:
+            asyncio.run(run(url, 1, chunks, expected, args.speed, plain))  # warm up models
+            asyncio.run(run(url, 1, chunks, expected_semantic, args.speed, semantic))
+            if "realtime" in args.scenario:
+                n = args.realtime_sessions
+                med = measure(url, proc, n, chunks, expected, 1.0, plain, args.repeats)
+                show(f"{path} real time", n, 1.0, med)
+            if "most" in args.scenario:
+                most_sessions(url, proc, chunks, expected, plain, f"{path} server_vad", args)
+            if "semantic" in args.scenario:
+                most_sessions(
+                    url, proc, chunks, expected_semantic, semantic, f"{path} semantic_vad", args
+                )
+            if "abuse" in args.scenario and path == "batched":
+                abuse_scenario(proc, url, chunks, expected, args.speed, max(args.repeats, 3))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ EventLog(6 events: speech_started=2, speech_stopped=2, committed=2; source='emul
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -394,6 +394,10 @@ class Detector:
         As for :func:`detect` (``None`` = API defaults).
     options : EmulatorOptions, optional
         As for :func:`detect`. ``options.vad_model`` scores the audio given to :meth:`feed`.
+    turn_end_model : callable, optional
+        Runs Smart Turn (``semantic_vad``) on float32 windows of shape ``(n, 128000)``
+        and returns their probabilities, as :func:`rtlab.smart_turn.run_model` (the
+        default) does; a server gives one that batches the windows of many sessions.
 
     Notes
     -----
@@ -423,11 +427,15 @@ class Detector:
         session_or_turn_detection: Session | ServerVad | SemanticVad | dict | None = None,
         *,
         options: EmulatorOptions = EmulatorOptions(),
+        turn_end_model: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
         if not isinstance(options, EmulatorOptions):
             raise ConfigError("options", options, "an EmulatorOptions", owner="Detector")
         self.session, self.turn_detection = _resolve(session_or_turn_detection, "Detector")
         self.options = options
+        # what runs Smart Turn on (n, 128000) windows: rtlab.smart_turn's model by default; a
+        # server passes one that batches the windows of many sessions (same probabilities)
+        self._turn_end_model = turn_end_model
         self._writer = Writer()
         self._params: Params | None = None
         self._scorer: Any = None
@@ -578,6 +586,28 @@ class Detector:
             self._external_audio = audio
         return self._steps(values.tolist())
 
+    def feed_scored(self, samples: np.ndarray, probabilities: np.ndarray) -> list[dict[str, Any]]:
+        """Append audio whose frames were scored elsewhere; return the events they trigger.
+
+        For a server that scores many streams in one batch (:func:`rtlab.vad.score_streams`):
+        ``samples`` is the int16 chunk added to its own ``rtlab.vad.stream(model=
+        options.vad_model)`` and ``probabilities`` what that stream returned for it. The
+        events equal those of :meth:`feed` on the same chunks (``semantic_vad`` keeps the
+        audio for its turn-end model as :meth:`feed` does).
+        """
+        self._check_open()
+        if self.turn_detection is None:
+            self._samples_fed += samples.size
+            return []
+        if getattr(self.turn_detection, "type", None) == "semantic_vad":
+            self._keep_recent(samples)
+        self._samples_fed += samples.size
+        if self._params is None:
+            from rtlab.vad import HOP_MS
+
+            self._params = Params(self.turn_detection, HOP_MS, self.options)
+        return self._steps(probabilities)
+
     def flush(self) -> list[dict[str, Any]]:
         """End of audio: score a trailing partial frame the way :func:`rtlab.vad.score` does.
 
@@ -644,7 +674,8 @@ class Detector:
         end16 = round(end_ms * 16) - self._dropped16  # as smart_turn positions: rint(ms * 16)
         end16 = min(end16, self._recent16.size)
         window = smart_turn.windows_16k(self._recent16, np.array([0]), np.array([end16]))
-        return float(smart_turn.run_model(window)[0])
+        model = self._turn_end_model or smart_turn.run_model
+        return float(model(window)[0])
 
     def _steps(self, probabilities: Sequence[float] | np.ndarray) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []

@@ -31,6 +31,16 @@ Models
     frames). A 1–2 s warm-up alone cannot reproduce the never-reset stream: after a reset
     the state needs tens of seconds to converge to it (96–97 % agreement with 2 s).
 
+    Where the time goes (``benchmarks/bench_vad.py`` part 3, a 10-min clip on 2 cores): one
+    clip has only one stream per 32.768-s segment (19 for 10 min), so each of the two
+    threads steps a batch of about 10 rows, where a plain run of the model over 64 streams
+    steps 32 per thread (about 20 % more time per frame at 10 rows); the warm-up frames add
+    6 %, and resampling to 16 kHz (soxr HQ, part of the scores' definition) 13 % of the
+    total. Measured: ``score`` at 57 % of the plain run's rate (599x vs 1,059x real time);
+    none of the three can go without changing the scores. :func:`score_many` over many clips
+    fills the batches and closes most of the first gap; :func:`score_streams` batches live
+    streams the same way (the local server scores all its sessions together).
+
 ``"energy"``
     Needs no model: frame level in dBFS relative to a causal noise-floor estimate, through
     a logistic. For frame ``i`` with level ``L[i] = 10 log10(mean(x**2) + 1e-10)`` (``x`` in
@@ -83,6 +93,7 @@ __all__ = [
     "cache_dir",
     "score",
     "score_many",
+    "score_streams",
     "stream",
 ]
 
@@ -618,6 +629,7 @@ class ScoreStream:
         self._closed = False
         if self.model == "energy":
             self._pending = np.zeros(0, np.int16)
+            self._ready = np.zeros(0, np.float32)  # scored frames not yet returned
             self._running_min = ENERGY_FLOOR_INIT_DB
         else:
             import soxr
@@ -650,6 +662,25 @@ class ScoreStream:
         numpy.ndarray
             float32, possibly empty.
         """
+        self.add(samples)
+        return score_streams([self])[0]
+
+    def add(self, samples: np.ndarray) -> int:
+        """Add int16 samples at 24 kHz without scoring them; :func:`score_streams` scores.
+
+        ``push(x)`` is ``add(x)`` then ``score_streams([stream])``. A server holding many
+        streams adds each one's audio, then scores all of them in one batch.
+
+        Parameters
+        ----------
+        samples : numpy.ndarray
+            1-D int16, 24 kHz mono.
+
+        Returns
+        -------
+        int
+            How many frames are now ready to be scored.
+        """
         from rtlab.errors import AudioFormatError
 
         if self._closed:
@@ -665,75 +696,149 @@ class ScoreStream:
                 owner="ScoreStream.push",
             )
         self._n_in += samples.size
-        return self._advance(samples, last=False)
+        self._stage(samples, last=False)
+        return self.n_ready
 
     def flush(self) -> np.ndarray:
         """End of audio: return the probabilities of the remaining whole frames."""
         if self._closed:
             return np.zeros(0, np.float32)
-        out = self._advance(np.zeros(0, np.int16), last=True)
+        self._stage(np.zeros(0, np.int16), last=True)
         self._closed = True
-        return out
+        return score_streams([self])[0]
+
+    @property
+    def n_ready(self) -> int:
+        """Frames whose audio has arrived and that are not scored yet."""
+        if self.model == "energy":
+            return int(self._ready.size)
+        limit = self._n_in // _FRAME_24K  # frames the audio covers in full
+        buffered = (self._buffer_start + self._buffer.size) // _FRAME_16K
+        return max(0, min(limit, buffered) - self.n_frames)
 
     # -- internals ---------------------------------------------------------------------------
-    def _advance(self, samples: np.ndarray, *, last: bool) -> np.ndarray:
-        limit = self._n_in // _FRAME_24K  # frames the audio covers in full
+    def _stage(self, samples: np.ndarray, *, last: bool) -> None:
+        """Take in audio: resample and buffer it (Silero) or compute its frames (energy)."""
         if self.model == "energy":
             pending = np.concatenate([self._pending, samples])
             k = pending.size // _FRAME_24K
             frames = pending[: k * _FRAME_24K].reshape(k, _FRAME_24K)
             self._pending = pending[k * _FRAME_24K :].copy()
             out, self._running_min = _energy_from_levels(
-                _energy_levels_db(frames), self.n_frames, self._running_min
+                _energy_levels_db(frames), self.n_frames + self._ready.size, self._running_min
             )
-            self.n_frames += k
-            return out
-
+            self._ready = np.concatenate([self._ready, out])
+            return
         x = samples.astype(np.float32) / np.float32(32768.0)
         resampled = self._resampler.resample_chunk(x, last=last)
         self._buffer = np.concatenate([self._buffer, np.asarray(resampled, np.float32)])
-        scores: list[float] = []
-        while self.n_frames < limit:
-            f = self.n_frames
-            lo = f * _FRAME_16K - self._buffer_start
-            if lo + _FRAME_16K > self._buffer.size:
-                break
-            scores.append(self._silero_frame(f, lo))
-            self.n_frames += 1
+
+    def _n_rows(self) -> int:
+        """Model rows the next frame needs: 2 while a warm-up runs beside it, else 1."""
+        return 2 if self.n_frames % SEGMENT_FRAMES >= SEGMENT_FRAMES - WARMUP_FRAMES else 1
+
+    def _fill(self, rows: np.ndarray, states: np.ndarray) -> None:
+        """Write the next frame's model input rows and states (``_n_rows()`` of each)."""
+        f = self.n_frames
+        lo = f * _FRAME_16K - self._buffer_start
+        rows[0, _CONTEXT_16K:] = self._buffer[lo : lo + _FRAME_16K]
+        if f > 0:
+            rows[0, :_CONTEXT_16K] = self._buffer[lo - _CONTEXT_16K : lo]
+        else:
+            rows[0, :_CONTEXT_16K] = 0.0
+        states[:, 0] = self._state[:, 0]
+        if rows.shape[0] == 2:  # the warm-up stream of the next segment
+            fresh = f % SEGMENT_FRAMES == SEGMENT_FRAMES - WARMUP_FRAMES
+            rows[1] = rows[0]
+            if fresh:
+                rows[1, :_CONTEXT_16K] = 0.0
+            if fresh or self._warm_state is None:
+                self._warm_state = np.zeros((2, 1, 128), np.float32)
+            states[:, 1] = self._warm_state[:, 0]
+
+    def _done(self, probability: float, state: np.ndarray) -> float:
+        """Take the model's output for the next frame (``state``: its rows' states)."""
+        self._state = np.ascontiguousarray(state[:, :1])
+        if state.shape[1] == 2:
+            self._warm_state = np.ascontiguousarray(state[:, 1:2])
+            if self.n_frames % SEGMENT_FRAMES == SEGMENT_FRAMES - 1:  # next: a new segment
+                self._state, self._warm_state = self._warm_state, None
+        self.n_frames += 1
+        return probability
+
+    def _trim(self) -> None:
         keep_from = max(0, self.n_frames * _FRAME_16K - _CONTEXT_16K - self._buffer_start)
         self._buffer = self._buffer[keep_from:]
         self._buffer_start += keep_from
-        return np.asarray(scores, np.float32)
 
-    def _silero_frame(self, f: int, lo: int) -> float:
-        """Score frame ``f`` (its samples start at ``self._buffer[lo]``) like the batch does."""
-        frame = self._buffer[lo : lo + _FRAME_16K]
-        previous = self._buffer[lo - _CONTEXT_16K : lo] if f > 0 else None
-        zeros = np.zeros(_CONTEXT_16K, np.float32)
-        rows = [np.concatenate([zeros if previous is None else previous, frame])]
-        states = [self._state]
-        phase = f % SEGMENT_FRAMES
-        warming = phase >= SEGMENT_FRAMES - WARMUP_FRAMES  # (so f >= SEGMENT - WARMUP)
-        if warming:
-            fresh = phase == SEGMENT_FRAMES - WARMUP_FRAMES
-            rows.append(np.concatenate([zeros if fresh or previous is None else previous, frame]))
-            if fresh or self._warm_state is None:
-                self._warm_state = np.zeros((2, 1, 128), np.float32)
-            states.append(self._warm_state)
-        probs, state = self._session.run(
-            None,
-            {
-                "input": np.stack(rows),
-                "state": np.ascontiguousarray(np.concatenate(states, axis=1)),
-                "sr": np.array(_SILERO_RATE_HZ, dtype=np.int64),
-            },
-        )
-        self._state = np.ascontiguousarray(state[:, :1])
-        if warming:
-            self._warm_state = np.ascontiguousarray(state[:, 1:2])
-            if phase == SEGMENT_FRAMES - 1:  # the next frame starts a new segment
-                self._state, self._warm_state = self._warm_state, None
-        return float(probs[0, 0])
+
+def score_streams(streams: Sequence[ScoreStream]) -> list[np.ndarray]:
+    """Score the frames ready in several streams together: one model call per frame step.
+
+    Each stream's frames run in order (Silero is recurrent); the streams run side by side,
+    as rows of one batch, so many live streams cost about as much per frame as the batched
+    :func:`score`. Rows do not interact: each stream gets exactly what its own
+    :meth:`ScoreStream.push` would give.
+
+    Parameters
+    ----------
+    streams : sequence of ScoreStream
+        Streams with audio added by :meth:`ScoreStream.add` (each at most once).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        The new probabilities (float32) of each stream, in the order given.
+
+    Examples
+    --------
+    >>> import numpy as np, rtlab
+    >>> a = rtlab.datasets.load("librivox/0930").audio.samples
+    >>> b = rtlab.datasets.load("librivox/0880").audio.samples
+    >>> one, two = rtlab.vad.stream(), rtlab.vad.stream()
+    >>> _ = one.add(a[:24000]), two.add(b[:12000])
+    >>> p1, p2 = rtlab.vad.score_streams([one, two])
+    >>> p1.size, p2.size
+    (30, 15)
+    >>> alone = rtlab.vad.stream()
+    >>> np.array_equal(alone.push(b[:12000]), p2)
+    True
+    """
+    out: list[list[float]] = [[] for _ in streams]
+    silero: list[tuple[int, ScoreStream]] = []
+    for k, s in enumerate(streams):
+        if s.model == "energy":
+            out[k] = s._ready.tolist()
+            s.n_frames += s._ready.size
+            s._ready = np.zeros(0, np.float32)
+        else:
+            silero.append((k, s))
+    if silero:
+        from rtlab._models import session
+
+        sess = session("silero_vad")
+        sr = np.array(_SILERO_RATE_HZ, dtype=np.int64)
+        left = {k: s.n_ready for k, s in silero}
+        active = [(k, s) for k, s in silero if left[k] > 0]
+        while active:
+            n_rows = [s._n_rows() for _, s in active]
+            total = sum(n_rows)
+            rows = np.empty((total, _CONTEXT_16K + _FRAME_16K), np.float32)
+            states = np.empty((2, total, 128), np.float32)
+            at = 0
+            for (_, s), n in zip(active, n_rows, strict=True):
+                s._fill(rows[at : at + n], states[:, at : at + n])
+                at += n
+            probs, state = sess.run(None, {"input": rows, "state": states, "sr": sr})
+            at = 0
+            for (k, s), n in zip(active, n_rows, strict=True):
+                out[k].append(s._done(float(probs[at, 0]), state[:, at : at + n]))
+                left[k] -= 1
+                at += n
+            active = [(k, s) for k, s in active if left[k] > 0]
+        for _, s in silero:
+            s._trim()
+    return [np.asarray(values, np.float32) for values in out]
 
 
 def stream(*, model: ModelName = "silero") -> ScoreStream:

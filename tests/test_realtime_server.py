@@ -176,7 +176,10 @@ def test_streamed_events_equal_detect_and_validate(server, clips, api, name):
     assert vad_events(got) == expected
     committed = [e for e in got if e["type"] == "input_audio_buffer.committed"]
     item_kind = "conversation.item.created" if api == "beta" else "conversation.item.added"
-    items = [e for e in got if e["type"] == item_kind]
+    # the user items; the answers (create_response is on) are the assistant's
+    items = [e for e in got if e["type"] == item_kind and e["item"]["role"] == "user"]
+    answers = [e for e in got if e["type"] == item_kind and e["item"]["role"] != "user"]
+    assert all(e["item"]["role"] == "assistant" for e in answers)
     assert [e["item"]["id"] for e in items] == [e["item_id"] for e in committed]
     assert all(
         e["item"]["role"] == "user" and e["item"]["content"][0]["type"] == "input_audio"
@@ -304,7 +307,8 @@ BAD_MESSAGES = [
     ("[1, 2, 3]", "invalid_event"),
     ('{"event_id": "x"}', "invalid_event"),
     ('{"type": 5}', "invalid_event"),
-    ('{"type": "response.create"}', "unsupported_event"),
+    # response.create is handled since the server answers (issue 14): this one is not
+    ('{"type": "output_audio_buffer.clear"}', "unsupported_event"),
     ('{"type": "no.such.event", "event_id": "e1"}', "unsupported_event"),
     ('{"type": "input_audio_buffer.append", "audio": "***not base64***"}', "invalid_base64"),
     ('{"type": "input_audio_buffer.append", "audio": "AAAB"}', "invalid_audio_format"),
@@ -324,6 +328,7 @@ BAD_MESSAGES = [
         "invalid_value",
     ),
     ("NaN", "invalid_json"),
+    ('{"type": "response.cancel"}', "response_cancel_not_active"),
 ]
 
 
@@ -700,3 +705,338 @@ def test_the_old_names_still_start_the_server_with_a_deprecation_warning():
                 return handle.url
 
     assert asyncio.run(old_async_style()).startswith("ws://127.0.0.1:")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("batch_wait_ms", [2.0, None])
+def test_many_sessions_scored_together_get_exactly_detect_s_events(clips, batch_wait_ms):
+    """48 sessions at once: their frames share Silero batches, each gets its own events."""
+    audios = [*clips["librivox"], clips["track"]]
+    sessions = [
+        rtlab.Session(),
+        rtlab.Session(turn_detection=rtlab.ServerVad(silence_duration_ms=200, threshold=0.6)),
+        rtlab.Session(turn_detection=rtlab.ServerVad(prefix_padding_ms=0, threshold=0.3)),
+    ]
+    n = 48 if batch_wait_ms is not None else 6
+    jobs = [
+        (audios[i % len(audios)], sessions[i % len(sessions)], "ga" if i % 2 else "beta")
+        for i in range(n)
+    ]
+    expected = {}
+    for audio, session, _ in jobs:
+        key = (audio.fingerprint, repr(session))
+        if key not in expected:
+            expected[key] = vad_events(rtlab.detect(audio, session))
+
+    async def main():
+        async with Server(batch_wait_ms=batch_wait_ms) as server:
+            logs = await asyncio.gather(
+                *(
+                    rtlab.realtime.arecord(
+                        audio,
+                        session,
+                        api=api,
+                        base_url=server.url,
+                        api_key="local",
+                        realtime=False,
+                        settle_s=0.5,
+                    )
+                    for audio, session, api in jobs
+                )
+            )
+            return logs, server.batch_counts
+
+    logs, (n_batches, n_slices) = asyncio.run(main())
+    for log, (audio, session, _) in zip(logs, jobs, strict=True):
+        assert vad_events(log) == expected[(audio.fingerprint, repr(session))]
+    if batch_wait_ms is None:
+        assert (n_batches, n_slices) == (0, 0)
+    else:
+        assert n_slices >= n * 5  # every append of every session went through the batcher
+        assert n_slices / n_batches > 4, (n_batches, n_slices)  # ... many in each batch
+
+
+# -- the agent talks back (issue 14) -----------------------------------------------------------
+
+
+async def _drain(ws, until: str | None = None, quiet_s: float = 2.0, limit_s: float = 60.0):
+    """Events until one of type ``until`` (or until the server is quiet for ``quiet_s``)."""
+    out = []
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        try:
+            event = json.loads(await asyncio.wait_for(ws.recv(), quiet_s))
+        except TimeoutError:
+            if until is None:
+                return out
+            raise AssertionError(f"no {until}; got {[e['type'] for e in out]}") from None
+        out.append(event)
+        if event["type"] == until:
+            return out
+    raise AssertionError("too long")
+
+
+def _response_types(api: str) -> dict[str, str]:
+    if api == "ga":
+        return {
+            "delta": "response.output_audio.delta",
+            "done": "response.output_audio.done",
+            "tdelta": "response.output_audio_transcript.delta",
+            "tdone": "response.output_audio_transcript.done",
+            "item": "conversation.item.added",
+        }
+    return {
+        "delta": "response.audio.delta",
+        "done": "response.audio.done",
+        "tdelta": "response.audio_transcript.delta",
+        "tdone": "response.audio_transcript.done",
+        "item": "conversation.item.created",
+    }
+
+
+@pytest.mark.parametrize("api", ["ga", "beta"])
+def test_a_committed_turn_is_answered_with_real_speech_in_the_api_s_events(clips, api):
+    from websockets.asyncio.client import connect
+
+    names = _response_types(api)
+    voice = rtlab.datasets.load("librivox/0870")
+
+    async def main():
+        async with (
+            Server(response_speed=None) as server,
+            connect(server.url + f"/realtime?api={api}") as ws,
+        ):
+            await ws.recv()
+            for event in clips["librivox"][1].append_events(chunk_ms=100):
+                await ws.send(json.dumps(event))
+            return await _drain(ws, until="response.done")
+
+    events = asyncio.run(main())
+    for event in events:
+        validate(event, api)
+    kinds = [e["type"] for e in events]
+    start = kinds.index("response.created")
+    assert kinds.index("input_audio_buffer.committed") < start
+    deltas = [e for e in events if e["type"] == names["delta"]]
+    tail = [k for k in kinds[start:] if k not in (names["delta"], names["tdelta"])]
+    assert tail == [
+        "response.created",
+        "response.output_item.added",
+        names["item"],
+        "response.content_part.added",
+        names["done"],
+        names["tdone"],
+        "response.content_part.done",
+        "response.output_item.done",
+        *(["conversation.item.done"] if api == "ga" else []),
+        "response.done",
+    ]
+    # the audio is the first shipped utterance, sample for sample, in 100 ms deltas
+    audio = np.concatenate([np.frombuffer(base64.b64decode(e["delta"]), "<i2") for e in deltas])
+    assert np.array_equal(audio, voice.audio.samples)
+    assert {len(base64.b64decode(e["delta"])) for e in deltas[:-1]} == {4800}
+    words = "".join(e["delta"] for e in events if e["type"] == names["tdelta"])
+    done = events[-1]["response"]
+    assert done["status"] == "completed"
+    assert words == done["output"][0]["content"][0]["transcript"]
+    assert words.startswith("and mister john dashwood") and words.endswith("for them")
+    assert all(e.get("response_id", done["id"]) == done["id"] for e in events[start:])
+
+
+@pytest.mark.parametrize("api", ["ga", "beta"])
+def test_barge_in_cancels_the_response_and_the_client_can_truncate_and_cancel(clips, api):
+    """Two turns: the second one's speech_started comes while the first answer still plays."""
+    from websockets.asyncio.client import connect
+
+    async def main():
+        async with (
+            Server(response_speed=1.0) as server,
+            connect(server.url + f"/realtime?api={api}") as ws,
+        ):
+            await ws.recv()
+            for event in clips["track"].append_events(chunk_ms=100):
+                await ws.send(json.dumps(event))
+                await asyncio.sleep(0.02)  # 5x real time: the answer (6 s) outlasts the pause
+            first = await _drain(ws, until="response.done")
+            rest = await _drain(ws, until="response.done")
+            item_id = first[-1]["response"]["output"][0]["id"]
+            sent_ms = sum(
+                len(base64.b64decode(e["delta"])) // 48
+                for e in first
+                if e["type"] == _response_types(api)["delta"]
+            )
+            truncate = {"type": "conversation.item.truncate", "item_id": item_id}
+            # the client stops playback half-way through what it got, then asks for more
+            # than the item holds
+            for end_ms in (sent_ms // 2, sent_ms + 500):
+                await ws.send(json.dumps({**truncate, "content_index": 0, "audio_end_ms": end_ms}))
+            truncated = await _drain(ws, until="conversation.item.truncated")
+            truncated += await _drain(ws, until="error")
+            await ws.send(json.dumps({"type": "response.cancel", "event_id": "c1"}))
+            not_active = await _drain(ws, until="error")
+            await ws.send(json.dumps({"type": "response.create"}))
+            await _drain(ws, until="response.content_part.added")
+            await ws.send(json.dumps({"type": "response.create", "event_id": "c2"}))
+            busy = await _drain(ws, until="error")
+            await ws.send(json.dumps({"type": "response.cancel"}))
+            cancelled = await _drain(ws, until="response.done")
+            return first, rest, truncated, not_active, busy, cancelled
+
+    first, rest, truncated, not_active, busy, cancelled = asyncio.run(main())
+    for event in first + rest + truncated + not_active + busy + cancelled:
+        validate(event, api)
+    kinds = [e["type"] for e in first]
+    barge = kinds.index("input_audio_buffer.speech_started", kinds.index("response.created"))
+    assert kinds[barge + 1 :][-1] == "response.done"
+    assert _response_types(api)["delta"] not in kinds[barge:]  # playback stopped at once
+    done = first[-1]["response"]
+    assert done["status"] == "cancelled"
+    assert done["status_details"] == {"type": "cancelled", "reason": "turn_detected"}
+    assert done["output"][0]["status"] == "incomplete"
+    # the second turn is committed and answered in full
+    assert rest[-1]["response"]["status"] == "completed"
+    assert truncated[-2]["audio_end_ms"] > 0
+    assert truncated[-1]["error"]["param"] == "audio_end_ms"
+    assert not_active[-1]["error"]["code"] == "response_cancel_not_active"
+    assert not_active[-1]["error"]["event_id"] == "c1"
+    assert busy[-1]["error"]["code"] == "conversation_already_has_active_response"
+    assert cancelled[-1]["response"]["status_details"]["reason"] == "client_cancelled"
+
+
+@pytest.mark.parametrize(
+    ("turn_detection", "n_responses", "n_cancelled"),
+    [
+        ({"type": "server_vad", "interrupt_response": False}, 1, 0),  # 2nd turn: answer busy
+        ({"type": "server_vad", "create_response": False}, 0, 0),
+        ({"type": "server_vad"}, 2, 1),
+    ],
+)
+def test_create_response_and_interrupt_response_flags(
+    clips, turn_detection, n_responses, n_cancelled
+):
+    from websockets.asyncio.client import connect
+
+    async def main():
+        async with Server(response_speed=1.0) as server, connect(server.url + "/realtime") as ws:
+            await ws.recv()
+            update = {
+                "type": "session.update",
+                "session": {
+                    "type": "realtime",
+                    "audio": {"input": {"turn_detection": turn_detection}},
+                },
+            }
+            await ws.send(json.dumps(update))
+            await _drain(ws, until="session.updated")
+            for event in clips["track"].append_events(chunk_ms=100):
+                await ws.send(json.dumps(event))
+                await asyncio.sleep(0.02)
+            return await _drain(ws, quiet_s=8.0)
+
+    events = asyncio.run(main())
+    done = [e["response"]["status"] for e in events if e["type"] == "response.done"]
+    assert len(done) == n_responses
+    assert done.count("cancelled") == n_cancelled
+    assert sum(e["type"] == "input_audio_buffer.committed" for e in events) == 2
+
+
+def test_conversation_items_are_created_retrieved_and_deleted():
+    from websockets.asyncio.client import connect
+
+    item = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}
+
+    async def main():
+        async with Server() as server, connect(server.url + "/realtime") as ws:
+            await ws.recv()
+            await ws.send(json.dumps({"type": "conversation.item.create", "item": item}))
+            added = await _drain(ws, until="conversation.item.done")
+            item_id = added[-1]["item"]["id"]
+            await ws.send(json.dumps({"type": "conversation.item.retrieve", "item_id": item_id}))
+            retrieved = await _drain(ws, until="conversation.item.retrieved")
+            await ws.send(json.dumps({"type": "conversation.item.delete", "item_id": item_id}))
+            deleted = await _drain(ws, until="conversation.item.deleted")
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "conversation.item.truncate",
+                        "item_id": item_id,
+                        "content_index": 0,
+                        "audio_end_ms": 0,
+                    }
+                )
+            )
+            missing = await _drain(ws, until="error")
+            return added + retrieved + deleted + missing
+
+    events = asyncio.run(main())
+    for event in events:
+        validate(event, "ga")
+    assert events[-2]["item_id"] == events[0]["item"]["id"]
+    assert events[-1]["error"]["param"] == "item_id"
+
+
+@pytest.mark.slow
+def test_semantic_vad_sessions_share_smart_turn_batches_and_keep_detect_s_events(clips):
+    audio = clips["ami"]
+    session = rtlab.Session(turn_detection=rtlab.SemanticVad(eagerness="high"))
+    expected = vad_events(rtlab.detect(audio, session))
+    assert sum(e["type"] == "input_audio_buffer.committed" for e in expected) >= 2
+
+    async def main():
+        async with Server() as server:
+            logs = await asyncio.gather(
+                *(
+                    rtlab.realtime.arecord(
+                        audio,
+                        session,
+                        api="ga",
+                        base_url=server.url,
+                        api_key="local",
+                        realtime=False,
+                        settle_s=0.5,
+                    )
+                    for _ in range(8)
+                )
+            )
+            return logs, server.turn_end_batch_counts
+
+    logs, (n_batches, n_windows) = asyncio.run(main())
+    for log in logs:
+        assert vad_events(log) == expected
+    assert n_windows >= 8 * 2  # every session's pauses went through the batcher ...
+    assert n_windows > n_batches  # ... and some shared a model call
+
+
+@pytest.mark.parametrize(
+    ("session", "kind"),
+    [
+        ({"modalities": ["text"]}, "response.text.delta"),
+        ({"output_audio_format": "g711_ulaw"}, "response.audio.delta"),
+    ],
+)
+def test_text_only_and_g711_answers(clips, session, kind):
+    from websockets.asyncio.client import connect
+
+    async def main():
+        async with (
+            Server(response_speed=None) as server,
+            connect(server.url + "/realtime?api=beta") as ws,
+        ):
+            await ws.recv()
+            await ws.send(json.dumps({"type": "session.update", "session": session}))
+            await _drain(ws, until="session.updated")
+            await ws.send(json.dumps({"type": "response.create"}))
+            return await _drain(ws, until="response.done")
+
+    events = asyncio.run(main())
+    for event in events:
+        validate(event, "beta")
+    deltas = [e["delta"] for e in events if e["type"] == kind]
+    voice = rtlab.datasets.load("librivox/0870").audio
+    if kind == "response.text.delta":
+        assert "".join(deltas).startswith("and mister john dashwood")
+        assert not any("audio" in e["type"] for e in events)
+        assert events[-1]["response"]["output"][0]["content"][0]["type"] == "text"
+    else:  # G.711 at 8 kHz: one byte per sample
+        n_bytes = sum(len(base64.b64decode(d)) for d in deltas)
+        assert abs(n_bytes - voice.n_samples / 3) <= len(deltas) * 2

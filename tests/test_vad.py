@@ -175,6 +175,33 @@ def test_stream_gives_exactly_the_offline_scores(ami, model):
         stream.push(audio.samples[:10])
 
 
+def test_many_streams_scored_together_equal_each_alone(ami):
+    # 40 streams at different offsets and chunk sizes, scored in shared batches: each gets
+    # the offline scores of its own audio (one stream crosses a Silero state reset, so its
+    # warm-up row rides in the same batches)
+    joined = np.concatenate([c.audio.samples for c in ami])
+    rng = np.random.default_rng(3)
+    audios = [Audio(joined[int(rng.integers(0, 24000 * 200)) :][: 24000 * 8]) for _ in range(39)]
+    audios.append(Audio(joined[: 24000 * 36]))
+    offline = [vad.score(a, cache=False).probabilities for a in audios]
+    streams = [vad.stream() for _ in audios]
+    sizes = [int(rng.integers(800, 5000)) for _ in audios]
+    positions = [0] * len(audios)
+    parts: list[list[np.ndarray]] = [[] for _ in audios]
+    while any(p < a.n_samples for p, a in zip(positions, audios, strict=True)):
+        busy = []
+        for k, (stream, audio) in enumerate(zip(streams, audios, strict=True)):
+            if positions[k] < audio.n_samples and rng.random() < 0.8:
+                stream.add(audio.samples[positions[k] : positions[k] + sizes[k]])
+                positions[k] += sizes[k]
+                busy.append(k)
+        for k, probs in zip(busy, vad.score_streams([streams[k] for k in busy]), strict=True):
+            parts[k].append(probs)
+    for k, stream in enumerate(streams):
+        parts[k].append(stream.flush())
+        assert np.array_equal(np.concatenate(parts[k]), offline[k]), k
+
+
 def test_stream_rejects_non_int16():
     with pytest.raises(AudioFormatError):
         vad.stream(model="energy").push(np.zeros(10, np.float32))

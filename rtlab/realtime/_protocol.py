@@ -39,6 +39,12 @@ SUPPORTED_CLIENT_EVENTS = (
     "input_audio_buffer.append",
     "input_audio_buffer.commit",
     "input_audio_buffer.clear",
+    "response.create",
+    "response.cancel",
+    "conversation.item.create",
+    "conversation.item.truncate",
+    "conversation.item.delete",
+    "conversation.item.retrieve",
 )
 
 #: The shortest buffer a commit accepts, as the API does (ms).

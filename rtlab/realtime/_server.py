@@ -12,14 +12,21 @@ any Realtime client (the official ``openai`` client included) can be pointed at 
   ``input_audio_transcription``, ``conversation.item.input_audio_transcription.completed``
   from the offline transcriber;
 - ``input_audio_buffer.clear`` -> ``input_audio_buffer.cleared``;
+- a committed turn with ``create_response`` on, or ``response.create`` -> a spoken response
+  (``response.created`` ... ``response.done``, see :class:`Server`), cancelled by a
+  ``speech_started`` when ``interrupt_response`` is on, or by ``response.cancel``;
+- ``conversation.item.create`` / ``truncate`` / ``delete`` / ``retrieve`` -> the API's
+  ``conversation.item.*`` answers;
 - anything else, or anything it cannot parse -> an ``error`` event; the connection stays open.
 
 CPU-bound work (decoding, Silero scoring, transcription) runs in thread pools, so one
 event loop serves many sessions at once, fairly (see :class:`Server`: limits per
 connection, scoring in short slices, work of a closed connection dropped at once).
 
-The events equal those of :func:`rtlab.detect` on the same audio, with two differences
-that come from streaming: positions (``audio_start_ms`` / ``audio_end_ms``) count all audio
+The events equal those of :func:`rtlab.detect` on the same audio (with answers on too: a
+committed turn's ``previous_item_id`` names the previous *user* item, as ``detect`` does,
+where the API would name the assistant's answer in between), with two differences that come
+from streaming: positions (``audio_start_ms`` / ``audio_end_ms``) count all audio
 appended on the connection (as the API's do), and a frame is scored only once the audio
 after it (the resampler's few ms of look-ahead) has arrived, so an event that ``detect``
 fires on the very last frame of a clip comes only when more audio follows. G.711 input is
@@ -47,6 +54,8 @@ from urllib.parse import urlsplit
 
 from rtlab.errors import ConfigError, RtlabError, mask_secrets
 from rtlab.realtime import _protocol as proto
+from rtlab.realtime import _responses as resp
+from rtlab.realtime._batcher import MAX_WAIT_MS, FrameBatcher, WindowBatcher
 from rtlab.realtime._schema import Schemas, check, session_shape
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -229,11 +238,16 @@ class FairPool:
 @dataclass(eq=False)
 class _ServerState:
     pool: FairPool
+    batcher: FrameBatcher | None
+    turn_ends: WindowBatcher | None
+    detectors: ThreadPoolExecutor | None  # semantic_vad detectors block on turn_ends
     transcriber: ThreadPoolExecutor
     options: EmulatorOptions | None
     limits: Limits
     schemas: Schemas
+    response_speed: float | None = 1.0
     connections: set[_Connection] = field(default_factory=set)
+    utterances: tuple[resp.Utterance, ...] = ()
 
 
 class Server:
@@ -270,6 +284,19 @@ class Server:
         transcript.
     max_workers : int, optional
         Threads for decoding and scoring (default: the number of CPUs, at least 2).
+    batch_wait_ms : float or None, default 2
+        Silero scores the frames of all live sessions together, in batches (one model call
+        per frame step for every session with audio waiting): a batch starts at most this
+        long after the first audio waits (or at once when the previous batch ends with more
+        waiting). ``semantic_vad`` sessions share Smart Turn calls likewise (the windows of
+        sessions that pause within 5 ms of each other run as one batch, on a thread of its
+        own). ``None`` scores each session on its own, one frame per model call (the path
+        before batching, kept for comparison). The events are the same either way.
+    response_speed : float or None, default 1.0
+        How fast a response's audio deltas are sent, in times real time: 1.0 sends each
+        100 ms delta 100 ms after the previous one (as if the client played it while it
+        arrives, so a barge-in can cancel the response half-way); ``None`` sends them as
+        fast as the client reads them. See "Responses" below.
 
     Notes
     -----
@@ -282,6 +309,26 @@ class Server:
     per connection is bounded by the limits above. When a client disconnects, its queued
     messages and the rest of its audio are dropped at once. Transcription runs on its own
     thread.
+
+    Responses (the agent talks back): when a turn is committed and the session's
+    ``turn_detection.create_response`` is on (the default), or when the client sends
+    ``response.create``, the server answers with one of the shipped LibriVox utterances
+    (in turn), as the API does: ``response.created``, ``response.output_item.added``,
+    the assistant item (GA ``conversation.item.added``, beta ``conversation.item.created``),
+    ``response.content_part.added``, 100 ms audio deltas (GA ``response.output_audio.delta``,
+    beta ``response.audio.delta``; PCM16 24 kHz, or G.711 for a G.711 output format) with
+    the clip's words as transcript deltas at the times they are spoken, then the ``.done``
+    events and ``response.done``. A text-only session gets text deltas instead. With
+    ``interrupt_response`` on, a ``speech_started`` while a response is being sent cancels
+    it: the done events follow at once, ``response.done`` with status ``cancelled``
+    (reason ``turn_detected``); ``response.cancel`` does the same (``client_cancelled``).
+    ``conversation.item.truncate`` is answered with ``conversation.item.truncated``. One
+    response at a time: a commit during a response starts none; ``response.create`` then
+    gets the API's ``conversation_already_has_active_response`` error. The idle timeout
+    (``idle_timeout_ms``) counts input audio from the end of the last turn, as
+    :func:`rtlab.detect` does, not from the end of the response's playback as the API
+    does: the server cannot know when the client finished playing (clients that stream
+    their microphone without pause see the timeout earlier by the response's length).
 
     The API shape of a connection is the GA one unless the client sends the header
     ``OpenAI-Beta: realtime=v1`` (the ``openai`` client's ``beta.realtime`` does) or the
@@ -310,6 +357,8 @@ class Server:
         max_append_bytes: int = MAX_APPEND_BYTES,
         max_buffer_s: float = MAX_BUFFER_S,
         max_workers: int | None = None,
+        batch_wait_ms: float | None = MAX_WAIT_MS,
+        response_speed: float | None = 1.0,
     ) -> None:
         from rtlab import _check
 
@@ -331,6 +380,20 @@ class Server:
             max(2, os.cpu_count() or 2)
             if max_workers is None
             else _check.integer(max_workers, "max_workers", owner="Server", low=1, high=256)
+        )
+        self._batch_wait_ms = (
+            None
+            if batch_wait_ms is None
+            else _check.number(
+                batch_wait_ms, "batch_wait_ms", owner="Server", low=0.0, high=1000.0, unit="ms"
+            )
+        )
+        self._response_speed = (
+            None
+            if response_speed is None
+            else _check.number(
+                response_speed, "response_speed", owner="Server", low=0.01, high=1000.0
+            )
         )
         self._options = options
         self._ws_server: Any = None
@@ -358,6 +421,21 @@ class Server:
     def n_connections(self) -> int:
         """How many clients are connected now."""
         return 0 if self._state is None else len(self._state.connections)
+
+    @property
+    def batch_counts(self) -> tuple[int, int]:
+        """Silero batches run so far and session slices they scored (``(0, 0)`` unbatched).
+
+        Their ratio is the mean number of sessions scored together.
+        """
+        batcher = None if self._state is None else self._state.batcher
+        return (0, 0) if batcher is None else (batcher.n_batches, batcher.n_scored)
+
+    @property
+    def turn_end_batch_counts(self) -> tuple[int, int]:
+        """Smart Turn batches run so far and windows they scored (``semantic_vad``)."""
+        turn_ends = None if self._state is None else self._state.turn_ends
+        return (0, 0) if turn_ends is None else (turn_ends.n_batches, turn_ends.n_windows)
 
     @property
     def running(self) -> bool:
@@ -394,12 +472,22 @@ class Server:
             raise RtlabError(message=f"{self!r} is already running.")
         loop = asyncio.get_running_loop()
         schemas = await loop.run_in_executor(None, Schemas.from_openai)
+        utterances = await loop.run_in_executor(None, resp.load_utterances)
         state = _ServerState(
             pool=FairPool(self._workers),
+            batcher=None
+            if self._batch_wait_ms is None
+            else FrameBatcher(min(self._workers, 2), max_wait_ms=self._batch_wait_ms),
+            turn_ends=None if self._batch_wait_ms is None else WindowBatcher(),
+            detectors=None
+            if self._batch_wait_ms is None
+            else ThreadPoolExecutor(64, thread_name_prefix="rtlab-serve-semantic"),
             transcriber=ThreadPoolExecutor(1, thread_name_prefix="rtlab-serve-transcribe"),
             options=self._options,
             limits=self._limits,
             schemas=schemas,
+            response_speed=self._response_speed,
+            utterances=utterances,
         )
 
         async def handler(ws: Any) -> None:
@@ -503,6 +591,12 @@ class Server:
 
 def _shutdown(state: _ServerState) -> None:
     state.pool.shutdown()
+    if state.batcher is not None:
+        state.batcher.shutdown()
+    if state.turn_ends is not None:
+        state.turn_ends.shutdown()
+    if state.detectors is not None:
+        state.detectors.shutdown(wait=False, cancel_futures=True)
     state.transcriber.shutdown(wait=False, cancel_futures=True)
 
 
@@ -521,6 +615,8 @@ def serve(
     max_append_bytes: int = MAX_APPEND_BYTES,
     max_buffer_s: float = MAX_BUFFER_S,
     max_workers: int | None = None,
+    batch_wait_ms: float | None = MAX_WAIT_MS,
+    response_speed: float | None = 1.0,
 ) -> Server:
     """Start the local Realtime server on a background thread and return it, listening.
 
@@ -530,7 +626,7 @@ def serve(
 
     Parameters
     ----------
-    host, port, allow_remote, options, max_message_bytes, max_append_bytes, max_buffer_s, max_workers
+    host, port, allow_remote, options, max_message_bytes, max_append_bytes, max_buffer_s, max_workers, batch_wait_ms, response_speed
         As for :class:`Server`.
 
     Returns
@@ -560,6 +656,8 @@ def serve(
         max_append_bytes=max_append_bytes,
         max_buffer_s=max_buffer_s,
         max_workers=max_workers,
+        batch_wait_ms=batch_wait_ms,
+        response_speed=response_speed,
     )._start_thread()
 
 
@@ -681,6 +779,7 @@ class _Connection:
         self.commit_start = 0  # first sample not yet committed or cleared
         # the streaming detector, fed from sample `detector_start` on
         self.detector: Any = None
+        self.scorer: Any = None  # the detector's ScoreStream when scoring is batched
         self.detector_start = 0
         self.detector_items: dict[str, str] = {}
         self.open_turn_start: int | None = None  # sample where the open turn's audio starts
@@ -690,6 +789,12 @@ class _Connection:
         self.pending: list[tuple[str, np.ndarray]] = []
         self.send_lock = asyncio.Lock()
         self.finish_tag = 0.0  # thread time used, for the fair pool
+        # the agent's side: the response being sent, one waiting to start, the items
+        self.response: _Response | None = None
+        self.response_wanted: dict[str, Any] | None = None
+        self.n_responses = 0
+        self.items: dict[str, dict[str, Any]] = {}  # item id -> item (as last sent)
+        self.audio_ms: dict[str, float] = {}  # assistant item id -> audio sent (ms)
 
     @property
     def closed(self) -> bool:
@@ -751,6 +856,7 @@ class _Connection:
                 event = proto.parse_client_event(raw)
             client_event_id = event.get("event_id")
             kind = event["type"]
+            log.debug("client event %s", kind[:80])
             known = self.state.schemas.event_keys[self.api].get(kind, frozenset(event))
             for key in event:
                 if key not in known:
@@ -768,11 +874,18 @@ class _Connection:
                 out = await self.commit(client_event_id)
             elif kind == "input_audio_buffer.clear":
                 out = self.clear()
+            elif kind == "response.create":
+                out = self.create_response(event)
+            elif kind == "response.cancel":
+                out = self.client_cancel(event)
+            elif kind.startswith("conversation.item."):
+                out = self.item_request(kind, event)
             else:
+                log.info("unsupported client event %s answered with an error", kind[:80])
                 raise proto.RequestError(
                     "unsupported_event",
-                    "rtlab serve emulates turn detection only: the client event "
-                    f"{kind[:80]!r} is not "
+                    "rtlab serve emulates turn detection and spoken responses: the client "
+                    f"event {kind[:80]!r} is not "
                     f"supported (supported: {', '.join(proto.SUPPORTED_CLIENT_EVENTS)}).",
                     param="type",
                     client_event_id=client_event_id,
@@ -796,6 +909,7 @@ class _Connection:
         for server_event in out:
             await self.send(server_event)
         self.start_transcriptions()
+        await self.start_response()
 
     # -- session.update ----------------------------------------------------------------
 
@@ -907,8 +1021,11 @@ class _Connection:
             self.detector_start = self.total - int(samples.size)
             self.detector_items = {}
             session, options = self.session, self.state.options
-            self.detector = await self.state.pool.run(self, _make_detector, session, options)
-        detector = self.detector
+            self.detector, self.scorer = await self.state.pool.run(
+                self, _make_detector, session, options, self.state.turn_ends
+            )
+        detector, scorer, batcher = self.detector, self.scorer, self.state.batcher
+        semantic = getattr(self.session.turn_detection, "type", None) == "semantic_vad"
         out: list[dict[str, Any]] = []
         # one short job at a time on the fair pool: a connection that sent a lot of audio
         # waits behind the connections that used less
@@ -916,7 +1033,20 @@ class _Connection:
             if self.closed:
                 return []
             part = samples[start : start + SLICE_SAMPLES]
-            raw_events = await self.state.pool.run(self, detector.feed, part)
+            if batcher is None:
+                raw_events = await self.state.pool.run(self, detector.feed, part)
+            else:
+                probabilities = await batcher.score(self, scorer, part)
+                if self.closed or detector is not self.detector:
+                    return []
+                if semantic and self.state.detectors is not None:
+                    # the turn-end model may run: off the loop, on a thread that waits for
+                    # the shared Smart Turn batch (which runs on the batcher's own thread)
+                    raw_events = await asyncio.get_running_loop().run_in_executor(
+                        self.state.detectors, detector.feed_scored, part, probabilities
+                    )
+                else:
+                    raw_events = detector.feed_scored(part, probabilities)
             for raw_event in raw_events:
                 out.extend(self.detector_event(raw_event))
         self.trim()
@@ -939,6 +1069,13 @@ class _Connection:
         item_id = event["item_id"] = self.detector_items[raw_item]
         kind = event["type"]
         out = [event]
+        turn_detection = self.session.turn_detection
+        interrupts = getattr(turn_detection, "interrupt_response", False)
+        answers = getattr(turn_detection, "create_response", False)
+        if kind == "input_audio_buffer.speech_started" and self.response and interrupts:
+            out.extend(self.cancel_response("turn_detected"))
+        if kind == "input_audio_buffer.committed" and self.response is None and answers:
+            self.response_wanted = {}
         if kind == "input_audio_buffer.speech_started":
             start = self._sample(event.get("audio_start_ms"))
             self.open_turn_start = start
@@ -971,6 +1108,7 @@ class _Connection:
         ids = [self.next_event_id() for _ in range(1 if self.api == "beta" else 2)]
         events = proto.item_created_events(self.api, ids, item_id, self.previous_item_id)
         self.previous_item_id = item_id
+        self.items[item_id] = proto.user_item(item_id)
         return events
 
     async def commit(self, client_event_id: str | None) -> list[dict[str, Any]]:
@@ -1001,6 +1139,7 @@ class _Connection:
 
     def restart_detector(self) -> None:
         self.detector = None
+        self.scorer = None
         self.detector_start = self.total
         self.open_turn_start = None
         self.turn_spans.clear()
@@ -1074,6 +1213,336 @@ class _Connection:
         with contextlib.suppress(ConnectionClosed):
             await self.send(event)
 
+    # -- the agent's side: responses ------------------------------------------------------
+
+    def create_response(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        """``response.create``: start a response once this event's answer is sent."""
+        if self.response is not None or self.response_wanted is not None:
+            active = self.response.id if self.response is not None else "(starting)"
+            raise proto.RequestError(
+                "conversation_already_has_active_response",
+                f"Conversation already has an active response in progress: {active}. Wait "
+                "until the response is finished before creating a new one.",
+                client_event_id=event.get("event_id"),
+            )
+        options = event.get("response")
+        self.response_wanted = options if isinstance(options, dict) else {}
+        return []
+
+    def client_cancel(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        """``response.cancel``: cancel the response being sent (or answer the API's error)."""
+        wanted = event.get("response_id")
+        if self.response is None or (wanted is not None and wanted != self.response.id):
+            raise proto.RequestError(
+                "response_cancel_not_active",
+                "Cancellation failed: no active response found.",
+                client_event_id=event.get("event_id"),
+            )
+        return self.cancel_response("client_cancelled")
+
+    async def start_response(self) -> None:
+        """Start the response asked for (by a commit or ``response.create``), if any.
+
+        Its first events are sent here, before the next client message is read; a task
+        sends the deltas and the done events.
+        """
+        if self.response_wanted is None or self.response is not None or self.closed:
+            self.response_wanted = None
+            return
+        options, self.response_wanted = self.response_wanted, None
+        modalities = options.get("output_modalities") or options.get("modalities")
+        if not isinstance(modalities, list):
+            modalities = list(self.session.modalities or ("audio",))
+        audio = "audio" in modalities
+        self.n_responses += 1
+        response = _Response(
+            id=resp.new_id("resp"),
+            item_id=resp.new_id("item"),
+            index=self.n_responses - 1,
+            names=resp.names(self.api, audio=audio),
+            audio=audio,
+            previous_item_id=self.previous_item_id,
+        )
+        self.response = response
+        if not self.state.utterances:
+            loop = asyncio.get_running_loop()
+            self.state.utterances = await loop.run_in_executor(None, resp.load_utterances)
+        response.utterance = self.state.utterances[response.index % len(self.state.utterances)]
+        names = response.names
+        item = resp.assistant_item(response.item_id, names, status="in_progress", text=None)
+        self.items[response.item_id] = item
+        created = resp.response_object(
+            response.id,
+            api=self.api,
+            status="in_progress",
+            output=[],
+            audio=audio,
+            voice=self.session.voice,
+        )
+        head = {
+            "response_id": response.id,
+            "item_id": response.item_id,
+            "output_index": 0,
+            "content_index": 0,
+        }
+        for event in (
+            {"type": "response.created", "response": created},
+            {
+                "type": "response.output_item.added",
+                "response_id": response.id,
+                "output_index": 0,
+                "item": item,
+            },
+            {
+                "type": names.item_events[0],
+                "previous_item_id": response.previous_item_id,
+                "item": item,
+            },
+            {"type": "response.content_part.added", **head, "part": resp.part(names, "")},
+        ):
+            await self.send({**event, "event_id": self.next_event_id()})
+        task = asyncio.get_running_loop().create_task(self._speak(response))
+        response.task = task
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _speak(self, r: _Response) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        with contextlib.suppress(ConnectionClosed):
+            await self._speak_utterance(r)
+
+    async def _speak_utterance(self, r: _Response) -> None:
+        utterance = r.utterance
+        assert utterance is not None
+        names = r.names
+        head = {"response_id": r.id, "item_id": r.item_id, "output_index": 0, "content_index": 0}
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        speed = self.state.response_speed
+        step = resp.DELTA_MS * _SAMPLE_RATE_HZ // 1000
+        samples = utterance.samples
+        fmt = self.session.output_audio_format
+        for lo in range(0, samples.size, step):
+            hi = min(samples.size, lo + step)
+            if r.audio:
+                await self.send(
+                    {
+                        "type": names.delta,
+                        "event_id": self.next_event_id(),
+                        **head,
+                        "delta": resp.encode_audio(samples[lo:hi], fmt),
+                    }
+                )
+            r.sent_samples = hi
+            self.audio_ms[r.item_id] = proto.ms(hi)
+            words = [w for start_ms, w in utterance.words[r.n_words :] if start_ms < proto.ms(hi)]
+            for word in words:
+                delta = word if r.n_words == 0 else " " + word
+                r.n_words += 1
+                r.text += delta
+                kind = names.transcript_delta or names.delta
+                await self.send(
+                    {"type": kind, "event_id": self.next_event_id(), **head, "delta": delta}
+                )
+            if speed is not None:
+                await asyncio.sleep(max(0.0, started + hi / _SAMPLE_RATE_HZ / speed - loop.time()))
+        if not r.audio:  # text only: the words not yet sent
+            for _, word in utterance.words[r.n_words :]:
+                delta = word if r.n_words == 0 else " " + word
+                r.n_words += 1
+                r.text += delta
+                await self.send(
+                    {"type": names.delta, "event_id": self.next_event_id(), **head, "delta": delta}
+                )
+        if self.response is not r:
+            return
+        self.response = None
+        for event in self.response_done(r, "completed", None):
+            await self.send(event)
+
+    def cancel_response(self, reason: str) -> list[dict[str, Any]]:
+        """Stop the response being sent; the events that close it (``response.done`` last)."""
+        r = self.response
+        if r is None:
+            return []
+        self.response = None
+        if r.task is not None:
+            r.task.cancel()
+        return self.response_done(r, "cancelled", reason)
+
+    def response_done(self, r: _Response, status: str, reason: str | None) -> list[dict[str, Any]]:
+        names = r.names
+        head = {"response_id": r.id, "item_id": r.item_id, "output_index": 0, "content_index": 0}
+        text = r.text
+        item_status = "completed" if status == "completed" else "incomplete"
+        item = resp.assistant_item(r.item_id, names, status=item_status, text=text)
+        self.items[r.item_id] = item
+        out: list[dict[str, Any]] = []
+        if r.audio:
+            out.append({"type": names.done, **head})
+            out.append({"type": names.transcript_done, **head, "transcript": text})
+        else:
+            out.append({"type": names.done, **head, "text": text})
+        out.append({"type": "response.content_part.done", **head, "part": resp.part(names, text)})
+        out.append(
+            {
+                "type": "response.output_item.done",
+                "response_id": r.id,
+                "output_index": 0,
+                "item": item,
+            }
+        )
+        if self.api == "ga":
+            out.append(
+                {
+                    "type": "conversation.item.done",
+                    "previous_item_id": r.previous_item_id,
+                    "item": item,
+                }
+            )
+        out.append(
+            {
+                "type": "response.done",
+                "response": resp.response_object(
+                    r.id,
+                    api=self.api,
+                    status=status,
+                    output=[item],
+                    audio=r.audio,
+                    reason=reason,
+                    voice=self.session.voice,
+                ),
+            }
+        )
+        return [{**event, "event_id": self.next_event_id()} for event in out]
+
+    # -- conversation items ------------------------------------------------------------
+
+    def item_request(self, kind: str, event: dict[str, Any]) -> list[dict[str, Any]]:
+        """``conversation.item.create`` / ``truncate`` / ``delete`` / ``retrieve``."""
+        client_event_id = event.get("event_id")
+        if kind == "conversation.item.create":
+            item = event.get("item")
+            if not isinstance(item, dict):
+                raise proto.RequestError(
+                    "missing_required_parameter",
+                    "conversation.item.create needs an 'item' object.",
+                    param="item",
+                    client_event_id=client_event_id,
+                )
+            item_id = item.get("id") if isinstance(item.get("id"), str) else None
+            item = {**item, "id": item_id or resp.new_id("item"), "object": "realtime.item"}
+            item.setdefault("status", "completed")
+            previous = event.get("previous_item_id", self.previous_item_id)
+            self.items[item["id"]] = item
+            self.previous_item_id = item["id"]
+            kinds = (
+                ["conversation.item.created"]
+                if self.api == "beta"
+                else ["conversation.item.added", "conversation.item.done"]
+            )
+            return [
+                {
+                    "type": k,
+                    "event_id": self.next_event_id(),
+                    "previous_item_id": previous,
+                    "item": item,
+                }
+                for k in kinds
+            ]
+        item_id = event.get("item_id")
+        if not isinstance(item_id, str) or item_id not in self.items:
+            # the API's codes: item_retrieve_invalid_item_id (pipecat relies on it), ...
+            verb = kind.rsplit(".", 1)[1]
+            raise proto.RequestError(
+                f"item_{verb}_invalid_item_id"
+                if isinstance(item_id, str)
+                else "missing_required_parameter",
+                f"Conversation item {str(item_id)[:80]!r} not found.",
+                param="item_id",
+                client_event_id=client_event_id,
+            )
+        if kind == "conversation.item.delete":
+            del self.items[item_id]
+            return [
+                {
+                    "type": "conversation.item.deleted",
+                    "event_id": self.next_event_id(),
+                    "item_id": item_id,
+                }
+            ]
+        if kind == "conversation.item.retrieve":
+            return [
+                {
+                    "type": "conversation.item.retrieved",
+                    "event_id": self.next_event_id(),
+                    "item": self.items[item_id],
+                }
+            ]
+        if kind == "conversation.item.truncate":
+            return self.truncate(item_id, event)
+        raise proto.RequestError(
+            "unsupported_event",
+            f"rtlab serve does not handle the client event {kind[:80]!r}.",
+            param="type",
+            client_event_id=client_event_id,
+        )
+
+    def truncate(self, item_id: str, event: dict[str, Any]) -> list[dict[str, Any]]:
+        client_event_id = event.get("event_id")
+        sent_ms = self.audio_ms.get(item_id)
+        if sent_ms is None:
+            raise proto.RequestError(
+                "invalid_value",
+                f"Only assistant messages with audio can be truncated; {item_id[:80]!r} "
+                "is not one.",
+                param="item_id",
+                client_event_id=client_event_id,
+            )
+        content_index = event.get("content_index", 0)
+        if content_index != 0:
+            raise proto.RequestError(
+                "invalid_value",
+                "The item has one content part: 'content_index' must be 0.",
+                param="content_index",
+                client_event_id=client_event_id,
+            )
+        end_ms = event.get("audio_end_ms")
+        if not isinstance(end_ms, int) or isinstance(end_ms, bool) or end_ms < 0:
+            raise proto.RequestError(
+                "invalid_value",
+                "'audio_end_ms' must be a whole number of ms >= 0.",
+                param="audio_end_ms",
+                client_event_id=client_event_id,
+            )
+        if end_ms > sent_ms + 1:
+            raise proto.RequestError(
+                "invalid_value",
+                f"Audio content of {sent_ms:.0f}ms is already shorter than {end_ms}ms.",
+                param="audio_end_ms",
+                client_event_id=client_event_id,
+            )
+        self.audio_ms[item_id] = float(end_ms)
+        return [resp.truncated_event(self.next_event_id(), item_id, 0, end_ms)]
+
+
+@dataclass(eq=False)
+class _Response:
+    """A response being sent: its ids, names and how far it got."""
+
+    id: str
+    item_id: str
+    index: int
+    names: resp.Names
+    audio: bool
+    previous_item_id: str | None
+    task: asyncio.Task[None] | None = None
+    utterance: resp.Utterance | None = None
+    sent_samples: int = 0
+    n_words: int = 0
+    text: str = ""
+
 
 def _mib(n_bytes: int) -> str:
     return f"{n_bytes / 2**20:g} MiB"
@@ -1094,12 +1563,15 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a.model_dump() == b.model_dump()
 
 
-def _make_detector(session: Session, options: EmulatorOptions | None) -> Any:
-    from rtlab.turns import Detector
+def _make_detector(
+    session: Session, options: EmulatorOptions | None, turn_ends: WindowBatcher | None
+) -> tuple[Any, Any]:
+    """A streaming detector, and a score stream of its VAD model for batched scoring."""
+    from rtlab import vad
+    from rtlab.turns import Detector, EmulatorOptions
 
-    if options is None:
-        return Detector(session)
-    return Detector(session, options=options)
+    detector = Detector(session, options=options or EmulatorOptions(), turn_end_model=turn_ends)
+    return detector, vad.stream(model=detector.options.vad_model)
 
 
 def _transcribe_samples(samples: np.ndarray, session: Session) -> str:

@@ -1,0 +1,237 @@
+"""The agent's side of the local server: responses made of real speech, in the API's events.
+
+Pure builders, like :mod:`rtlab.realtime._protocol`: the server decides when to answer and
+sends what these return. A response speaks one of the shipped LibriVox utterances
+(``datasets/librivox_pocketsphinx``, the n-th response of a connection the n-th clip, in
+turn), as PCM16 at 24 kHz (or G.711 when the session's output format asks for it), in
+100 ms audio deltas, with the words of the clip's transcript as transcript deltas at the
+times they are spoken. Event names follow the connection's API shape:
+
+========================  ===================================  ===================================
+what                      GA                                   beta
+========================  ===================================  ===================================
+audio                     ``response.output_audio.delta/done`` ``response.audio.delta/done``
+its transcript            ``response.output_audio_transcript`` ``response.audio_transcript``
+                          ``.delta/done``                      ``.delta/done``
+text (text-only session)  ``response.output_text.delta/done``  ``response.text.delta/done``
+the assistant item        ``conversation.item.added/done``     ``conversation.item.created``
+item content type         ``output_audio`` / ``output_text``   ``audio`` / ``text``
+========================  ===================================  ===================================
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+    from rtlab.realtime._protocol import Api
+
+#: The clips a response speaks, in turn (shipped LibriVox utterances, one reader).
+VOICE_CLIPS = (
+    "librivox/0870",
+    "librivox/0880",
+    "librivox/0890",
+    "librivox/0920",
+    "librivox/0930",
+)
+
+#: Audio per ``audio.delta`` event (ms).
+DELTA_MS = 100
+
+_RATE_HZ = 24000
+
+Status = Literal["completed", "cancelled", "incomplete"]
+
+
+@dataclass(frozen=True, eq=False)
+class Utterance:
+    """One spoken answer: its samples (int16, 24 kHz) and its words with their times (ms)."""
+
+    samples: np.ndarray
+    words: tuple[tuple[float, str], ...]  # (start_ms, word)
+    name: str
+
+    @property
+    def duration_ms(self) -> float:
+        return self.samples.size * 1000.0 / _RATE_HZ
+
+    @property
+    def transcript(self) -> str:
+        return " ".join(word for _, word in self.words)
+
+
+def load_utterances() -> tuple[Utterance, ...]:
+    """The shipped clips a response speaks (read from ``datasets/``; a few hundred kB)."""
+    import numpy as np
+
+    from rtlab import datasets
+
+    out = []
+    for name in VOICE_CLIPS:
+        clip = datasets.load(name)
+        frame = clip.truth.to_frame()
+        words = frame[frame["kind"] == "word"].sort_values("start_s")
+        samples = np.array(clip.audio.samples, dtype=np.int16)
+        samples.flags.writeable = False
+        out.append(
+            Utterance(
+                samples,
+                tuple(
+                    (float(s) * 1000.0, str(w))
+                    for s, w in zip(words["start_s"], words["text"], strict=True)
+                ),
+                name,
+            )
+        )
+    return tuple(out)
+
+
+def new_id(prefix: str) -> str:
+    """An id in the API's style, e.g. ``resp_3f2a...``."""
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+def encode_audio(samples: np.ndarray, audio_format: str) -> str:
+    """Base64 audio in the session's output format (pcm16 24 kHz, or G.711 at 8 kHz)."""
+    import numpy as np
+
+    if audio_format in ("g711_ulaw", "g711_alaw"):
+        from rtlab.audio import Audio
+
+        data = Audio(np.array(samples, dtype=np.int16)).to_g711(audio_format[-4:])  # type: ignore[arg-type]
+    else:
+        data = np.asarray(samples, dtype="<i2").tobytes()
+    return base64.b64encode(data).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Names:
+    """The event and content names of one API shape for one output modality."""
+
+    delta: str
+    done: str
+    transcript_delta: str | None
+    transcript_done: str | None
+    part_type: str
+    content_type: str
+    item_events: tuple[str, ...]
+
+
+def names(api: Api, *, audio: bool) -> Names:
+    """Event names for ``api`` (see the module table).
+
+    Examples
+    --------
+    >>> names("ga", audio=True).delta, names("beta", audio=True).delta
+    ('response.output_audio.delta', 'response.audio.delta')
+    """
+    if api == "ga":
+        if audio:
+            return Names(
+                "response.output_audio.delta",
+                "response.output_audio.done",
+                "response.output_audio_transcript.delta",
+                "response.output_audio_transcript.done",
+                "audio",
+                "output_audio",
+                ("conversation.item.added", "conversation.item.done"),
+            )
+        return Names(
+            "response.output_text.delta",
+            "response.output_text.done",
+            None,
+            None,
+            "text",
+            "output_text",
+            ("conversation.item.added", "conversation.item.done"),
+        )
+    if audio:
+        return Names(
+            "response.audio.delta",
+            "response.audio.done",
+            "response.audio_transcript.delta",
+            "response.audio_transcript.done",
+            "audio",
+            "audio",
+            ("conversation.item.created",),
+        )
+    return Names(
+        "response.text.delta",
+        "response.text.done",
+        None,
+        None,
+        "text",
+        "text",
+        ("conversation.item.created",),
+    )
+
+
+def assistant_item(item_id: str, names_: Names, *, status: str, text: str | None) -> dict[str, Any]:
+    """The assistant message item of a response (no content while it is being created)."""
+    content: list[dict[str, Any]] = []
+    if text is not None:
+        key = "transcript" if names_.part_type == "audio" else "text"
+        content = [{"type": names_.content_type, key: text}]
+    return {
+        "id": item_id,
+        "object": "realtime.item",
+        "type": "message",
+        "status": status,
+        "role": "assistant",
+        "content": content,
+    }
+
+
+def response_object(
+    response_id: str,
+    *,
+    api: Api,
+    status: str,
+    output: list[dict[str, Any]],
+    audio: bool,
+    reason: str | None = None,
+    voice: str | None = None,
+) -> dict[str, Any]:
+    """The ``response`` of ``response.created`` / ``response.done``."""
+    body: dict[str, Any] = {
+        "id": response_id,
+        "object": "realtime.response",
+        "status": status,
+        "status_details": None,
+        "output": output,
+        "usage": None,
+    }
+    if status == "cancelled":
+        body["status_details"] = {"type": "cancelled", "reason": reason or "client_cancelled"}
+    modalities = ["audio"] if audio else ["text"]
+    if api == "ga":
+        body["conversation_id"] = "conv_rtlab"
+        body["output_modalities"] = modalities
+        if audio:
+            body["audio"] = {"output": {"voice": voice or "marin"}}
+    else:
+        body["modalities"] = ["audio", "text"] if audio else ["text"]
+        if audio:
+            body["voice"] = voice or "alloy"
+    return body
+
+
+def part(names_: Names, text: str) -> dict[str, Any]:
+    key = "transcript" if names_.part_type == "audio" else "text"
+    return {"type": names_.part_type, key: text}
+
+
+def truncated_event(event_id: str, item_id: str, content_index: int, audio_end_ms: int) -> dict:
+    """A ``conversation.item.truncated`` event."""
+    return {
+        "type": "conversation.item.truncated",
+        "event_id": event_id,
+        "item_id": item_id,
+        "content_index": content_index,
+        "audio_end_ms": audio_end_ms,
+    }
