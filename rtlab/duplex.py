@@ -107,6 +107,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from rtlab import _check
+from rtlab import _response_events as answers
 from rtlab.annotation import Annotation, Turn
 from rtlab.audio import SAMPLE_RATE_HZ, Audio, load_audio
 from rtlab.errors import ConfigError
@@ -138,10 +139,6 @@ _VAD_HOP_MS = 32.0
 ROOM_DIM_M = (6.0, 4.0, 3.0)
 LOUDSPEAKER_M = (2.0, 2.0, 0.8)
 MICROPHONE_M = (2.5, 2.0, 0.8)
-_AUDIO_EVENTS = {
-    "ga": ("response.output_audio.delta", "response.output_audio.done"),
-    "beta": ("response.audio.delta", "response.audio.done"),
-}
 
 
 # ---------------------------------------------------------------------------------------
@@ -927,7 +924,7 @@ class _Loop:
         interrupts: bool,
         idle_ms: float | None,
         chunk_ms: float,
-        api: str,
+        api: answers.Api,
         seed: int,
         user_n: int,
     ) -> None:
@@ -969,7 +966,8 @@ class _Loop:
         self.echo_cache: dict[int, np.ndarray] = {}
         self.start_lag_ms = 0.0  # speech_started emitted_ms - audio_start_ms, when not clamped
         self.detector_ref_ms = 0.0  # end of the audio the detector last committed
-        self.audio_delta, self.audio_done = _AUDIO_EVENTS[api]
+        self.names = answers.names(api, audio=True)
+        self.audio_delta, self.audio_done = self.names.delta, self.names.done
 
     # -- emitting -------------------------------------------------------------------------
     def emit(self, event: dict[str, Any], at_ms: float) -> None:
@@ -1010,32 +1008,17 @@ class _Loop:
             {
                 "type": "response.created",
                 "event_id": "",
-                "response": {
-                    "id": resp.resp,
-                    "object": "realtime.response",
-                    "status": "in_progress",
-                    "status_details": None,
-                    "output": [],
-                    "conversation_id": "conv_0001",
-                    "output_modalities": ["audio"],
-                },
+                "response": answers.response_object(
+                    resp.resp, api=self.api, status="in_progress", output=[], audio=True
+                ),
             },
             at_ms,
         )
         self._voice_index = k
 
     def _item(self, resp: _Response, status: str) -> dict[str, Any]:
-        content_type = "output_audio" if self.api == "ga" else "audio"
-        return {
-            "id": resp.item,
-            "object": "realtime.item",
-            "type": "message",
-            "role": "assistant",
-            "status": status,
-            "content": [{"type": content_type, "transcript": ""}]
-            if status != "in_progress"
-            else [],
-        }
+        text = None if status == "in_progress" else ""
+        return answers.assistant_item(resp.item, self.names, status=status, text=text)
 
     def start_playback(self, resp: _Response, sample: int) -> None:
         resp.start_sample = sample
@@ -1052,7 +1035,6 @@ class _Loop:
             },
             at,
         )
-        part_type = "audio"
         self.emit(
             {
                 "type": "response.content_part.added",
@@ -1061,7 +1043,7 @@ class _Loop:
                 "item_id": resp.item,
                 "output_index": 0,
                 "content_index": 0,
-                "part": {"type": part_type, "transcript": ""},
+                "part": answers.part(self.names, ""),
             },
             at,
         )
@@ -1150,7 +1132,7 @@ class _Loop:
                     "event_id": "",
                     **common,
                     "content_index": 0,
-                    "part": {"type": "audio", "transcript": ""},
+                    "part": answers.part(self.names, ""),
                 },
                 at_ms,
             )
@@ -1164,22 +1146,18 @@ class _Loop:
                 },
                 at_ms,
             )
-        details = (
-            None if status == "completed" else {"type": "cancelled", "reason": "turn_detected"}
-        )
         self.emit(
             {
                 "type": "response.done",
                 "event_id": "",
-                "response": {
-                    "id": resp.resp,
-                    "object": "realtime.response",
-                    "status": status,
-                    "status_details": details,
-                    "output": [self._item(resp, item_status)] if played else [],
-                    "conversation_id": "conv_0001",
-                    "output_modalities": ["audio"],
-                },
+                "response": answers.response_object(
+                    resp.resp,
+                    api=self.api,
+                    status=status,
+                    output=[self._item(resp, item_status)] if played else [],
+                    audio=True,
+                    reason="turn_detected",
+                ),
             },
             at_ms,
         )
@@ -1216,16 +1194,7 @@ class _Loop:
         if self.echo_track is not None and played < resp.samples.size:
             self._add_echo(resp, played)
         self.finish(resp, "cancelled", at_ms, end_ms=stop_ms)
-        self.emit(
-            {
-                "type": "conversation.item.truncated",
-                "event_id": "",
-                "item_id": resp.item,
-                "content_index": 0,
-                "audio_end_ms": round(played / _RATE_PER_MS),
-            },
-            stop_ms,
-        )
+        self.emit(answers.truncated_event("", resp.item, 0, round(played / _RATE_PER_MS)), stop_ms)
 
     def backchannel(self, resp: _Response, lo: int, hi: int) -> None:
         """Insert a backchannel if this chunk reaches the point it is due."""

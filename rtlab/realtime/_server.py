@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from rtlab import _response_events as answers
 from rtlab.errors import ConfigError, RtlabError, mask_secrets
 from rtlab.realtime import _protocol as proto
 from rtlab.realtime import _responses as resp
@@ -1259,7 +1260,7 @@ class _Connection:
             id=resp.new_id("resp"),
             item_id=resp.new_id("item"),
             index=self.n_responses - 1,
-            names=resp.names(self.api, audio=audio),
+            names=answers.names(self.api, audio=audio),
             audio=audio,
             previous_item_id=self.previous_item_id,
         )
@@ -1269,9 +1270,9 @@ class _Connection:
             self.state.utterances = await loop.run_in_executor(None, resp.load_utterances)
         response.utterance = self.state.utterances[response.index % len(self.state.utterances)]
         names = response.names
-        item = resp.assistant_item(response.item_id, names, status="in_progress", text=None)
+        item = answers.assistant_item(response.item_id, names, status="in_progress", text=None)
         self.items[response.item_id] = item
-        created = resp.response_object(
+        created = answers.response_object(
             response.id,
             api=self.api,
             status="in_progress",
@@ -1298,7 +1299,7 @@ class _Connection:
                 "previous_item_id": response.previous_item_id,
                 "item": item,
             },
-            {"type": "response.content_part.added", **head, "part": resp.part(names, "")},
+            {"type": "response.content_part.added", **head, "part": answers.part(names, "")},
         ):
             await self.send({**event, "event_id": self.next_event_id()})
         task = asyncio.get_running_loop().create_task(self._speak(response))
@@ -1376,7 +1377,7 @@ class _Connection:
         head = {"response_id": r.id, "item_id": r.item_id, "output_index": 0, "content_index": 0}
         text = r.text
         item_status = "completed" if status == "completed" else "incomplete"
-        item = resp.assistant_item(r.item_id, names, status=item_status, text=text)
+        item = answers.assistant_item(r.item_id, names, status=item_status, text=text)
         self.items[r.item_id] = item
         out: list[dict[str, Any]] = []
         if r.audio:
@@ -1384,7 +1385,9 @@ class _Connection:
             out.append({"type": names.transcript_done, **head, "transcript": text})
         else:
             out.append({"type": names.done, **head, "text": text})
-        out.append({"type": "response.content_part.done", **head, "part": resp.part(names, text)})
+        out.append(
+            {"type": "response.content_part.done", **head, "part": answers.part(names, text)}
+        )
         out.append(
             {
                 "type": "response.output_item.done",
@@ -1404,7 +1407,7 @@ class _Connection:
         out.append(
             {
                 "type": "response.done",
-                "response": resp.response_object(
+                "response": answers.response_object(
                     r.id,
                     api=self.api,
                     status=status,
@@ -1524,7 +1527,7 @@ class _Connection:
                 client_event_id=client_event_id,
             )
         self.audio_ms[item_id] = float(end_ms)
-        return [resp.truncated_event(self.next_event_id(), item_id, 0, end_ms)]
+        return [answers.truncated_event(self.next_event_id(), item_id, 0, end_ms)]
 
 
 @dataclass(eq=False)
@@ -1534,7 +1537,7 @@ class _Response:
     id: str
     item_id: str
     index: int
-    names: resp.Names
+    names: answers.Names
     audio: bool
     previous_item_id: str | None
     task: asyncio.Task[None] | None = None
