@@ -825,7 +825,14 @@ def add_probe_command(subparsers: Any) -> argparse.ArgumentParser:
         "--base-url", default=None, help="websocket base URL of another server, e.g. `rtlab serve`"
     )
     probe.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    probe.add_argument("--api", choices=["beta", "ga"], default="ga")
-    probe.add_argument("--model", default=None)
+    probe.add_argument(
+        "--api",
+        choices=["beta", "ga"],
+        default="ga",
+        help="the API shape of the session.update sent (default %(default)s)",
+    )
+    probe.add_argument(
+        "--model", default=None, help="the Realtime model to probe (default: the client's)"
+    )
     probe.set_defaults(func=_cmd_probe)
     return probe

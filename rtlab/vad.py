@@ -8,7 +8,8 @@ together.
 Models
 ------
 ``"silero"``
-    Silero VAD v5 (``silero_vad.onnx`` from the ``pipecat-ai`` wheel), run by onnxruntime at
+    Silero VAD (``silero_vad.onnx`` from the ``pipecat-ai`` wheel: byte-identical to the file
+    the ``silero-vad`` 6.2.3 wheel ships), run by onnxruntime at
     16 kHz on 512-sample frames (32 ms) with the model's 64-sample context and recurrent
     state. The audio (int16, 24 kHz) is divided by 32768 and resampled to 16 kHz with
     ``soxr`` (quality ``"HQ"``).
@@ -992,8 +993,8 @@ def score(
         The clip (int16, 24 kHz mono); a path or anything :func:`rtlab.load_audio` accepts
         is loaded first.
     model : {"silero", "energy"}, default "silero"
-        ``"silero"``: Silero VAD v5 through onnxruntime; ``"energy"``: frame energy over a
-        noise floor. See the module notes.
+        ``"silero"``: Silero VAD (pipecat's ``silero_vad.onnx``) through onnxruntime;
+        ``"energy"``: frame energy over a noise floor. See the module notes.
     cache : bool, default True
         Read the scores from the cache when this clip (same samples) was scored before with
         the same model and scorer version; otherwise compute them and write them. A cache
