@@ -424,6 +424,8 @@ def _serve_until_stopped(args: argparse.Namespace, serve) -> int:
         max_message_bytes=round(args.max_message_mib * 2**20),
         max_append_bytes=round(args.max_append_mib * 2**20),
         max_buffer_s=args.max_buffer_s,
+        batch_wait_ms=None if args.batch_wait_ms < 0 else args.batch_wait_ms,
+        response_speed=None if args.response_speed == 0 else args.response_speed,
     )
     try:
         print(
@@ -691,6 +693,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=120.0,
         help="most uncommitted audio a connection holds, seconds (default 120)",
+    )
+    serve.add_argument(
+        "--batch-wait-ms",
+        type=float,
+        default=2.0,
+        help="longest wait for other sessions' frames before a Silero batch runs, ms "
+        "(default %(default)g; -1 scores each session one frame per call, the old path)",
+    )
+    serve.add_argument(
+        "--response-speed",
+        type=float,
+        default=1.0,
+        help="how fast answers' audio is sent, times real time (default %(default)g; "
+        "0 sends it as fast as the client reads)",
     )
     serve.set_defaults(func=_cmd_serve)
 
