@@ -246,120 +246,140 @@ def playwright_sync():
         yield playwright
 
 
-def test_tuner_in_jupyterlab(playwright_sync, tmp_path):
-    root = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+@contextlib.contextmanager
+def lab_page(playwright, root: Path, tmp_path: Path, *, failure: str | None = None):
+    """JupyterLab on ``root`` and a 1280x800 Chromium page: ``(page, base, token, console)``.
+
+    If the block fails, a full-page screenshot goes to ``SCREENSHOTS / failure``; once the
+    browser is closed, no widget error may have reached the browser console.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     console: list[str] = []
     with jupyter_lab(root, tmp_path / "jupyter") as (base, token):
-        browser = playwright_sync.chromium.launch(
+        browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
+        page = browser.new_page(viewport=VIEWPORT)
         try:
-            page = browser.new_page(viewport=VIEWPORT)
-            run_notebook(page, base, token, NOTEBOOK, console)
-            page.wait_for_selector(".rtlab-tuner img.rtlab-timeline[src]", state="attached")
-            page.wait_for_selector(".rtlab-tuner .rtlab-metrics td.rtlab-now", state="attached")
-            dismiss_toasts(page)
-            tuner = page.locator(".rtlab-tuner").first
-            check_outputs(page)
-
-            # the whole Tuner in the window: sliders, metrics and the timeline to its time axis
-            box = assert_fits(page, tuner, "the Tuner")
-            page.screenshot(path=str(SCREENSHOTS / "03_tuner_window.png"))
-            tuner.screenshot(path=str(SCREENSHOTS / "03_tuner_before.png"))
-            image = page.locator(".rtlab-tuner img.rtlab-timeline").first.bounding_box()
-            assert image is not None and image["height"] > 250, image  # still readable
-            assert image["y"] + image["height"] <= box["y"] + box["height"]
-            for control in ("rtlab-threshold", "rtlab-silence"):
-                slider = page.locator(f".rtlab-tuner .{control}").first.bounding_box()
-                assert slider is not None and slider["y"] >= box["y"], control
-            before = _tuner_state(page)
-            assert before[0] and before[1], before
-
-            # 1. type a new threshold into the slider's readout, as a user would
-            readout = page.locator(".rtlab-tuner .rtlab-threshold .widget-readout").first
-            readout.click()
-            page.keyboard.press("Control+A")
-            page.keyboard.type("0.30")
-            page.keyboard.press("Enter")
-            after = _wait_change(page, before)
-            tuner.screenshot(path=str(SCREENSHOTS / "03_tuner_threshold_0.30.png"))
-            assert after[0] != before[0], "the timeline image did not change"
-            assert after[1] != before[1], "the metrics did not change"
-
-            # 2. move the silence slider with the keyboard (its handle focused)
-            handle = page.locator(".rtlab-tuner .rtlab-silence .noUi-handle").first
-            handle.focus()
-            for _ in range(25):  # 25 steps of 20 ms: 500 → 1000 ms
-                page.keyboard.press("ArrowRight")
-            moved = _wait_change(page, after)
-            page.wait_for_timeout(1500)  # let the last key's redraw arrive
-            moved = _tuner_state(page)
-            tuner.screenshot(path=str(SCREENSHOTS / "03_tuner_silence_moved.png"))
-            assert moved[0] != after[0] and moved[1] != after[1]
-            readout_text = page.locator(
-                ".rtlab-tuner .rtlab-silence .widget-readout"
-            ).first.text_content()
-            assert int(readout_text) > 500
-            assert "Error displaying widget" not in page.locator(".jp-NotebookPanel").text_content()
+            yield page, base, token, console
         except BaseException:
-            with contextlib.suppress(Exception):
-                page.screenshot(path=str(SCREENSHOTS / "03_failure.png"), full_page=True)
+            if failure is not None:
+                with contextlib.suppress(Exception):
+                    page.screenshot(path=str(SCREENSHOTS / failure), full_page=True)
             raise
         finally:
             browser.close()
     errors = [line for line in console if line.startswith("error") and "widget" in line.lower()]
     assert not errors, errors
+
+
+def one_cell_notebook(folder: Path, name: str, source: str) -> None:
+    """Write a notebook of one code cell (Python 3 kernel) to ``folder / name``."""
+    import nbformat
+
+    folder.mkdir(parents=True, exist_ok=True)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source)]
+    notebook.metadata["kernelspec"] = {
+        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"
+    }  # fmt: skip
+    nbformat.write(notebook, folder / name)
+
+
+def test_tuner_in_jupyterlab(playwright_sync, tmp_path):
+    root = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    with lab_page(playwright_sync, root, tmp_path, failure="03_failure.png") as (
+        page,
+        base,
+        token,
+        console,
+    ):
+        run_notebook(page, base, token, NOTEBOOK, console)
+        page.wait_for_selector(".rtlab-tuner img.rtlab-timeline[src]", state="attached")
+        page.wait_for_selector(".rtlab-tuner .rtlab-metrics td.rtlab-now", state="attached")
+        dismiss_toasts(page)
+        tuner = page.locator(".rtlab-tuner").first
+        check_outputs(page)
+
+        # the whole Tuner in the window: sliders, metrics and the timeline to its time axis
+        box = assert_fits(page, tuner, "the Tuner")
+        page.screenshot(path=str(SCREENSHOTS / "03_tuner_window.png"))
+        tuner.screenshot(path=str(SCREENSHOTS / "03_tuner_before.png"))
+        image = page.locator(".rtlab-tuner img.rtlab-timeline").first.bounding_box()
+        assert image is not None and image["height"] > 250, image  # still readable
+        assert image["y"] + image["height"] <= box["y"] + box["height"]
+        for control in ("rtlab-threshold", "rtlab-silence"):
+            slider = page.locator(f".rtlab-tuner .{control}").first.bounding_box()
+            assert slider is not None and slider["y"] >= box["y"], control
+        before = _tuner_state(page)
+        assert before[0] and before[1], before
+
+        # 1. type a new threshold into the slider's readout, as a user would
+        readout = page.locator(".rtlab-tuner .rtlab-threshold .widget-readout").first
+        readout.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("0.30")
+        page.keyboard.press("Enter")
+        after = _wait_change(page, before)
+        tuner.screenshot(path=str(SCREENSHOTS / "03_tuner_threshold_0.30.png"))
+        assert after[0] != before[0], "the timeline image did not change"
+        assert after[1] != before[1], "the metrics did not change"
+
+        # 2. move the silence slider with the keyboard (its handle focused)
+        handle = page.locator(".rtlab-tuner .rtlab-silence .noUi-handle").first
+        handle.focus()
+        for _ in range(25):  # 25 steps of 20 ms: 500 → 1000 ms
+            page.keyboard.press("ArrowRight")
+        moved = _wait_change(page, after)
+        page.wait_for_timeout(1500)  # let the last key's redraw arrive
+        moved = _tuner_state(page)
+        tuner.screenshot(path=str(SCREENSHOTS / "03_tuner_silence_moved.png"))
+        assert moved[0] != after[0] and moved[1] != after[1]
+        readout_text = page.locator(
+            ".rtlab-tuner .rtlab-silence .widget-readout"
+        ).first.text_content()
+        assert int(readout_text) > 500
+        assert "Error displaying widget" not in page.locator(".jp-NotebookPanel").text_content()
 
 
 def test_session_builder_preview_beside_the_fields(playwright_sync, tmp_path):
     root = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    console: list[str] = []
-    with jupyter_lab(root, tmp_path / "jupyter") as (base, token):
-        browser = playwright_sync.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            run_notebook(page, base, token, "01_session_builder.ipynb", console)
-            page.wait_for_selector(".rtlab-session-builder pre.rtlab-json", state="attached")
-            dismiss_toasts(page)
-            check_outputs(page)
-            builder = page.locator(".rtlab-session-builder").first
-            box = assert_fits(page, builder, "the SessionBuilder")
-            dismiss_toasts(page)
-            page.screenshot(path=str(SCREENSHOTS / "01_session_builder.png"))
-            builder.screenshot(path=str(SCREENSHOTS / "01_session_builder_widget.png"))
-            fields = page.locator(".rtlab-session-builder .rtlab-fields").first.bounding_box()
-            preview = page.locator(".rtlab-session-builder pre.rtlab-json").first.bounding_box()
-            assert fields is not None and preview is not None
-            # beside, not below: the preview starts right of the fields, level with them
-            assert preview["x"] >= fields["x"] + fields["width"], (fields, preview)
-            assert preview["y"] < fields["y"] + fields["height"], (fields, preview)
-            assert preview["y"] + preview["height"] <= box["y"] + box["height"]
-            assert preview["width"] >= 280, preview  # the JSON is readable
-            # notebook 01 left the threshold at 0.55 after an error: the field and the JSON
-            threshold = page.locator(".rtlab-session-builder pre.rtlab-json").first
-            assert '"threshold": 0.55' in (threshold.text_content() or "")
-            assert page.locator(".rtlab-session-builder .widget-text input").first.is_visible()
-            # every section, opened, still fits (the tallest holds the instructions box)
-            sections = page.locator(".rtlab-session-builder .rtlab-sections").first
-            for title in ("Model and responses", "Tools and limits", "Audio"):
-                sections.get_by_text(title, exact=True).first.click()
-                page.wait_for_timeout(400)
-                assert_fits(page, builder, f"the SessionBuilder with {title} open")
-                page.screenshot(path=str(SCREENSHOTS / f"01_session_builder_{title[:5]}.png"))
-        except BaseException:
-            with contextlib.suppress(Exception):
-                page.screenshot(path=str(SCREENSHOTS / "01_failure.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
-    errors = [line for line in console if line.startswith("error") and "widget" in line.lower()]
-    assert not errors, errors
+    with lab_page(playwright_sync, root, tmp_path, failure="01_failure.png") as (
+        page,
+        base,
+        token,
+        console,
+    ):
+        run_notebook(page, base, token, "01_session_builder.ipynb", console)
+        page.wait_for_selector(".rtlab-session-builder pre.rtlab-json", state="attached")
+        dismiss_toasts(page)
+        check_outputs(page)
+        builder = page.locator(".rtlab-session-builder").first
+        box = assert_fits(page, builder, "the SessionBuilder")
+        dismiss_toasts(page)
+        page.screenshot(path=str(SCREENSHOTS / "01_session_builder.png"))
+        builder.screenshot(path=str(SCREENSHOTS / "01_session_builder_widget.png"))
+        fields = page.locator(".rtlab-session-builder .rtlab-fields").first.bounding_box()
+        preview = page.locator(".rtlab-session-builder pre.rtlab-json").first.bounding_box()
+        assert fields is not None and preview is not None
+        # beside, not below: the preview starts right of the fields, level with them
+        assert preview["x"] >= fields["x"] + fields["width"], (fields, preview)
+        assert preview["y"] < fields["y"] + fields["height"], (fields, preview)
+        assert preview["y"] + preview["height"] <= box["y"] + box["height"]
+        assert preview["width"] >= 280, preview  # the JSON is readable
+        # notebook 01 left the threshold at 0.55 after an error: the field and the JSON
+        threshold = page.locator(".rtlab-session-builder pre.rtlab-json").first
+        assert '"threshold": 0.55' in (threshold.text_content() or "")
+        assert page.locator(".rtlab-session-builder .widget-text input").first.is_visible()
+        # every section, opened, still fits (the tallest holds the instructions box)
+        sections = page.locator(".rtlab-session-builder .rtlab-sections").first
+        for title in ("Model and responses", "Tools and limits", "Audio"):
+            sections.get_by_text(title, exact=True).first.click()
+            page.wait_for_timeout(400)
+            assert_fits(page, builder, f"the SessionBuilder with {title} open")
+            page.screenshot(path=str(SCREENSHOTS / f"01_session_builder_{title[:5]}.png"))
 
 
 SWEEP_CELL = """\
@@ -374,78 +394,51 @@ runner"""
 
 
 def test_sweep_runner_reads_at_1280x800(playwright_sync, tmp_path):
-    import nbformat
-
     root = tmp_path / "lab"
-    root.mkdir()
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(SWEEP_CELL)]
-    notebook.metadata["kernelspec"] = {
-        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"
-    }  # fmt: skip
-    nbformat.write(notebook, root / "sweep.ipynb")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    console: list[str] = []
-    with jupyter_lab(root, tmp_path / "jupyter") as (base, token):
-        browser = playwright_sync.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            run_notebook(page, base, token, "sweep.ipynb", console)
-            page.wait_for_selector(".rtlab-sweep-runner img.rtlab-pareto[src]", state="attached")
-            dismiss_toasts(page)
-            check_outputs(page)
-            runner = page.locator(".rtlab-sweep-runner").first
-            results = page.locator(".rtlab-sweep-runner .rtlab-results").first
-            scroll_to_top(page, results)
-            page.screenshot(path=str(SCREENSHOTS / "sweep_runner.png"))
-            runner.screenshot(path=str(SCREENSHOTS / "sweep_runner_widget.png"))
-            # the axis dropdowns show whole parameter names, not "param_turn_detecti"
-            for axis in ("rtlab-x", "rtlab-y"):
-                select = page.locator(f".rtlab-sweep-runner .{axis} select").first
-                shown = select.evaluate("s => s.options[s.selectedIndex].text")
-                assert shown in ("threshold", "silence_duration_ms", "prefix_padding_ms"), shown
-                assert select.evaluate("s => s.scrollWidth <= s.clientWidth"), axis
-            # heatmap and Pareto front side by side, inside the window
-            heatmap = page.locator(".rtlab-sweep-runner img.rtlab-heatmap").first.bounding_box()
-            pareto = page.locator(".rtlab-sweep-runner img.rtlab-pareto").first.bounding_box()
-            assert heatmap is not None and pareto is not None
-            assert pareto["x"] >= heatmap["x"] + heatmap["width"] - 1, (heatmap, pareto)
-            assert abs(pareto["y"] - heatmap["y"]) < 40, (heatmap, pareto)
-            assert pareto["x"] + pareto["width"] <= VIEWPORT["width"]
-            assert_fits(page, results, "the sweep results")
-        except BaseException:
-            with contextlib.suppress(Exception):
-                page.screenshot(path=str(SCREENSHOTS / "sweep_failure.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
-    errors = [line for line in console if line.startswith("error") and "widget" in line.lower()]
-    assert not errors, errors
+    one_cell_notebook(root, "sweep.ipynb", SWEEP_CELL)
+    with lab_page(playwright_sync, root, tmp_path, failure="sweep_failure.png") as (
+        page,
+        base,
+        token,
+        console,
+    ):
+        run_notebook(page, base, token, "sweep.ipynb", console)
+        page.wait_for_selector(".rtlab-sweep-runner img.rtlab-pareto[src]", state="attached")
+        dismiss_toasts(page)
+        check_outputs(page)
+        runner = page.locator(".rtlab-sweep-runner").first
+        results = page.locator(".rtlab-sweep-runner .rtlab-results").first
+        scroll_to_top(page, results)
+        page.screenshot(path=str(SCREENSHOTS / "sweep_runner.png"))
+        runner.screenshot(path=str(SCREENSHOTS / "sweep_runner_widget.png"))
+        # the axis dropdowns show whole parameter names, not "param_turn_detecti"
+        for axis in ("rtlab-x", "rtlab-y"):
+            select = page.locator(f".rtlab-sweep-runner .{axis} select").first
+            shown = select.evaluate("s => s.options[s.selectedIndex].text")
+            assert shown in ("threshold", "silence_duration_ms", "prefix_padding_ms"), shown
+            assert select.evaluate("s => s.scrollWidth <= s.clientWidth"), axis
+        # heatmap and Pareto front side by side, inside the window
+        heatmap = page.locator(".rtlab-sweep-runner img.rtlab-heatmap").first.bounding_box()
+        pareto = page.locator(".rtlab-sweep-runner img.rtlab-pareto").first.bounding_box()
+        assert heatmap is not None and pareto is not None
+        assert pareto["x"] >= heatmap["x"] + heatmap["width"] - 1, (heatmap, pareto)
+        assert abs(pareto["y"] - heatmap["y"]) < 40, (heatmap, pareto)
+        assert pareto["x"] + pareto["width"] <= VIEWPORT["width"]
+        assert_fits(page, results, "the sweep results")
 
 
 def test_barge_in_notebook_runs_in_jupyterlab(playwright_sync, tmp_path):
     """Notebook 06 (full duplex) run as a user runs it: every cell, pictures, no error."""
     root = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    console: list[str] = []
-    with jupyter_lab(root, tmp_path / "jupyter") as (base, token):
-        browser = playwright_sync.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            run_notebook(page, base, token, "06_barge_in_and_echo.ipynb", console)
-            dismiss_toasts(page)
-            check_outputs(page)
-            picture = page.locator(".jp-NotebookPanel .jp-OutputArea-output img").first
-            picture.wait_for()
-            box = scroll_to_top(page, picture)
-            assert box["width"] > 600, box  # the conversation's timeline, drawn
-            page.screenshot(path=str(SCREENSHOTS / "06_conversation.png"))
-            text = page.locator(".jp-NotebookPanel").text_content() or ""
-            assert "self_interruptions" in text and "self-interruptions" in text
-        finally:
-            browser.close()
+    with lab_page(playwright_sync, root, tmp_path, failure=None) as (page, base, token, console):
+        run_notebook(page, base, token, "06_barge_in_and_echo.ipynb", console)
+        dismiss_toasts(page)
+        check_outputs(page)
+        picture = page.locator(".jp-NotebookPanel .jp-OutputArea-output img").first
+        picture.wait_for()
+        box = scroll_to_top(page, picture)
+        assert box["width"] > 600, box  # the conversation's timeline, drawn
+        page.screenshot(path=str(SCREENSHOTS / "06_conversation.png"))
+        text = page.locator(".jp-NotebookPanel").text_content() or ""
+        assert "self_interruptions" in text and "self-interruptions" in text

@@ -5,18 +5,8 @@ sends what these return. A response speaks one of the shipped LibriVox utterance
 (``datasets/librivox_pocketsphinx``, the n-th response of a connection the n-th clip, in
 turn), as PCM16 at 24 kHz (or G.711 when the session's output format asks for it), in
 100 ms audio deltas, with the words of the clip's transcript as transcript deltas at the
-times they are spoken. Event names follow the connection's API shape:
-
-========================  ===================================  ===================================
-what                      GA                                   beta
-========================  ===================================  ===================================
-audio                     ``response.output_audio.delta/done`` ``response.audio.delta/done``
-its transcript            ``response.output_audio_transcript`` ``response.audio_transcript``
-                          ``.delta/done``                      ``.delta/done``
-text (text-only session)  ``response.output_text.delta/done``  ``response.text.delta/done``
-the assistant item        ``conversation.item.added/done``     ``conversation.item.created``
-item content type         ``output_audio`` / ``output_text``   ``audio`` / ``text``
-========================  ===================================  ===================================
+times they are spoken. The events themselves, in the connection's API shape, are built by
+:mod:`rtlab._response_events` (shared with the full-duplex simulator, :mod:`rtlab.duplex`).
 """
 
 from __future__ import annotations
