@@ -260,6 +260,8 @@ def test_the_key_is_not_sent_over_ws_to_a_remote_host(monkeypatch, tmp_path):
 
     monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "create_connection", watched)
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    # non-loopback addresses only as values: 192.0.2.0/24 is TEST-NET-1 (RFC 5737, never
+    # routed), and every dial is intercepted above, so no packet leaves the machine
     for url in (
         "ws://192.0.2.10:8765/v1",
         "ws://realtime.example.invalid/v1",
