@@ -271,12 +271,21 @@ class Annotation:
     # -- constructors --------------------------------------------------------------------
 
     @classmethod
-    def whole(cls, audio: Any, *, text: str | None = None, threshold: float = 0.5) -> Annotation:
+    def whole(
+        cls,
+        audio: Any,
+        *,
+        text: str | None = None,
+        threshold: float = 0.5,
+        min_speech_ms: float = 100.0,
+        model: str = "silero",
+    ) -> Annotation:
         """Truth for a file holding one utterance: one turn from its first speech to its last.
 
-        Speech is where Silero VAD (:func:`rtlab.vad.score`) gives at least ``threshold``,
-        runs shorter than 100 ms dropped; pauses inside the utterance stay inside its one
-        turn (and are non-speech in ``speech``). A file without speech gets no turn.
+        Speech is where the VAD (:func:`rtlab.vad.score`, Silero by default) gives at least
+        ``threshold``, runs shorter than ``min_speech_ms`` dropped; pauses inside the
+        utterance stay inside its one turn (and are non-speech in ``speech``). A file
+        without speech gets no turn.
 
         Parameters
         ----------
@@ -286,6 +295,10 @@ class Annotation:
             What is said: the turn's text and the transcript.
         threshold : float in [0, 1], default 0.5
             Speech probability from which a 32 ms frame is speech.
+        min_speech_ms : float >= 0, default 100
+            Shorter runs of speech frames are dropped.
+        model : {"silero", "energy"}, default "silero"
+            The frame scorer.
 
         Returns
         -------
@@ -305,7 +318,11 @@ class Annotation:
         if text is not None and not isinstance(text, str):
             raise ConfigError("text", text, "a str or None", owner=owner)
         threshold = _check.number(threshold, "threshold", owner=owner, low=0.0, high=1.0)
-        spans, extent, duration_s = utterance(audio, threshold=threshold)
+        min_ms = _check.number(min_speech_ms, "min_speech_ms", owner=owner, low=0.0, unit="ms")
+        model = _check.choice(model, "model", ("silero", "energy"), owner=owner)
+        spans, extent, duration_s = utterance(
+            audio, model=model, threshold=threshold, min_speech_ms=min_ms
+        )
         text = (" ".join(text.split()) or None) if text is not None else None
         turns = (Turn(*extent, text=text),) if extent is not None else ()
         return cls(
@@ -313,7 +330,7 @@ class Annotation:
             turns=turns,
             transcript=text,
             duration_s=duration_s,
-            source=f"whole file, speech by silero VAD >= {threshold:g}",
+            source=f"whole file, speech by {model} VAD >= {threshold:g}",
         )
 
     @classmethod

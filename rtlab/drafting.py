@@ -239,22 +239,8 @@ def whole(
     >>> [(round(t.start_s, 2), round(t.end_s, 2)) for t in truth.turns], len(truth.speech) > 1
     ([(0.35, 10.53)], True)
     """
-    owner = "rtlab.drafting.whole"
-    if text is not None and not isinstance(text, str):
-        raise _bad("text", text, "a str or None", owner)
-    model = _check.choice(model, "model", ("silero", "energy"), owner=owner)
-    threshold, min_ms = _vad_options(threshold, min_speech_ms, owner)
-    spans, extent, duration_s = vad_spans.utterance(
-        audio, model=model, threshold=threshold, min_speech_ms=min_ms
-    )
-    text = (" ".join(text.split()) or None) if text is not None else None
-    turns = (Turn(*extent, text=text),) if extent is not None else ()
-    return Annotation(
-        spans,
-        turns=turns,
-        transcript=text,
-        duration_s=duration_s,
-        source=f"whole file, speech by {model} VAD >= {threshold:g}",
+    return Annotation.whole(
+        audio, text=text, threshold=threshold, min_speech_ms=min_speech_ms, model=model
     )
 
 
