@@ -247,6 +247,18 @@ class Audio:
         )
 
     # ------------------------------------------------------------------ encodings
+    def wav(self) -> bytes:
+        """The samples as a mono 16-bit 24 kHz WAV file, in memory.
+
+        Examples
+        --------
+        >>> from rtlab import load_audio
+        >>> data = load_audio("datasets/jfk_whisper/jfk.flac").wav()
+        >>> data[:4], data[8:12]
+        (b'RIFF', b'WAVE')
+        """
+        return _wav_bytes(self.samples)
+
     def pcm16(self) -> bytes:
         """The samples as little-endian 16-bit PCM bytes (the API's ``pcm16`` at 24 kHz).
 

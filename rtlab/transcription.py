@@ -42,19 +42,17 @@ when the clip ends, so it is never committed and never transcribed:
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import re
 import warnings
-import wave
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 
-from rtlab.audio import SAMPLE_RATE_HZ
+from rtlab.audio import SAMPLE_RATE_HZ, Audio
 from rtlab.errors import ConfigError, ModelNotFoundError, RtlabError, mask_secrets
 from rtlab.events import (
     COMMITTED,
@@ -231,16 +229,6 @@ def _pocketsphinx_text(decoder: Any, cut: TurnAudio) -> str:
 # -- openai ----------------------------------------------------------------------------------
 
 
-def _wav_bytes(samples: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(SAMPLE_RATE_HZ)
-        handle.writeframes(np.asarray(samples, dtype="<i2").tobytes())
-    return buffer.getvalue()
-
-
 def _scrub(text: str, secret: str | None) -> str:
     """The key itself, ``sk-...`` keys and bearer tokens masked (``rtlab.errors``)."""
     return mask_secrets(text, secret)
@@ -269,7 +257,7 @@ def _openai_text(client, secret: str | None, cut: TurnAudio, options: dict[str, 
 
     try:
         result = client.audio.transcriptions.create(
-            file=(f"{cut.item_id}.wav", _wav_bytes(cut.samples), "audio/wav"), **options
+            file=(f"{cut.item_id}.wav", Audio(cut.samples).wav(), "audio/wav"), **options
         )
     except openai.AuthenticationError as exc:
         raise ConfigError(

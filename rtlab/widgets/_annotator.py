@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import html
-import io
 import os
-import wave
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +21,6 @@ _TURN_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2
 _SELECTION_COLOUR = "#d62728"
 _NUDGE_MS = (10, 50, 100, 250)
 _MIN_VIEW_S = 0.5
-
-
-def _wav_bytes(samples: np.ndarray, rate_hz: int) -> bytes:
-    """A mono 16-bit WAV file in memory (what the browser's audio element plays)."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(rate_hz)
-        handle.writeframes(np.ascontiguousarray(samples, dtype="<i2").tobytes())
-    return buffer.getvalue()
 
 
 def _resolve(audio: Any, truth: Any) -> tuple[Any, Annotation | None, str]:
@@ -526,7 +513,9 @@ start_earlier, start_later, end_earlier, end_later : ipywidgets.Button
     def _set_player(self) -> None:
         lo, hi = self.selection.value
         cut = self.audio.samples[round(lo * self.rate_hz) : round(hi * self.rate_hz)]
-        self.player.value = _wav_bytes(cut, self.rate_hz)
+        from rtlab.audio import Audio
+
+        self.player.value = Audio(cut).wav()
 
     def _probabilities(self) -> Any:
         if self._scores is None:
