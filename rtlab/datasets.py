@@ -69,6 +69,7 @@ from rtlab.annotation import (
 from rtlab.annotation import (
     read_csv as _read_csv,
 )
+from rtlab.audio import SAMPLE_RATE_HZ
 from rtlab.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -590,7 +591,7 @@ def conversation(
         _require_timed(clip, owner)
     lengths = [c.truth.speech[-1, 1] - c.truth.speech[0, 0] for c in items]
     rng = np.random.default_rng(_check.seed(seed, owner=owner))
-    rate = 24000
+    rate = SAMPLE_RATE_HZ
     order: list[int] = []
     gaps: list[float] = []
     total_s = (
@@ -824,7 +825,7 @@ def _gaps(plan: _GapPlan, count: int, rng: np.random.Generator, owner: str) -> l
             f"a list of {count} gaps (one between each pair of the {count + 1} clips)",
             owner=owner,
         )
-    return [round(plan.draw(i, rng) * 24000 / 1000.0) for i in range(count)]
+    return [round(plan.draw(i, rng) * SAMPLE_RATE_HZ / 1000.0) for i in range(count)]
 
 
 def _add_noise(audio: Audio, noise: Audio | str, snr_db: float, seed: int, owner: str) -> Audio:

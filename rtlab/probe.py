@@ -85,6 +85,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rtlab.audio import SAMPLE_RATE_HZ
 from rtlab.errors import ConfigError
 from rtlab.realtime._record import is_loopback
 
@@ -120,7 +121,6 @@ PRICE_SOURCE = (
 #: Version of the folder layout :func:`run_probe` writes.
 INDEX_VERSION = 1
 
-_RATE = 24000
 _FADE_MS = 5.0
 
 
@@ -210,10 +210,10 @@ class _Track:
 
     @property
     def now_ms(self) -> float:
-        return self.n * 1000.0 / _RATE
+        return self.n * 1000.0 / SAMPLE_RATE_HZ
 
     def silence(self, ms: float) -> None:
-        count = round(ms * _RATE / 1000.0)
+        count = round(ms * SAMPLE_RATE_HZ / 1000.0)
         self.pieces.append(np.zeros(count, dtype=np.int16))
         self.n += count
 
@@ -257,10 +257,13 @@ class _Words:
         """Words ``first..last`` (inclusive) of an utterance, cut at their aligned times."""
         clip = self.clips[utterance]
         words = clip.truth.words[first : last + 1]
-        s0 = round(words[0].start_s * _RATE)
-        s1 = round(words[-1].end_s * _RATE)
+        s0 = round(words[0].start_s * SAMPLE_RATE_HZ)
+        s1 = round(words[-1].end_s * SAMPLE_RATE_HZ)
         spans = [
-            (w.start_s * 1000.0 - s0 * 1000.0 / _RATE, w.end_s * 1000.0 - s0 * 1000.0 / _RATE)
+            (
+                w.start_s * 1000.0 - s0 * 1000.0 / SAMPLE_RATE_HZ,
+                w.end_s * 1000.0 - s0 * 1000.0 / SAMPLE_RATE_HZ,
+            )
             for w in words
         ]
         return np.array(clip.audio.samples[s0:s1], dtype=np.int16), spans
@@ -272,15 +275,15 @@ class _Words:
         clip = self.clips[utterance]
         w = clip.truth.words[word]
         middle = (w.start_s + w.end_s) / 2.0
-        count = round(length_ms * _RATE / 1000.0)
-        s0 = round(middle * _RATE) - count // 2
+        count = round(length_ms * SAMPLE_RATE_HZ / 1000.0)
+        s0 = round(middle * SAMPLE_RATE_HZ) - count // 2
         samples = clip.audio.samples[s0 : s0 + count].astype(np.float64)
-        fade = min(round(_FADE_MS * _RATE / 1000.0), count // 2)
+        fade = min(round(_FADE_MS * SAMPLE_RATE_HZ / 1000.0), count // 2)
         if fade:
             ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(fade) + 0.5) / fade)
             samples[:fade] *= ramp
             samples[-fade:] *= ramp[::-1]
-        return np.rint(samples).astype(np.int16), [(0.0, count * 1000.0 / _RATE)]
+        return np.rint(samples).astype(np.int16), [(0.0, count * 1000.0 / SAMPLE_RATE_HZ)]
 
 
 #: (utterance, words before the cut, words after the cut): word boundaries with no aligned

@@ -16,6 +16,8 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from rtlab.audio import SAMPLE_RATE_HZ
+
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
@@ -32,7 +34,6 @@ VOICE_CLIPS = (
 #: Audio per ``audio.delta`` event (ms).
 DELTA_MS = 100
 
-_RATE_HZ = 24000
 
 Status = Literal["completed", "cancelled", "incomplete"]
 
@@ -47,7 +48,7 @@ class Utterance:
 
     @property
     def duration_ms(self) -> float:
-        return self.samples.size * 1000.0 / _RATE_HZ
+        return self.samples.size * 1000.0 / SAMPLE_RATE_HZ
 
     @property
     def transcript(self) -> str:
