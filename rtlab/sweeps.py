@@ -906,14 +906,23 @@ def sweep(
 
     if failures:
         cid, c, err = failures[0]
-        warnings.warn(
-            f"{len(failures)} of {n_rows} sweep cells failed and have NaN metrics (see the "
-            f"'error' column); the first: configuration {cid} {configs[cid]} on clip "
-            f"{clip_list[c].name!r}: {err}",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+        _warn_failed(len(failures), n_rows, f"{cid} {configs[cid]}", clip_list[c].name, err)
     return table
+
+
+def _warn_failed(
+    n_failed: int, n_rows: int, config: str, clip: str, error: str, *, depth: int = 1
+) -> None:
+    """The one warning of a sweep whose cells failed (NaN metrics, the error in a column).
+
+    ``depth``: calls between :func:`sweep` and here, so the warning points at its caller.
+    """
+    warnings.warn(
+        f"{n_failed} of {n_rows} sweep cells failed and have NaN metrics (see the 'error' "
+        f"column); the first: configuration {config} on clip {clip!r}: {error}",
+        RuntimeWarning,
+        stacklevel=2 + depth,
+    )
 
 
 #: Grid key prefixes that set the simulated agent and echo path instead of the session.
@@ -1001,12 +1010,7 @@ def _sweep_conversations(
     table.attrs[_BASE_ATTR] = base.to_json(indent=None)
     if failures:
         cid, name, err = failures[0]
-        warnings.warn(
-            f"{len(failures)} of {len(rows)} sweep cells failed and have NaN metrics (see the "
-            f"'error' column); the first: configuration {cid} on clip {name!r}: {err}",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+        _warn_failed(len(failures), len(rows), str(cid), name, err, depth=2)
     return table
 
 
