@@ -813,11 +813,6 @@ def sweep(
     from rtlab.turns import EmulatorOptions
 
     owner = "sweep"
-    if agent is not None or echo is not None or _duplex_keys(grid):
-        return _sweep_conversations(
-            clips, grid, base=base, options=options, on_error=on_error, progress=progress,
-            agent=agent, echo=echo, backchannels=backchannels, noise=noise,
-        )  # fmt: skip
     base = Session() if base is None else base
     if not isinstance(base, Session):
         raise ConfigError("base", base, "a Session or None (API defaults)", owner=owner)
@@ -826,6 +821,11 @@ def sweep(
         raise ConfigError("options", options, "an EmulatorOptions or None", owner=owner)
     if on_error not in ("warn", "raise"):
         raise ConfigError("on_error", on_error, "'warn' or 'raise'", owner=owner)
+    if agent is not None or echo is not None or _duplex_keys(grid):
+        return _sweep_conversations(
+            clips, grid, base=base, options=options, on_error=on_error, progress=progress,
+            agent=agent, echo=echo, backchannels=backchannels, noise=noise,
+        )  # fmt: skip
     jobs = "an int >= 1, or -1 for one per CPU"
     n_jobs = _check.integer(n_jobs, "n_jobs", owner=owner, allowed=jobs)
     if n_jobs == 0 or n_jobs < -1:
@@ -943,8 +943,8 @@ def _sweep_conversations(
     clips: Any,
     grid: Any,
     *,
-    base: Session | None,
-    options: EmulatorOptions | None,
+    base: Session,
+    options: EmulatorOptions,
     on_error: str,
     progress: bool,
     agent: Agent | None,
@@ -959,12 +959,8 @@ def _sweep_conversations(
 
     from rtlab.duplex import Agent, Echo, simulate
     from rtlab.metrics import score
-    from rtlab.session import Session
 
     owner = "sweep"
-    base = Session() if base is None else base
-    if not isinstance(base, Session):
-        raise ConfigError("base", base, "a Session", owner=owner)
     agent = Agent() if agent is None else agent
     expanded = grid if isinstance(grid, ParameterGrid) else ParameterGrid(grid)
     configs = list(expanded)
