@@ -237,7 +237,7 @@ def whole(
     >>> clip = rtlab.datasets.load("jfk")
     >>> truth = whole(clip.audio, text=clip.truth.transcript)
     >>> [(round(t.start_s, 2), round(t.end_s, 2)) for t in truth.turns], len(truth.speech) > 1
-    ([(0.35, 10.53)], True)
+    ([(0.32, 10.53)], True)
     """
     return Annotation.whole(
         audio, text=text, threshold=threshold, min_speech_ms=min_speech_ms, model=model

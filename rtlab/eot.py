@@ -81,7 +81,7 @@ speaker 2 takes the floor at 3.36 s: a true end, scored as an eot span:
 >>> clip = rtlab.datasets.load("ami-lhotse/ES2011a")
 >>> spans = eot.silence_spans([clip])
 >>> spans[["speaker", "kind", "start_ms", "end_ms"]].to_numpy().tolist()
-[['ES2011a.Headset-1', 'eot', 2880.0, 3360.0], ['ES2011a.Headset-2', 'eot', 4480.0, 6000.0]]
+[['ES2011a.Headset-1', 'eot', 2880.0, 3360.0], ['ES2011a.Headset-2', 'eot', 4448.0, 6000.0]]
 """
 
 from __future__ import annotations
@@ -660,7 +660,7 @@ def client_commits(
     >>> session, commits = client_commits(track, threshold=0.5, action_delay_ms=300,
     ...                                   timeout_ms=2000)
     >>> session.turn_detection is None, [(t, e["type"]) for t, e in commits]
-    (True, [(7372.0, 'input_audio_buffer.commit'), (13676.0, 'input_audio_buffer.commit')])
+    (True, [(7372.0, 'input_audio_buffer.commit'), (13644.0, 'input_audio_buffer.commit')])
     """
     from rtlab._clip import Clip
     from rtlab.session import Session

@@ -57,7 +57,13 @@ from rtlab.errors import ConfigError
 if TYPE_CHECKING:  # pragma: no cover
     from rtlab.audio import Audio
 
-__all__ = ["MAX_CONTEXT_S", "SCORER_VERSION", "log_mel_features", "turn_end_probability"]
+__all__ = [
+    "MAX_CONTEXT_S",
+    "SCORER_VERSION",
+    "log_mel_features",
+    "signal_16k",
+    "turn_end_probability",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -285,7 +291,7 @@ def turn_end_probability(
     >>> p.dtype, p.shape, bool(p[0] > 0.8)
     (dtype('float32'), (1,), True)
     """
-    from rtlab.vad import as_audio, resample_16k
+    from rtlab.vad import as_audio
 
     audio = as_audio(audio)
     duration_ms = float(audio.duration_ms)
@@ -312,10 +318,33 @@ def turn_end_probability(
     table = _read_cache(path, audio.fingerprint) if cache else {}
     missing = sorted({k for k in keys if k not in table})
     if missing:
-        signal = resample_16k(audio)
+        signal = signal_16k(audio)
         todo = np.array(missing, dtype=np.int64).reshape(-1, 2)
         probs = run_model(windows_16k(signal, todo[:, 0], todo[:, 1]))
         table.update(zip(missing, probs.tolist(), strict=True))
         if cache:
             _write_cache(path, audio.fingerprint, table)
     return np.array([table[k] for k in keys], dtype=np.float32)
+
+
+def signal_16k(audio: Audio) -> np.ndarray:
+    """The clip as Smart Turn hears it: 16 kHz float32 in [-1, 1], soxr "HQ" (as pipecat).
+
+    Resampled as a stream in 10-s pieces, which gives exactly the samples ``soxr.resample``
+    gives in one go (and the streaming detector's resampler gives) without a float copy of
+    the whole clip. Silero hears the clip through a causal filter instead
+    (:func:`rtlab.vad.resample_16k`); Smart Turn keeps soxr because its probabilities at
+    mid-sentence pauses move by up to 0.2 with the resampler's filter.
+    """
+    import soxr
+
+    samples = np.asarray(audio.samples)
+    if samples.size == 0:
+        return np.zeros(0, np.float32)
+    resampler = soxr.ResampleStream(SAMPLE_RATE_HZ, _RATE_HZ, 1, dtype="float32", quality="HQ")
+    step = 10 * SAMPLE_RATE_HZ
+    pieces = []
+    for lo in range(0, samples.size, step):
+        x = samples[lo : lo + step].astype(np.float32) / np.float32(32768.0)
+        pieces.append(resampler.resample_chunk(x, last=lo + step >= samples.size))
+    return np.concatenate(pieces).astype(np.float32, copy=False)

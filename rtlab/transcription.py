@@ -34,7 +34,7 @@ when the clip ends, so it is never committed and never transcribed:
 >>> log = rtlab.transcribe(clip.audio, rtlab.detect(clip.audio, rtlab.Session()))
 >>> turns = log.turns()[["start_ms", "end_ms", "transcript"]]
 >>> turns.values.tolist()  # doctest: +NORMALIZE_WHITESPACE
-[[52.0, 2752.0, 'and while my fellow americans'], [2996.0, 4896.0, 'and not'],
+[[20.0, 2752.0, 'and all my fellow americans'], [2996.0, 4896.0, 'and not'],
  [5108.0, 8128.0, 'like your her in andover yo'], [8128.0, nan, None]]
 >>> round(rtlab.metrics.wer("ask not what your country can do for you", "and not"), 3)
 0.889
@@ -131,7 +131,7 @@ def turn_audio(audio, log) -> list[TurnAudio]:
     >>> cuts = turn_audio(clip.audio, rtlab.detect(clip.audio, rtlab.Session()))
     >>> [(c.item_id, c.start_ms, c.end_ms, len(c.samples)) for c in cuts]
     ... # doctest: +NORMALIZE_WHITESPACE
-    [('item_0001', 52.0, 2752.0, 64800), ('item_0002', 2996.0, 4896.0, 45600),
+    [('item_0001', 20.0, 2752.0, 65568), ('item_0002', 2996.0, 4896.0, 45600),
      ('item_0003', 5108.0, 8128.0, 72480)]
     """
     rate = float(audio.sample_rate_hz)

@@ -446,6 +446,7 @@ class Detector:
         self._resampler16: Any = None
         self._recent16 = np.zeros(0, np.float32)
         self._dropped16 = 0  # 16 kHz samples dropped from the front of _recent16
+        self._held: list[float] = []  # scored frames waiting for that audio (see _heard)
         self._samples_fed = 0
         self._external_audio: Audio | None = None
         self._turn_end_memo: dict[tuple[str, int], float] = {}  # for _external_audio
@@ -529,7 +530,7 @@ class Detector:
             self._keep_recent(samples)
         self._samples_fed += samples.size
         scorer = self._ensure_scorer()
-        return self._steps(scorer.push(samples))
+        return self._steps(self._heard(scorer.push(samples)))
 
     def feed_scores(
         self,
@@ -606,7 +607,7 @@ class Detector:
             from rtlab.vad import HOP_MS
 
             self._params = Params(self.turn_detection, HOP_MS, self.options)
-        return self._steps(probabilities)
+        return self._steps(self._heard(probabilities))
 
     def flush(self) -> list[dict[str, Any]]:
         """End of audio: score a trailing partial frame the way :func:`rtlab.vad.score` does.
@@ -615,11 +616,12 @@ class Detector:
         detector accepts no more audio afterwards.
         """
         self._check_open()
-        events: list[dict[str, Any]] = []
-        if self._scorer is not None:
-            events = self._steps(self._scorer.flush())
+        last = self._scorer.flush().tolist() if self._scorer is not None else []
+        if self._resampler16 is not None:  # the end of the turn-end model's audio
+            self._keep_recent(np.zeros(0, np.int16), last=True)
+        held, self._held = self._held, []
         self._flushed = True
-        return events
+        return self._steps([*held, *last]) if held or last else []
 
     # -- internals ----------------------------------------------------------------------
 
@@ -641,14 +643,34 @@ class Detector:
             self._params = Params(self.turn_detection, self._scorer.hop_ms, self.options)
         return self._scorer
 
-    def _keep_recent(self, samples: np.ndarray) -> None:
+    def _heard(self, probabilities: Sequence[float] | np.ndarray) -> list[float]:
+        """The frames the state machine may take now; ``semantic_vad`` frames may wait.
+
+        Smart Turn hears soxr-resampled audio, which a stream gives 13–35 ms late; a frame
+        whose end the 16 kHz audio does not reach yet waits (at most until the next chunk)
+        so that a turn-end question asked at it hears the same window as :func:`detect`.
+        """
+        values = [float(p) for p in probabilities]
+        if self._resampler16 is None:
+            return values
+        self._held += values
+        assert self._params is not None
+        heard16 = self._dropped16 + self._recent16.size
+        frame16 = round(self._params.hop_ms * 16)  # Smart Turn positions: ms * 16
+        n = max(0, min(len(self._held), heard16 // frame16 - self._frame))
+        ready, self._held = self._held[:n], self._held[n:]
+        return ready
+
+    def _keep_recent(self, samples: np.ndarray, *, last: bool = False) -> None:
         if self._resampler16 is None:
             import soxr
 
             self._resampler16 = soxr.ResampleStream(
                 SAMPLE_RATE_HZ, 16_000, 1, dtype="float32", quality="HQ"
             )
-        chunk = self._resampler16.resample_chunk(samples.astype(np.float32) / np.float32(32768.0))
+        chunk = self._resampler16.resample_chunk(
+            samples.astype(np.float32) / np.float32(32768.0), last=last
+        )
         self._recent16 = np.concatenate([self._recent16, chunk])
         excess = self._recent16.size - 2 * _KEEP_16K
         if excess > 0:

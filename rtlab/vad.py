@@ -126,11 +126,11 @@ ENERGY_FLOOR_RISE_DB_PER_S = 1.0
 ENERGY_OFFSET_DB = 9.0
 ENERGY_SLOPE_DB = 3.0
 
-SCORER_VERSION = "1"
+SCORER_VERSION = "2"
 """Bump when any model's scores change; part of every cache key."""
 
 _MODEL_VERSIONS = {
-    "silero": (f"silero-v5/soxr-HQ/seg{SEGMENT_FRAMES}-warm{WARMUP_FRAMES}/{SCORER_VERSION}"),
+    "silero": (f"silero-v5/causal-fir61/seg{SEGMENT_FRAMES}-warm{WARMUP_FRAMES}/{SCORER_VERSION}"),
     "energy": (
         f"energy/{ENERGY_FLOOR_INIT_DB}/{ENERGY_FLOOR_MIN_DB}/{ENERGY_FLOOR_RISE_DB_PER_S}/"
         f"{ENERGY_OFFSET_DB}/{ENERGY_SLOPE_DB}/{SCORER_VERSION}"
@@ -403,25 +403,14 @@ def _to_float(audio: Audio) -> np.ndarray:
 
 
 def resample_16k(audio: Audio) -> np.ndarray:
-    """The clip at 16 kHz, float32 in [-1, 1] (soxr, quality HQ).
+    """The clip as Silero hears it: 16 kHz float32 in [-1, 1] (see :mod:`rtlab._resample`).
 
-    Resampled as a stream in 10-s pieces, which gives exactly the samples ``soxr.resample``
-    gives in one go (and :class:`ScoreStream` gives) without a float copy of the whole clip.
+    The causal filter makes every frame complete as soon as its 24 kHz samples are, so
+    :class:`ScoreStream` scores a frame the moment its audio arrives.
     """
-    import soxr
+    from rtlab._resample import to_16k
 
-    samples = np.asarray(audio.samples)
-    if samples.size == 0:
-        return np.zeros(0, np.float32)
-    resampler = soxr.ResampleStream(
-        SAMPLE_RATE_HZ, _SILERO_RATE_HZ, 1, dtype="float32", quality="HQ"
-    )
-    step = 10 * SAMPLE_RATE_HZ
-    pieces = []
-    for lo in range(0, samples.size, step):
-        x = samples[lo : lo + step].astype(np.float32) / np.float32(32768.0)
-        pieces.append(resampler.resample_chunk(x, last=lo + step >= samples.size))
-    return np.concatenate(pieces).astype(np.float32, copy=False)
+    return to_16k(np.asarray(audio.samples))
 
 
 def _energy_levels_db(frames: np.ndarray) -> np.ndarray:
@@ -633,14 +622,11 @@ class ScoreStream:
             self._ready = np.zeros(0, np.float32)  # scored frames not yet returned
             self._running_min = ENERGY_FLOOR_INIT_DB
         else:
-            import soxr
-
             from rtlab._models import session
+            from rtlab._resample import Causal16k
 
             self._session = session("silero_vad")
-            self._resampler = soxr.ResampleStream(
-                SAMPLE_RATE_HZ, _SILERO_RATE_HZ, 1, dtype="float32", quality="HQ"
-            )
+            self._resampler = Causal16k()
             # 16 kHz samples from index self._buffer_start on (64 before the next frame)
             self._buffer = np.zeros(0, np.float32)
             self._buffer_start = 0
@@ -697,14 +683,14 @@ class ScoreStream:
                 owner="ScoreStream.push",
             )
         self._n_in += samples.size
-        self._stage(samples, last=False)
+        self._stage(samples)
         return self.n_ready
 
     def flush(self) -> np.ndarray:
         """End of audio: return the probabilities of the remaining whole frames."""
         if self._closed:
             return np.zeros(0, np.float32)
-        self._stage(np.zeros(0, np.int16), last=True)
+        self._stage(np.zeros(0, np.int16))
         self._closed = True
         return score_streams([self])[0]
 
@@ -718,7 +704,7 @@ class ScoreStream:
         return max(0, min(limit, buffered) - self.n_frames)
 
     # -- internals ---------------------------------------------------------------------------
-    def _stage(self, samples: np.ndarray, *, last: bool) -> None:
+    def _stage(self, samples: np.ndarray) -> None:
         """Take in audio: resample and buffer it (Silero) or compute its frames (energy)."""
         if self.model == "energy":
             pending = np.concatenate([self._pending, samples])
@@ -731,8 +717,7 @@ class ScoreStream:
             self._ready = np.concatenate([self._ready, out])
             return
         x = samples.astype(np.float32) / np.float32(32768.0)
-        resampled = self._resampler.resample_chunk(x, last=last)
-        self._buffer = np.concatenate([self._buffer, np.asarray(resampled, np.float32)])
+        self._buffer = np.concatenate([self._buffer, self._resampler.push(x)])
 
     def _n_rows(self) -> int:
         """Model rows the next frame needs: 2 while a warm-up runs beside it, else 1."""
@@ -800,7 +785,7 @@ def score_streams(streams: Sequence[ScoreStream]) -> list[np.ndarray]:
     >>> _ = one.add(a[:24000]), two.add(b[:12000])
     >>> p1, p2 = rtlab.vad.score_streams([one, two])
     >>> p1.size, p2.size
-    (30, 15)
+    (31, 15)
     >>> alone = rtlab.vad.stream()
     >>> np.array_equal(alone.push(b[:12000]), p2)
     True

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rtlab import _models, datasets, smart_turn, vad
+from rtlab import _models, datasets, smart_turn
 from rtlab.audio import Audio
 from rtlab.errors import ConfigError
 from rtlab.smart_turn import turn_end_probability
@@ -65,8 +65,8 @@ def test_mel_filterbank_is_whispers(pipecat_features):
 
 def test_log_mel_matches_pipecats_extractor_on_real_speech(pipecat_features, librivox):
     audio = librivox["0870"].audio  # 7.1 s: a padded window, then a full 8-s window of AMI
-    signal = vad.resample_16k(audio)
-    long = vad.resample_16k(datasets.load("ami-debug/trn07").audio)
+    signal = smart_turn.signal_16k(audio)
+    long = smart_turn.signal_16k(datasets.load("ami-debug/trn07").audio)
     windows = np.concatenate(
         [
             smart_turn.windows_16k(signal, np.array([0, 0]), np.array([signal.size, 40000])),
@@ -84,7 +84,7 @@ def test_probability_equals_the_model_on_pipecats_features(pipecat_features, lib
     audio = librivox["0890"].audio
     ends = np.array([1000.0, 2500.0, audio.duration_ms])
     ours = turn_end_probability(audio, ends, cache=False)
-    signal = vad.resample_16k(audio)
+    signal = smart_turn.signal_16k(audio)
     windows = smart_turn.windows_16k(
         signal, np.zeros(3, np.int64), np.rint(ends * 16).astype(np.int64)
     )
