@@ -214,7 +214,7 @@ def part3(audio: Audio) -> None:
     t_plain, _ = median_time(plain)
     plain_rate = streams * length * 0.032 / t_plain
     print(f"vad.score: {seconds / t_score:6.0f}x real time ({t_score:.2f} s)")
-    print(f"  resampling 24 -> 16 kHz (soxr HQ): {t_resample:.2f} s")
+    print(f"  resampling 24 -> 16 kHz (causal FIR, scipy upfirdn): {t_resample:.2f} s")
     print(
         f"  model: {t_model:.2f} s for {n_run} frames ({len(plan)} streams, "
         f"{n_run - n_frames} warm-up frames = {100 * (n_run / n_frames - 1):.1f} %), "

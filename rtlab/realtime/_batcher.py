@@ -18,6 +18,7 @@ would give alone (rows of a batch do not interact), so the events still equal
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ MAX_WAIT_MS = 2.0
 
 #: Most requests (streams) in one batch.
 MAX_STREAMS = 512
+
+#: Fewest requests per batch when the waiting ones are split over free threads.
+MIN_SPLIT = 8
 
 
 @dataclass(eq=False)
@@ -81,17 +85,21 @@ class FrameBatcher:
             self.timer = None
         if self.running >= self.n_threads:
             return  # the batch that finishes next starts this one
-        batch = [r for r in self.waiting[:MAX_STREAMS] if not r.future.done()]
+        waiting = [r for r in self.waiting[:MAX_STREAMS] if not r.future.done()]
         del self.waiting[:MAX_STREAMS]
-        for request in batch:
+        for request in waiting:
             if getattr(request.owner, "closed", False):  # gone: its work is dropped
                 request.future.set_result(_empty())
-        batch = [r for r in batch if not r.future.done()]
-        if not batch:
-            return
-        self.running += 1
-        job = loop.run_in_executor(self.executor, _run_batch, batch)
-        job.add_done_callback(lambda done: self.finished(loop, batch, done))
+        waiting = [r for r in waiting if not r.future.done()]
+        # many requests: split them over the free threads (each half still fills a batch)
+        n_parts = max(1, min(self.n_threads - self.running, len(waiting) // MIN_SPLIT))
+        for part in range(n_parts):
+            batch = waiting[part::n_parts]
+            if not batch:
+                continue
+            self.running += 1
+            job = loop.run_in_executor(self.executor, _run_batch, batch)
+            job.add_done_callback(functools.partial(self.finished, loop, batch))
 
     def finished(
         self, loop: asyncio.AbstractEventLoop, batch: list[Request], job: asyncio.Future[Any]

@@ -85,6 +85,10 @@ MAX_QUEUED_MESSAGES = 4
 #: Most audio fed to the detector in one job on the shared pool (samples: 0.5 s).
 SLICE_SAMPLES = 12000
 
+#: Most appended audio waiting to be scored before the server reads no more from the client
+#: (samples: 1 s); a client sending faster than it is scored is held back by TCP.
+MAX_UNSCORED_SAMPLES = 24000
+
 #: Request paths served: the openai client appends ``/realtime`` to its websocket base URL.
 PATHS = ("/v1/realtime", "/realtime")
 
@@ -788,6 +792,11 @@ class _Connection:
         self.resampler: tuple[str, proto.G711Resampler] | None = None
         self.tasks: set[asyncio.Task[None]] = set()
         self.pending: list[tuple[str, np.ndarray]] = []
+        # appended audio not yet fed to the detector, and the task feeding it
+        self.unscored: list[np.ndarray] = []
+        self.n_unscored = 0
+        self.scored_total = 0  # samples fed to the detector (numbered as `total`)
+        self.scoring: asyncio.Task[None] | None = None
         self.send_lock = asyncio.Lock()
         self.finish_tag = 0.0  # thread time used, for the fair pool
         # the agent's side: the response being sent, one waiting to start, the items
@@ -867,6 +876,8 @@ class _Connection:
                         param=key[:80],
                         client_event_id=client_event_id,
                     )
+            if kind != "input_audio_buffer.append":
+                await self.drain()  # after the events of the audio appended before it
             if kind == "input_audio_buffer.append":
                 out = await self.append(event)
             elif kind == "session.update":
@@ -1019,39 +1030,90 @@ class _Connection:
             self.trim()
             return []
         if self.detector is None:
-            self.detector_start = self.total - int(samples.size)
+            self.detector_start = self.scored_total = self.total - int(samples.size)
             self.detector_items = {}
             session, options = self.session, self.state.options
             self.detector, self.scorer = await self.state.pool.run(
                 self, _make_detector, session, options, self.state.turn_ends
             )
-        detector, scorer, batcher = self.detector, self.scorer, self.state.batcher
+        # scored off this reader: the next message is read while this audio is scored
+        self.unscored.append(samples)
+        self.n_unscored += int(samples.size)
+        if self.scoring is None:
+            self.scoring = asyncio.get_running_loop().create_task(self.score_appended())
+            self.tasks.add(self.scoring)
+            self.scoring.add_done_callback(self.tasks.discard)
+        if self.n_unscored > MAX_UNSCORED_SAMPLES:
+            await self.drain()  # read no more from this client until its audio is scored
+        return []
+
+    async def drain(self) -> None:
+        """Wait until every appended sample is scored and its events are sent."""
+        while self.scoring is not None:
+            await asyncio.wait({self.scoring})
+
+    def take_unscored(self) -> np.ndarray:
+        """The next slice (at most ``SLICE_SAMPLES``) of the audio waiting to be scored."""
+        import numpy as np
+
+        joined = self.unscored[0] if len(self.unscored) == 1 else np.concatenate(self.unscored)
+        part, rest = joined[:SLICE_SAMPLES], joined[SLICE_SAMPLES:]
+        self.unscored = [rest] if rest.size else []
+        self.n_unscored = int(rest.size)
+        return part
+
+    async def score_appended(self) -> None:
+        """Feed the appended audio to the detector, a slice at a time, and send its events.
+
+        One task per connection while audio waits. Each slice is one job: on the fair pool,
+        or (batched) one request to the shared batcher, which takes one slice per
+        connection into each batch, so a connection that sent a lot of audio cannot crowd
+        out the others. Audio appended meanwhile joins the next slice.
+        """
+        from websockets.exceptions import ConnectionClosed
+
+        batcher = self.state.batcher
         semantic = getattr(self.session.turn_detection, "type", None) == "semantic_vad"
-        out: list[dict[str, Any]] = []
-        # one short job at a time on the fair pool: a connection that sent a lot of audio
-        # waits behind the connections that used less
-        for start in range(0, samples.size, SLICE_SAMPLES):
-            if self.closed:
-                return []
-            part = samples[start : start + SLICE_SAMPLES]
-            if batcher is None:
-                raw_events = await self.state.pool.run(self, detector.feed, part)
-            else:
-                probabilities = await batcher.score(self, scorer, part)
-                if self.closed or detector is not self.detector:
-                    return []
-                if semantic and self.state.detectors is not None:
-                    # the turn-end model may run: off the loop, on a thread that waits for
-                    # the shared Smart Turn batch (which runs on the batcher's own thread)
-                    raw_events = await asyncio.get_running_loop().run_in_executor(
-                        self.state.detectors, detector.feed_scored, part, probabilities
-                    )
+        try:
+            while self.unscored and not self.closed:
+                detector, scorer = self.detector, self.scorer
+                part = self.take_unscored()
+                if batcher is None:
+                    raw_events = await self.state.pool.run(self, detector.feed, part)
                 else:
-                    raw_events = detector.feed_scored(part, probabilities)
-            for raw_event in raw_events:
-                out.extend(self.detector_event(raw_event))
-        self.trim()
-        return out
+                    probabilities = await batcher.score(self, scorer, part)
+                    if self.closed:
+                        return
+                    if semantic and self.state.detectors is not None:
+                        # the turn-end model may run: off the loop, on a thread that waits
+                        # for the shared Smart Turn batch (run on the batcher's own thread)
+                        raw_events = await asyncio.get_running_loop().run_in_executor(
+                            self.state.detectors, detector.feed_scored, part, probabilities
+                        )
+                    else:
+                        raw_events = detector.feed_scored(part, probabilities)
+                self.scored_total += int(part.size)
+                out = [e for raw_event in raw_events for e in self.detector_event(raw_event)]
+                self.trim()
+                for server_event in out:
+                    await self.send(server_event)
+                self.start_transcriptions()
+                await self.start_response()
+        except ConnectionClosed:
+            pass
+        except Exception as exc:  # keep serving: report, log without the audio
+            log.exception("internal error while scoring appended audio")
+            error = proto.error_event(
+                self.next_event_id(),
+                code="internal_error",
+                message=f"rtlab serve failed while scoring audio ({type(exc).__name__}); "
+                "the session goes on.",
+                error_type="server_error",
+            )
+            with contextlib.suppress(ConnectionClosed):
+                await self.send(error)
+        finally:
+            self.scoring = None
 
     def detector_event(self, raw_event: dict[str, Any]) -> list[dict[str, Any]]:
         """Renumber a detector event into this connection and add what follows a commit."""
@@ -1154,7 +1216,8 @@ class _Connection:
         if self.session.turn_detection is None:
             keep_from = self.commit_start
         else:
-            keep_from = self.total - int(_KEEP_IDLE_MS * _SAMPLE_RATE_HZ / 1000)
+            # from the scored position: audio still waiting may hold a turn's prefix
+            keep_from = self.scored_total - int(_KEEP_IDLE_MS * _SAMPLE_RATE_HZ / 1000)
         if self.open_turn_start is not None:
             keep_from = min(keep_from, self.open_turn_start)
         for span in self.turn_spans.values():
