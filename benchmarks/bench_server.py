@@ -2,8 +2,11 @@
 
 Starts ``rtlab.realtime.serve`` on 127.0.0.1 in a child process, then streams a real
 multi-turn track (``rtlab.datasets.conversation``: LibriVox and AMI utterances with pauses)
-from N concurrent sessions through the official ``openai`` client, each paced at
-``--speed`` times real time in 100 ms appends. Reports, per N, the median over repeats of:
+from N concurrent sessions, each paced at ``--speed`` times real time in 100 ms appends.
+The load generator is lean (``--client websockets``: the ``websockets`` package, append
+messages encoded once for all sessions) so that it takes little of the two cores it shares
+with the server; ``--client openai`` sends through the official client instead (about 4x
+the client CPU). Reports, per N, the median over repeats of:
 
 - events/s: server events received by all sessions per second of streaming;
 - p50 / p99 event latency: for each VAD event (speech_started / speech_stopped / committed /
@@ -20,7 +23,9 @@ Scenarios (issue 15), for the batched path (Silero scored across sessions) and t
 before it (``--path per-session``: one frame per model call per session), same run:
 ``realtime``: 100 sessions at real time, p50 / p99 event latency; ``most``: the most
 sessions at 10x real time with p99 <= 100 ms (steps of 10); ``semantic``: the same with
-``semantic_vad`` sessions; peak RSS of the server process in each.
+``semantic_vad`` sessions (steps of 2), once with all sessions starting together (they all
+ask Smart Turn at the same moments) and once with their starts spread at random over one
+clip's streaming time (independent users); peak RSS of the server process in each.
 
 Run: ``.venv/bin/python benchmarks/bench_server.py [--path both] [--scenario realtime most]``.
 Only loopback is used; every loop is bounded.
@@ -164,12 +169,18 @@ async def run(
     speed: float,
     session: rtlab.Session | None = None,
     client: str = "websockets",
+    stagger_s: float = 0.0,
 ) -> dict:
+    """``n`` sessions at once; with ``stagger_s``, each starts after a random delay up to it."""
     session = session or rtlab.Session(turn_detection=rtlab.ServerVad(create_response=False))
+    delays = np.random.default_rng(0).uniform(0.0, stagger_s, n)
+
+    async def later(delay: float) -> dict:
+        await asyncio.sleep(delay)
+        return await one_session(url, chunks, expected, speed, session, client)
+
     started = time.perf_counter()
-    results = await asyncio.gather(
-        *(one_session(url, chunks, expected, speed, session, client) for _ in range(n))
-    )
+    results = await asyncio.gather(*(later(d) for d in delays))
     wall = time.perf_counter() - started
     latencies = [x for r in results for x in r["latencies_ms"]]
     return {
@@ -311,12 +322,12 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(url, proc, n, chunks, expected, speed, session, repeats, client) -> dict:
+def measure(url, proc, n, chunks, expected, speed, session, repeats, client, stagger_s=0.0):
     cpu_before = cpu_s(proc.pid)
     client_before = cpu_s(os.getpid())
     with PeakRss(proc.pid) as rss:
         rows = [
-            asyncio.run(run(url, n, chunks, expected, speed, session, client))
+            asyncio.run(run(url, n, chunks, expected, speed, session, client, stagger_s))
             for _ in range(repeats)
         ]
     med = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
@@ -340,20 +351,40 @@ def show(label: str, n: int, speed: float, med: dict) -> None:
     )
 
 
-def most_sessions(url, proc, chunks, expected, session, label, args) -> None:
-    """The most sessions at --speed whose p99 stays <= --p99-ms (steps of --step)."""
+def most_sessions(
+    url, proc, chunks, expected, session, label, args, *, step=None, stagger=0.0
+) -> None:
+    """The most sessions at --speed whose p99 stays <= --p99-ms (steps of ``step``).
+
+    ``stagger``: sessions start at random times over this share of the clip's streaming
+    time (0: all at once; 1: spread over one clip, as independent users arrive).
+    """
+    step = step or args.step
     best = 0
-    n = args.start or args.step
+    n = args.start or step
+    stagger_s = stagger * len(chunks) * CHUNK_MS / 1000.0 / args.speed
     while n <= args.max_sessions:
         med = measure(
-            url, proc, n, chunks, expected, args.speed, session, args.repeats, args.client
+            url,
+            proc,
+            n,
+            chunks,
+            expected,
+            args.speed,
+            session,
+            args.repeats,
+            args.client,
+            stagger_s,
         )
         show(label, n, args.speed, med)
         if med["p99_ms"] > args.p99_ms or med["correct"] < n:
             break
         best = n
-        n += args.step
-    print(f"{label}: most sessions at {args.speed:g}x with p99 <= {args.p99_ms:g} ms: {best}")
+        n += step
+    print(
+        f"{label}: most sessions at {args.speed:g}x with p99 <= {args.p99_ms:g} ms: {best}",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -376,6 +407,7 @@ def main() -> None:
         default="websockets",
         help="the load generator: lean websockets (default) or the official openai client",
     )
+    parser.add_argument("--semantic-step", type=int, default=2, help="steps of semantic")
     parser.add_argument("--realtime-sessions", type=int, default=100)
     parser.add_argument("--speed", type=float, default=10.0, help="times real time (most)")
     parser.add_argument("--p99-ms", type=float, default=100.0)
@@ -413,9 +445,20 @@ def main() -> None:
             if "most" in args.scenario:
                 most_sessions(url, proc, chunks, expected, plain, f"{path} server_vad", args)
             if "semantic" in args.scenario:
-                most_sessions(
-                    url, proc, chunks, expected_semantic, semantic, f"{path} semantic_vad", args
-                )
+                # all at once (every session asks Smart Turn at the same moments), then
+                # spread over one clip (independent users)
+                for stagger, how in ((0.0, "all at once"), (1.0, "staggered")):
+                    most_sessions(
+                        url,
+                        proc,
+                        chunks,
+                        expected_semantic,
+                        semantic,
+                        f"{path} semantic_vad, {how}",
+                        args,
+                        step=args.semantic_step,
+                        stagger=stagger,
+                    )
             if "abuse" in args.scenario and path == "batched":
                 abuse_scenario(proc, url, chunks, expected, args.speed, max(args.repeats, 3))
         finally:
