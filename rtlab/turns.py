@@ -441,10 +441,12 @@ class Detector:
         self._scorer: Any = None
         # The recent audio for the turn-end model (semantic_vad only), resampled to 16 kHz as
         # a stream exactly as rtlab.vad resamples a whole clip. Smart Turn hears the 8 s before
-        # a pause, so at most 2 * _KEEP_16K samples are kept (memory stays bounded on long
-        # server connections) and the windows equal the offline ones sample for sample.
+        # a pause, so the pieces of the last _KEEP_16K samples or a little more are kept
+        # (memory stays bounded on long server connections; a piece is added per chunk and
+        # joined only when the model asks) and the windows equal the offline ones.
         self._resampler16: Any = None
-        self._recent16 = np.zeros(0, np.float32)
+        self._recent16: list[np.ndarray] = []
+        self._n_recent16 = 0  # samples in _recent16
         self._dropped16 = 0  # 16 kHz samples dropped from the front of _recent16
         self._held: list[float] = []  # scored frames waiting for that audio (see _heard)
         self._samples_fed = 0
@@ -655,7 +657,7 @@ class Detector:
             return values
         self._held += values
         assert self._params is not None
-        heard16 = self._dropped16 + self._recent16.size
+        heard16 = self._dropped16 + self._n_recent16
         frame16 = round(self._params.hop_ms * 16)  # Smart Turn positions: ms * 16
         n = max(0, min(len(self._held), heard16 // frame16 - self._frame))
         ready, self._held = self._held[:n], self._held[n:]
@@ -671,12 +673,12 @@ class Detector:
         chunk = self._resampler16.resample_chunk(
             samples.astype(np.float32) / np.float32(32768.0), last=last
         )
-        self._recent16 = np.concatenate([self._recent16, chunk])
-        excess = self._recent16.size - 2 * _KEEP_16K
-        if excess > 0:
-            drop = excess + _KEEP_16K
-            self._recent16 = self._recent16[drop:]
-            self._dropped16 += drop
+        self._recent16.append(chunk)
+        self._n_recent16 += chunk.size
+        while self._n_recent16 - self._recent16[0].size >= _KEEP_16K:
+            first = self._recent16.pop(0)
+            self._n_recent16 -= first.size
+            self._dropped16 += first.size
 
     def _turn_end(self, end_ms: int) -> float:
         """Smart Turn probability at ``end_ms``, on the given clip or the audio fed so far."""
@@ -693,9 +695,10 @@ class Detector:
             )
         from rtlab import smart_turn
 
+        recent = np.concatenate(self._recent16) if self._recent16 else np.zeros(0, np.float32)
         end16 = round(end_ms * 16) - self._dropped16  # as smart_turn positions: rint(ms * 16)
-        end16 = min(end16, self._recent16.size)
-        window = smart_turn.windows_16k(self._recent16, np.array([0]), np.array([end16]))
+        end16 = min(end16, recent.size)
+        window = smart_turn.windows_16k(recent, np.array([0]), np.array([end16]))
         model = self._turn_end_model or smart_turn.run_model
         return float(model(window)[0])
 

@@ -609,7 +609,7 @@ def test_streaming_semantic_vad_keeps_bounded_audio_and_matches_offline():
     pcm = track.audio.pcm16()
     for start in range(0, len(pcm), 4800):
         detector.feed(pcm[start : start + 4800])
-        assert detector._recent16.size <= 2 * _KEEP_16K
+        assert detector._n_recent16 <= 2 * _KEEP_16K
     detector.flush()
     assert detector._dropped16 > 0
     assert detector.log.turns()["end_ms"].tolist() == offline.turns()["end_ms"].tolist()
