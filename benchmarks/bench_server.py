@@ -352,7 +352,7 @@ def show(label: str, n: int, speed: float, med: dict) -> None:
 
 
 def most_sessions(
-    url, proc, chunks, expected, session, label, args, *, step=None, stagger=0.0
+    url, proc, chunks, expected, session, label, args, *, step=None, start=None, stagger=0.0
 ) -> None:
     """The most sessions at --speed whose p99 stays <= --p99-ms (steps of ``step``).
 
@@ -361,7 +361,7 @@ def most_sessions(
     """
     step = step or args.step
     best = 0
-    n = args.start or step
+    n = start or step
     stagger_s = stagger * len(chunks) * CHUNK_MS / 1000.0 / args.speed
     while n <= args.max_sessions:
         med = measure(
@@ -443,7 +443,9 @@ def main() -> None:
                 med = measure(url, proc, n, chunks, expected, 1.0, plain, args.repeats, args.client)
                 show(f"{path} real time", n, 1.0, med)
             if "most" in args.scenario:
-                most_sessions(url, proc, chunks, expected, plain, f"{path} server_vad", args)
+                most_sessions(
+                    url, proc, chunks, expected, plain, f"{path} server_vad", args, start=args.start
+                )
             if "semantic" in args.scenario:
                 # all at once (every session asks Smart Turn at the same moments), then
                 # spread over one clip (independent users)

@@ -455,6 +455,37 @@ def test_twenty_concurrent_sessions_get_their_own_correct_events(server, clips):
             validate(event, api)
 
 
+def test_audio_sent_faster_than_it_is_scored_keeps_its_events_before_a_later_request(server, clips):
+    # The server reads on while a connection's audio is scored (appends coalesce), and
+    # answers any other request only after the events of the audio appended before it.
+    # Sent unpaced, then `clear`: every VAD event of the clip comes before `cleared`, the
+    # last one (in the last append) included.
+    session = rtlab.Session(turn_detection=rtlab.ServerVad(create_response=False))
+    track = clips["track"]  # two turns; cut where the last one is committed
+    end_ms = rtlab.detect(track, session).emitted_ms[-1]
+    audio = rtlab.Audio(track.samples[: int(end_ms * 24)])
+    expected = vad_events(rtlab.detect(audio, session))
+    assert len(expected) == 6 and expected[-1]["type"] == "input_audio_buffer.committed"
+
+    async def main():
+        client, manager = await _connect(server.url, "ga")
+        async with manager as conn:
+            await _recv(conn)
+            await conn.send(session.to_event(api="ga"))
+            await _recv_until(conn, "session.updated")
+            # 300 ms appends: under the 1 s the server holds before it stops reading
+            for event in audio.append_events(chunk_ms=300):
+                await conn.input_audio_buffer.append(audio=event["audio"])
+            await conn.input_audio_buffer.clear()
+            got = await _recv_until(conn, "input_audio_buffer.cleared", timeout_s=60)
+        await client.close()
+        return got
+
+    got = asyncio.run(main())
+    assert got[-1]["type"] == "input_audio_buffer.cleared"
+    assert vad_events(got) == expected
+
+
 def test_a_client_dropping_mid_stream_does_not_disturb_the_others(server, clips):
     from websockets.asyncio.client import connect
 
