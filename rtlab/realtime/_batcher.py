@@ -152,12 +152,17 @@ TURN_END_WAIT_MS = 5.0
 MAX_WINDOWS = 2
 
 
+#: Threads running Smart Turn batches side by side.
+N_TURN_END_THREADS = 2
+
+
 class WindowBatcher:
     """Smart Turn windows of many sessions' detectors in shared model calls.
 
     A detector (``semantic_vad``) asks for a turn-end probability at a pause by calling
     this object with its window(s); the call blocks on the caller's thread until a batch
-    holding them has run on the batcher's own thread, which waits at most
+    holding them has run on one of the batcher's own threads (``N_TURN_END_THREADS``, so
+    that two sessions pausing together need not wait for each other), which waits at most
     ``max_wait_ms`` for other sessions' windows first. Batching does not change the
     probabilities (Smart Turn's rows do not interact), so events stay those of
     :func:`rtlab.detect`. Each session has at most one window waiting (its detector
@@ -186,10 +191,14 @@ class WindowBatcher:
             if self.stopped:
                 raise RuntimeError("the server is stopping")
             if self.thread is None:
-                self.thread = threading.Thread(
-                    target=self.run, name="rtlab-serve-smart-turn", daemon=True
-                )
-                self.thread.start()
+                self.thread = [
+                    threading.Thread(
+                        target=self.run, name=f"rtlab-serve-smart-turn_{i}", daemon=True
+                    )
+                    for i in range(N_TURN_END_THREADS)
+                ]
+                for thread in self.thread:
+                    thread.start()
             for window in windows:
                 future: Future[float] = Future()
                 self.waiting.append((window, future))

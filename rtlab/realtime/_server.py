@@ -1086,7 +1086,7 @@ class _Connection:
                         return
                     if semantic and self.state.detectors is not None:
                         # the turn-end model may run: off the loop, on a thread that waits
-                        # for the shared Smart Turn batch (run on the batcher's own thread)
+                        # for the shared Smart Turn batch (run on the batcher's threads)
                         raw_events = await asyncio.get_running_loop().run_in_executor(
                             self.state.detectors, detector.feed_scored, part, probabilities
                         )
