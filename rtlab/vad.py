@@ -600,10 +600,11 @@ class ScoreStream:
     """The streaming form of :func:`score`: push audio chunks, get the frames they complete.
 
     Create it with :func:`stream`. The probabilities equal, bit for bit, those
-    :func:`score` computes for the whole clip: the same resampler (``soxr`` as a stream gives
-    the same samples as in one go), the same Silero state resets (a second batch row runs
-    the warm-up before each reset), the same energy noise floor. Frames are returned once
-    the audio (and the resampler's look-ahead) covers them; :meth:`flush` returns the rest.
+    :func:`score` computes for the whole clip: the same causal resampler (as a stream it gives
+    the same samples as in one go, and it looks at no later audio), the same Silero state
+    resets (a second batch row runs the warm-up before each reset), the same energy noise
+    floor. A frame is returned as soon as its 768 samples have been pushed; :meth:`flush`
+    has nothing more to wait for and returns what is left.
     Only whole frames are scored, as in :func:`score` (``n_samples // 768`` frames).
 
     Attributes
