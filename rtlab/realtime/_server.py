@@ -294,9 +294,11 @@ class Server:
         per frame step for every session with audio waiting): a batch starts at most this
         long after the first audio waits (or at once when the previous batch ends with more
         waiting). ``semantic_vad`` sessions share Smart Turn calls likewise (the windows of
-        sessions that pause within 5 ms of each other run as one batch, on a thread of its
-        own). ``None`` scores each session on its own, one frame per model call (the path
-        before batching, kept for comparison). The events are the same either way.
+        sessions that pause within 5 ms of each other run as one batch, on two threads of
+        their own). ``None`` scores each session on its own, one frame per model call (the
+        path before batching, kept for comparison). The events are the same either way.
+        Either way a connection reads on while its audio is scored (up to 1 s of audio
+        waiting), and answers any other request after the events of the audio before it.
     response_speed : float or None, default 1.0
         How fast a response's audio deltas are sent, in times real time: 1.0 sends each
         100 ms delta 100 ms after the previous one (as if the client played it while it
