@@ -89,12 +89,14 @@ def operating_points(
                 alpha=0.15,
                 linewidths=0,
             )
-    for budget in latency_budgets_ms:
+    for i, budget in enumerate(latency_budgets_ms):  # labels one under the other: no overlap
         ax.axvline(budget, color=PALETTE["faint"], linestyle="--", linewidth=0.9)
         ax.annotate(
             f"{budget:g} ms",
-            (budget, 1.0),
+            (budget, 1.0 - 0.05 * i),
             xycoords=("data", "axes fraction"),
+            xytext=(2, 0),
+            textcoords="offset points",
             fontsize=FONTSIZE["small"],
             color=PALETTE["faint"],
             ha="left",

@@ -114,6 +114,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ALIASES",
     "LATENCY_BUDGET_MS",
+    "LATENCY_TIE_MS",
     "ParameterGrid",
     "pareto",
     "recommend",
@@ -139,6 +140,10 @@ ALIASES: dict[str, str] = {
 #: 1 s: eot-bench's best published detectors reach a 10 % false cut-off rate at 739-1000 ms
 #: (Smart Turn v3.2 739 ms, the silence-only VAD 1000 ms, GPT Realtime 2 824 ms, English).
 LATENCY_BUDGET_MS = 1000.0
+
+#: :func:`recommend` counts median latencies within this much of the lowest as equal (ms):
+#: one 32 ms frame, the emulator's resolution.
+LATENCY_TIE_MS = 32.0
 
 _BASE_ATTR = "rtlab.base_session"
 _PARAM = "param_"
@@ -1392,9 +1397,11 @@ def recommend(
     Among configurations whose pooled ``latency_ms_median`` is at most ``max_latency_ms``
     and that miss no more true turns than ``max_missed_turn_rate`` and no more turn ends than
     ``max_missed_end_rate``, the one with the lowest ``metric``; ties go to the lower
-    latency, then the lower ``missed_end_rate``, then the lower ``missed_turn_rate``, then the
-    less onset clipping (``onset_clipping_ms_mean``: among configurations that differ only
-    in ``prefix_padding_ms`` the longest padding wins), then the lower ``config_id``.
+    latency (latencies within one 32 ms frame of the lowest count as equal:
+    ``LATENCY_TIE_MS``), then the lower ``missed_end_rate``, then the lower
+    ``missed_turn_rate``, then the less onset clipping (``onset_clipping_ms_mean``: among
+    configurations that differ only in ``prefix_padding_ms`` the longest padding wins), then
+    the lower latency, then the lower ``config_id``.
 
     The missed-turn limit matters: a detector that hears fewer turns (a high threshold)
     also cuts fewer off, so without it the lowest false cut-off rate can belong to a
@@ -1502,13 +1509,16 @@ def recommended_id(
                     owner=owner,
                     fix=f"Raise {name} or max_latency_ms.",
                 )
-    keys = [metric, latency]
-    keys += [
+    best = fits[fits[metric] <= fits[metric].min() + 1e-12] if fits[metric].notna().any() else fits
+    if best[latency].notna().any():  # latencies within one 32 ms frame of the lowest tie
+        best = best[best[latency] <= best[latency].min() + LATENCY_TIE_MS]
+    keys = [
         name
         for name in ("missed_end_rate", "missed_turn_rate", "onset_clipping_ms_mean")
-        if name in fits.columns
+        if name in best.columns
     ]
-    chosen = fits.sort_values([*keys, "config_id"], kind="stable", na_position="last").iloc[0]
+    keys.append(latency)
+    chosen = best.sort_values([*keys, "config_id"], kind="stable", na_position="last").iloc[0]
     return int(chosen["config_id"])
 
 
