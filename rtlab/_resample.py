@@ -19,6 +19,9 @@ which no 32 ms frame can notice.
 Streaming gives exactly the samples of one pass over the whole clip: each output is the
 same dot product over the same inputs in the same order, whatever the chunking
 (``tests/test_vad.py`` checks this bit for bit).
+
+Smart Turn hears soxr "HQ" instead (:class:`Soxr16k`): its probabilities at mid-sentence
+pauses move by up to 0.2 with the filter. :func:`whole` runs a clip through either.
 """
 
 from __future__ import annotations
@@ -44,11 +47,11 @@ def n_outputs(n_inputs: int) -> int:
 
 
 class Causal16k:
-    """A causal 24 → 16 kHz stream: :meth:`push` float32 chunks, get every completed sample.
+    """A causal 24 → 16 kHz stream: :meth:`push` int16 chunks, get every completed sample.
 
     >>> import numpy as np
     >>> stream = Causal16k()
-    >>> x = np.ones(768 * 2, np.float32)
+    >>> x = np.ones(768 * 2, np.int16)
     >>> [stream.push(x[:700]).size, stream.push(x[700:]).size]  # 1,536 in, 1,024 out
     [467, 557]
     """
@@ -63,10 +66,13 @@ class Causal16k:
         self.n_in = 0
         self.n_out = 0
 
-    def push(self, x: np.ndarray) -> np.ndarray:
-        """Add float32 samples at 24 kHz; return the 16 kHz samples they complete."""
-        buffer = np.concatenate([self.tail, np.asarray(x, np.float32)])
-        self.n_in += int(np.size(x))
+    def push(self, samples: np.ndarray, *, last: bool = False) -> np.ndarray:
+        """Add int16 samples at 24 kHz; return the 16 kHz samples (float32) they complete.
+
+        ``last`` is accepted for the same call as :class:`Soxr16k`: nothing is held back.
+        """
+        buffer = np.concatenate([self.tail, to_float(samples)])
+        self.n_in += int(np.size(samples))
         end = n_outputs(self.n_in)
         if end == self.n_out:
             self.tail = buffer
@@ -85,19 +91,41 @@ class Causal16k:
         return out
 
 
-def to_16k(samples: np.ndarray) -> np.ndarray:
-    """Int16 samples at 24 kHz as float32 in [-1, 1] at 16 kHz (``n_outputs(size)`` of them).
+class Soxr16k:
+    """soxr "HQ" as a 24 → 16 kHz stream: what Smart Turn hears (pipecat's convention).
 
-    The same samples :class:`Causal16k` gives for the same audio in any chunks.
+    It looks ahead: the last 13–35 ms pushed come out only with later audio or ``last``.
+    As a stream it gives exactly the samples ``soxr.resample`` gives in one go.
+    """
+
+    def __init__(self) -> None:
+        import soxr
+
+        self.stream = soxr.ResampleStream(24000, 16000, 1, dtype="float32", quality="HQ")
+
+    def push(self, samples: np.ndarray, *, last: bool = False) -> np.ndarray:
+        """Add int16 samples at 24 kHz (``last``: the end); the 16 kHz samples ready."""
+        return np.asarray(self.stream.resample_chunk(to_float(samples), last=last), np.float32)
+
+
+def to_float(samples: np.ndarray) -> np.ndarray:
+    """Int16 samples as float32 in [-1, 1] (divided by 32768)."""
+    return np.asarray(samples).astype(np.float32) / np.float32(32768.0)
+
+
+def whole(samples: np.ndarray, stream: Causal16k | Soxr16k) -> np.ndarray:
+    """A whole int16 clip at 24 kHz through ``stream``: float32 at 16 kHz.
+
+    Pushed in 10-s pieces (no float copy of a whole long clip), which gives the samples of
+    one pass. With :class:`Causal16k`, ``n_outputs(size)`` of them.
 
     >>> import numpy as np
-    >>> to_16k(np.zeros(24000, np.int16)).shape
+    >>> whole(np.zeros(24000, np.int16), Causal16k()).shape
     (16000,)
     """
-    stream = Causal16k()
-    step = 10 * 24000  # in pieces: no float copy of a whole long clip
+    samples = np.asarray(samples)
+    step = 10 * 24000
     pieces = [np.zeros(0, np.float32)]
     for lo in range(0, samples.size, step):
-        chunk = samples[lo : lo + step].astype(np.float32) / np.float32(32768.0)
-        pieces.append(stream.push(chunk))
+        pieces.append(stream.push(samples[lo : lo + step], last=lo + step >= samples.size))
     return np.concatenate(pieces)

@@ -330,21 +330,10 @@ def turn_end_probability(
 def signal_16k(audio: Audio) -> np.ndarray:
     """The clip as Smart Turn hears it: 16 kHz float32 in [-1, 1], soxr "HQ" (as pipecat).
 
-    Resampled as a stream in 10-s pieces, which gives exactly the samples ``soxr.resample``
-    gives in one go (and the streaming detector's resampler gives) without a float copy of
-    the whole clip. Silero hears the clip through a causal filter instead
-    (:func:`rtlab.vad.resample_16k`); Smart Turn keeps soxr because its probabilities at
-    mid-sentence pauses move by up to 0.2 with the resampler's filter.
+    The streaming detector's resampler gives the same samples. Silero hears the clip through
+    a causal filter instead (:func:`rtlab.vad.resample_16k`); Smart Turn keeps soxr because
+    its probabilities at mid-sentence pauses move by up to 0.2 with the resampler's filter.
     """
-    import soxr
+    from rtlab._resample import Soxr16k, whole
 
-    samples = np.asarray(audio.samples)
-    if samples.size == 0:
-        return np.zeros(0, np.float32)
-    resampler = soxr.ResampleStream(SAMPLE_RATE_HZ, _RATE_HZ, 1, dtype="float32", quality="HQ")
-    step = 10 * SAMPLE_RATE_HZ
-    pieces = []
-    for lo in range(0, samples.size, step):
-        x = samples[lo : lo + step].astype(np.float32) / np.float32(32768.0)
-        pieces.append(resampler.resample_chunk(x, last=lo + step >= samples.size))
-    return np.concatenate(pieces).astype(np.float32, copy=False)
+    return whole(audio.samples, Soxr16k())

@@ -645,17 +645,16 @@ class Detector:
             self._params = Params(self.turn_detection, self._scorer.hop_ms, self.options)
         return self._scorer
 
-    def _heard(self, probabilities: Sequence[float] | np.ndarray) -> list[float]:
+    def _heard(self, probabilities: Sequence[float] | np.ndarray) -> Sequence[float] | np.ndarray:
         """The frames the state machine may take now; ``semantic_vad`` frames may wait.
 
         Smart Turn hears soxr-resampled audio, which a stream gives 13–35 ms late; a frame
         whose end the 16 kHz audio does not reach yet waits (at most until the next chunk)
         so that a turn-end question asked at it hears the same window as :func:`detect`.
         """
-        values = [float(p) for p in probabilities]
         if self._resampler16 is None:
-            return values
-        self._held += values
+            return probabilities  # nothing to wait for: as given
+        self._held += [float(p) for p in probabilities]
         assert self._params is not None
         heard16 = self._dropped16 + self._n_recent16
         frame16 = round(self._params.hop_ms * 16)  # Smart Turn positions: ms * 16
@@ -665,14 +664,10 @@ class Detector:
 
     def _keep_recent(self, samples: np.ndarray, *, last: bool = False) -> None:
         if self._resampler16 is None:
-            import soxr
+            from rtlab._resample import Soxr16k
 
-            self._resampler16 = soxr.ResampleStream(
-                SAMPLE_RATE_HZ, 16_000, 1, dtype="float32", quality="HQ"
-            )
-        chunk = self._resampler16.resample_chunk(
-            samples.astype(np.float32) / np.float32(32768.0), last=last
-        )
+            self._resampler16 = Soxr16k()
+        chunk = self._resampler16.push(samples, last=last)
         self._recent16.append(chunk)
         self._n_recent16 += chunk.size
         while self._n_recent16 - self._recent16[0].size >= _KEEP_16K:

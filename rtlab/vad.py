@@ -403,19 +403,15 @@ def _n_frames(audio: Audio) -> int:
     return int(audio.samples.size // _FRAME_24K)
 
 
-def _to_float(audio: Audio) -> np.ndarray:
-    return np.asarray(audio.samples, dtype=np.float32) / np.float32(32768.0)
-
-
 def resample_16k(audio: Audio) -> np.ndarray:
     """The clip as Silero hears it: 16 kHz float32 in [-1, 1] (see :mod:`rtlab._resample`).
 
     The causal filter makes every frame complete as soon as its 24 kHz samples are, so
     :class:`ScoreStream` scores a frame the moment its audio arrives.
     """
-    from rtlab._resample import to_16k
+    from rtlab._resample import Causal16k, whole
 
-    return to_16k(np.asarray(audio.samples))
+    return whole(audio.samples, Causal16k())
 
 
 def _energy_levels_db(frames: np.ndarray) -> np.ndarray:
@@ -722,8 +718,7 @@ class ScoreStream:
             )
             self._ready = np.concatenate([self._ready, out])
             return
-        x = samples.astype(np.float32) / np.float32(32768.0)
-        self._buffer = np.concatenate([self._buffer, self._resampler.push(x)])
+        self._buffer = np.concatenate([self._buffer, self._resampler.push(samples)])
 
     def _n_rows(self) -> int:
         """Model rows the next frame needs: 2 while a warm-up runs beside it, else 1."""

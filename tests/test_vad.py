@@ -206,41 +206,41 @@ def test_many_streams_scored_together_equal_each_alone(ami):
 
 
 def test_causal_resampler_gives_the_same_samples_in_any_chunks_and_never_looks_ahead(ami):
-    from rtlab._resample import Causal16k, n_outputs, to_16k
+    from rtlab._resample import Causal16k, n_outputs, whole
 
     x = ami[0].audio.samples[: 24000 * 12]
-    whole = to_16k(x)
-    assert whole.dtype == np.float32 and whole.size == n_outputs(x.size) == 16000 * 12
+    once = whole(x, Causal16k())
+    assert once.dtype == np.float32 and once.size == n_outputs(x.size) == 16000 * 12
     rng = np.random.default_rng(11)
     stream, parts, i = Causal16k(), [], 0
     while i < x.size:
         k = min(int(rng.integers(1, 5000)), x.size - i)
-        out = stream.push(x[i : i + k].astype(np.float32) / np.float32(32768.0))
+        out = stream.push(x[i : i + k])
         i += k
         # every 16 kHz sample the input so far completes comes out now: nothing is held back
         assert stream.n_out == n_outputs(i)
         parts.append(out)
-    assert np.array_equal(np.concatenate(parts), whole)
+    assert np.array_equal(np.concatenate(parts), once)
     # causal: changing the audio after a point changes no output before it
     cut = 24000 * 5
     changed = x.copy()
     changed[cut:] = rng.integers(-20000, 20000, x.size - cut)
-    other = to_16k(changed)
+    other = whole(changed, Causal16k())
     first = n_outputs(cut)
-    assert np.array_equal(other[:first], whole[:first])
-    assert not np.array_equal(other[first:], whole[first:])
+    assert np.array_equal(other[:first], once[:first])
+    assert not np.array_equal(other[first:], once[first:])
     # so a 32 ms frame (512 samples at 16 kHz) is complete with its 768 input samples
     assert n_outputs(768 * 7) == 512 * 7
 
 
 def test_causal_resampler_passes_speech_and_stops_what_would_alias():
-    from rtlab._resample import to_16k
+    from rtlab._resample import Causal16k, whole
 
     t = np.arange(24000 * 2) / 24000
 
     def gain_db(freq_hz: float) -> float:
         x = np.round(16000 * np.sin(2 * np.pi * freq_hz * t)).astype(np.int16)
-        y = to_16k(x)[4000:]  # past the start
+        y = whole(x, Causal16k())[4000:]  # past the start
         return 20 * np.log10(np.sqrt(2) * y.std() / (16000 / 32768))
 
     for f in (200, 1000, 3000, 5000):  # speech band: flat within 0.1 dB
@@ -250,7 +250,7 @@ def test_causal_resampler_passes_speech_and_stops_what_would_alias():
     # the group delay is 30 taps at 48 kHz: an impulse comes out 0.625 ms (10 samples) late
     impulse = np.zeros(2400, np.int16)
     impulse[1200] = 32767
-    y = to_16k(impulse)
+    y = whole(impulse, Causal16k())
     assert int(np.argmax(y)) == 800 + 10
 
 
