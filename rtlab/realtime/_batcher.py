@@ -175,7 +175,7 @@ class WindowBatcher:
         self.max_wait_s = max_wait_ms / 1000.0
         self.condition = threading.Condition()
         self.waiting: list[tuple[Any, Any]] = []
-        self.thread: Any = None
+        self.threads: list[Any] = []  # started with the first window
         self.stopped = False
         self.n_batches = 0
         self.n_windows = 0
@@ -190,14 +190,14 @@ class WindowBatcher:
         with self.condition:
             if self.stopped:
                 raise RuntimeError("the server is stopping")
-            if self.thread is None:
-                self.thread = [
+            if not self.threads:
+                self.threads = [
                     threading.Thread(
                         target=self.run, name=f"rtlab-serve-smart-turn_{i}", daemon=True
                     )
                     for i in range(N_TURN_END_THREADS)
                 ]
-                for thread in self.thread:
+                for thread in self.threads:
                     thread.start()
             for window in windows:
                 future: Future[float] = Future()
