@@ -204,7 +204,7 @@ def parse_client_event(raw: str | bytes) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise RequestError(
             "invalid_event",
-            f"A client event must be a JSON object. Got a {_json_kind(obj)}.",
+            f"A client event must be a JSON object. Got {json_kind(obj)}.",
             param="type",
         )
     if _depth_over(obj, MAX_DEPTH):
@@ -270,16 +270,21 @@ def _depth_over(obj: Any, limit: int) -> bool:
     return False
 
 
-def _json_kind(obj: Any) -> str:
-    if isinstance(obj, list):
-        return "list"
-    if isinstance(obj, str):
-        return "string"
-    if obj is None:
+def json_kind(value: Any) -> str:
+    """What a parsed JSON value is, as an error message names it ("an array", "null", ...)."""
+    if value is None:
         return "null"
-    if isinstance(obj, bool):
-        return "boolean"
-    return "number"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
 
 
 def decode_audio(data: Any, audio_format: str, *, client_event_id: str | None = None) -> np.ndarray:

@@ -22,7 +22,7 @@ from typing import Any
 
 import typing_extensions
 
-from rtlab.realtime._protocol import RequestError
+from rtlab.realtime._protocol import RequestError, json_kind
 
 __all__ = ["Schemas", "check", "session_shape"]
 
@@ -173,22 +173,6 @@ def session_shape(body: dict[str, Any], api: str, schemas: Schemas) -> str:
 # -- checking a value ----------------------------------------------------------------------
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
 def _expected(node: Any) -> str:
     if node == NULL:
         return "null"
@@ -275,7 +259,7 @@ def check(value: Any, node: Any, path: str, client_event_id: str | None = None) 
             raise _error(
                 "invalid_type",
                 f"Invalid type for '{path}': expected {_expected(node)}, "
-                f"but got {_kind(value)} instead.",
+                f"but got {json_kind(value)} instead.",
                 path,
                 client_event_id,
             )
@@ -305,7 +289,7 @@ def _pick(value: Any, node: Choice, path: str, client_event_id: str | None) -> A
         raise _error(
             "invalid_type",
             f"Invalid type for '{path}': expected {_expected(node)}, "
-            f"but got {_kind(value)} instead.",
+            f"but got {json_kind(value)} instead.",
             path,
             client_event_id,
         )
