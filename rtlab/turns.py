@@ -525,12 +525,8 @@ class Detector:
                     owner="Detector.feed",
                 )
             samples = np.frombuffer(data, dtype="<i2").astype(np.int16)
-        if self.turn_detection is None:
-            self._samples_fed += samples.size
+        if not self._take(samples):
             return []
-        if getattr(self.turn_detection, "type", None) == "semantic_vad":
-            self._keep_recent(samples)
-        self._samples_fed += samples.size
         scorer = self._ensure_scorer()
         return self._steps(self._heard(scorer.push(samples)))
 
@@ -599,12 +595,8 @@ class Detector:
         audio for its turn-end model as :meth:`feed` does).
         """
         self._check_open()
-        if self.turn_detection is None:
-            self._samples_fed += samples.size
+        if not self._take(samples):
             return []
-        if getattr(self.turn_detection, "type", None) == "semantic_vad":
-            self._keep_recent(samples)
-        self._samples_fed += samples.size
         if self._params is None:
             from rtlab.vad import HOP_MS
 
@@ -644,6 +636,15 @@ class Detector:
             self._scorer = vad.stream(model=self.options.vad_model)
             self._params = Params(self.turn_detection, self._scorer.hop_ms, self.options)
         return self._scorer
+
+    def _take(self, samples: np.ndarray) -> bool:
+        """Count fed audio (``semantic_vad`` keeps it for its turn-end model); False: off."""
+        self._samples_fed += samples.size
+        if self.turn_detection is None:
+            return False
+        if getattr(self.turn_detection, "type", None) == "semantic_vad":
+            self._keep_recent(samples)
+        return True
 
     def _heard(self, probabilities: Sequence[float] | np.ndarray) -> Sequence[float] | np.ndarray:
         """The frames the state machine may take now; ``semantic_vad`` frames may wait.
